@@ -1,0 +1,320 @@
+//! One error type for the whole program.
+//!
+//! Every failure carries an [`ErrorKind`], and the kind alone decides the exit
+//! code (`ErrorKind::exit_code`), so a script can tell an authentication
+//! failure from a network hiccup. Context (account, server, mailbox, command)
+//! is pushed where it is known, innermost last, and the whole chain prints as
+//! one line: `account "work": imap.example.com:993: LOGIN: NO [...] ...`.
+//!
+//! Secrets never go into an error: callers pass server replies and names, never
+//! the credentials they sent.
+
+use std::fmt;
+use std::io;
+
+/// What went wrong, as far as the caller of owl needs to know.
+///
+/// The exit codes follow sysexits.h; `exit_code` is the only place they are
+/// chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// Bad command line (64).
+    Usage,
+    /// The server broke the protocol or sent something we cannot parse (65).
+    Protocol,
+    /// The server understood and refused for good: SMTP 5xx, IMAP NO on a
+    /// command that will not succeed by retrying (65).
+    Rejected,
+    /// A local file that should exist does not (66).
+    NoInput,
+    /// The service cannot be used: a BYE greeting, a protocol it does not
+    /// offer (69).
+    Unavailable,
+    /// TLS could not be set up safely: STARTTLS missing or refused, an
+    /// untrusted or mismatched certificate, a downgrade attempt (69).
+    Tls,
+    /// A bug in owl (70).
+    Internal,
+    /// A local file or directory could not be created (73).
+    CantCreate,
+    /// Reading or writing a local file failed (74).
+    Io,
+    /// Try again later: timeout, dropped connection, SMTP 4xx, a store held
+    /// by another run (75).
+    TempFail,
+    /// The server refused our credentials (77).
+    Auth,
+    /// The configuration is wrong or incomplete (78).
+    Config,
+}
+
+impl ErrorKind {
+    /// The process exit code for this kind (sysexits.h).
+    pub fn exit_code(self) -> i32 {
+        match self {
+            ErrorKind::Usage => 64,
+            ErrorKind::Protocol | ErrorKind::Rejected => 65,
+            ErrorKind::NoInput => 66,
+            ErrorKind::Unavailable | ErrorKind::Tls => 69,
+            ErrorKind::Internal => 70,
+            ErrorKind::CantCreate => 73,
+            ErrorKind::Io => 74,
+            ErrorKind::TempFail => 75,
+            ErrorKind::Auth => 77,
+            ErrorKind::Config => 78,
+        }
+    }
+
+    /// A stable lower-case name, used in JSON error objects.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::Usage => "usage",
+            ErrorKind::Protocol => "protocol",
+            ErrorKind::Rejected => "rejected",
+            ErrorKind::NoInput => "no_input",
+            ErrorKind::Unavailable => "unavailable",
+            ErrorKind::Tls => "tls",
+            ErrorKind::Internal => "internal",
+            ErrorKind::CantCreate => "cant_create",
+            ErrorKind::Io => "io",
+            ErrorKind::TempFail => "temporary",
+            ErrorKind::Auth => "auth",
+            ErrorKind::Config => "config",
+        }
+    }
+}
+
+type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// An error with a kind, a message and the context it happened in.
+pub struct Error {
+    inner: Box<Inner>,
+}
+
+struct Inner {
+    kind: ErrorKind,
+    message: String,
+    /// Outermost first once printed; pushed innermost first.
+    context: Vec<String>,
+    source: Option<BoxError>,
+    /// Already reported to the user (e.g. inside a report on stdout).
+    quiet: bool,
+}
+
+/// `Result` with owl's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// An error of `kind` described by `message`.
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Error {
+        Error {
+            inner: Box::new(Inner { kind, message: message.into(), context: Vec::new(), source: None, quiet: false }),
+        }
+    }
+
+    /// Keeps `source` as the cause; its text is printed after the message.
+    pub fn with_source(mut self, source: impl Into<BoxError>) -> Error {
+        self.inner.source = Some(source.into());
+        self
+    }
+
+    /// Adds a piece of context (an account, a server, a mailbox, a command).
+    pub fn context(mut self, context: impl Into<String>) -> Error {
+        self.inner.context.push(context.into());
+        self
+    }
+
+    /// See [`ErrorKind::Usage`].
+    pub fn usage(message: impl Into<String>) -> Error {
+        Error::new(ErrorKind::Usage, message)
+    }
+    /// See [`ErrorKind::Protocol`].
+    pub fn protocol(message: impl Into<String>) -> Error {
+        Error::new(ErrorKind::Protocol, message)
+    }
+    /// See [`ErrorKind::Rejected`].
+    pub fn rejected(message: impl Into<String>) -> Error {
+        Error::new(ErrorKind::Rejected, message)
+    }
+    /// See [`ErrorKind::Unavailable`].
+    pub fn unavailable(message: impl Into<String>) -> Error {
+        Error::new(ErrorKind::Unavailable, message)
+    }
+    /// See [`ErrorKind::Tls`].
+    pub fn tls(message: impl Into<String>) -> Error {
+        Error::new(ErrorKind::Tls, message)
+    }
+    /// See [`ErrorKind::Internal`].
+    pub fn internal(message: impl Into<String>) -> Error {
+        Error::new(ErrorKind::Internal, message)
+    }
+    /// See [`ErrorKind::TempFail`].
+    pub fn temp(message: impl Into<String>) -> Error {
+        Error::new(ErrorKind::TempFail, message)
+    }
+    /// See [`ErrorKind::Auth`].
+    pub fn auth(message: impl Into<String>) -> Error {
+        Error::new(ErrorKind::Auth, message)
+    }
+    /// See [`ErrorKind::Config`].
+    pub fn config(message: impl Into<String>) -> Error {
+        Error::new(ErrorKind::Config, message)
+    }
+
+    /// A local I/O failure on `path`; the kind follows the `io::ErrorKind`.
+    pub fn local_io(what: impl fmt::Display, err: io::Error) -> Error {
+        let kind = match err.kind() {
+            io::ErrorKind::NotFound => ErrorKind::NoInput,
+            io::ErrorKind::PermissionDenied => ErrorKind::CantCreate,
+            _ => ErrorKind::Io,
+        };
+        Error::new(kind, what.to_string()).with_source(err)
+    }
+
+    /// A network I/O failure. All of them are temporary, a refused
+    /// connection included: the server may be restarting, and cron should
+    /// simply try again.
+    pub fn network(what: impl fmt::Display, err: io::Error) -> Error {
+        let kind = ErrorKind::TempFail;
+        let what = match err.kind() {
+            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => format!("{what}: timed out"),
+            _ => what.to_string(),
+        };
+        Error::new(kind, what).with_source(err)
+    }
+
+    /// Marks the error as already reported: `main` sets the exit code but
+    /// prints nothing more.
+    pub fn quiet(mut self) -> Error {
+        self.inner.quiet = true;
+        self
+    }
+
+    /// Whether the error was already reported.
+    pub fn is_quiet(&self) -> bool {
+        self.inner.quiet
+    }
+
+    /// What kind of failure this is.
+    pub fn kind(&self) -> ErrorKind {
+        self.inner.kind
+    }
+
+    /// Changes the kind, keeping message and context.
+    pub fn with_kind(mut self, kind: ErrorKind) -> Error {
+        self.inner.kind = kind;
+        self
+    }
+
+    /// The message without context.
+    pub fn message(&self) -> &str {
+        &self.inner.message
+    }
+
+    /// The exit code this error should end the process with.
+    pub fn exit_code(&self) -> i32 {
+        self.inner.kind.exit_code()
+    }
+
+    /// True when the underlying cause is a broken pipe on our own output.
+    pub fn is_broken_pipe(&self) -> bool {
+        self.inner
+            .source
+            .as_ref()
+            .and_then(|s| s.downcast_ref::<io::Error>())
+            .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for ctx in self.inner.context.iter().rev() {
+            write!(f, "{ctx}: ")?;
+        }
+        f.write_str(&self.inner.message)?;
+        if let Some(source) = &self.inner.source {
+            let text = source.to_string();
+            if !text.is_empty() && !self.inner.message.contains(&text) {
+                write!(f, ": {text}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Error({:?}, {})", self.inner.kind, self)
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.inner.source.as_ref().map(|s| s.as_ref() as &(dyn std::error::Error + 'static))
+    }
+}
+
+/// Adds context to a `Result` where the fact is known.
+pub trait ResultExt<T> {
+    /// Adds `context` to the error, if any.
+    fn context(self, context: impl Into<String>) -> Result<T>;
+    /// Adds context computed only on error.
+    fn with_context<C: Into<String>>(self, f: impl FnOnce() -> C) -> Result<T>;
+}
+
+impl<T> ResultExt<T> for Result<T> {
+    fn context(self, context: impl Into<String>) -> Result<T> {
+        self.map_err(|e| e.context(context))
+    }
+    fn with_context<C: Into<String>>(self, f: impl FnOnce() -> C) -> Result<T> {
+        self.map_err(|e| e.context(f()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_has_its_documented_exit_code() {
+        let table = [
+            (ErrorKind::Usage, 64),
+            (ErrorKind::Protocol, 65),
+            (ErrorKind::Rejected, 65),
+            (ErrorKind::NoInput, 66),
+            (ErrorKind::Unavailable, 69),
+            (ErrorKind::Tls, 69),
+            (ErrorKind::Internal, 70),
+            (ErrorKind::CantCreate, 73),
+            (ErrorKind::Io, 74),
+            (ErrorKind::TempFail, 75),
+            (ErrorKind::Auth, 77),
+            (ErrorKind::Config, 78),
+        ];
+        for (kind, code) in table {
+            assert_eq!(kind.exit_code(), code, "{kind:?}");
+        }
+    }
+
+    #[test]
+    fn context_prints_outermost_first_on_one_line() {
+        let err = Error::auth("LOGIN refused: NO [AUTHENTICATIONFAILED] bad")
+            .context("imap.example.com:993")
+            .context("account \"work\"");
+        assert_eq!(
+            err.to_string(),
+            "account \"work\": imap.example.com:993: LOGIN refused: NO [AUTHENTICATIONFAILED] bad"
+        );
+        assert_eq!(err.exit_code(), 77);
+    }
+
+    #[test]
+    fn network_failures_are_temporary() {
+        let t = Error::network("connect", io::Error::from(io::ErrorKind::TimedOut));
+        assert_eq!(t.kind(), ErrorKind::TempFail);
+        assert!(t.to_string().contains("timed out"));
+        let r = Error::network("connect", io::Error::from(io::ErrorKind::ConnectionRefused));
+        assert_eq!(r.kind(), ErrorKind::TempFail);
+    }
+}
