@@ -1,0 +1,236 @@
+//! A pool of authenticated connections, per account and protocol.
+//!
+//! Up to `max` connections are opened lazily, the first time they are
+//! needed; [`Pool::get`] lends one and the [`Pooled`] guard gives it back
+//! when dropped, unless it broke (then it is closed and its slot freed).
+//! [`Pool::close`] ends every idle connection politely (LOGOUT/QUIT) at the
+//! end of a run. All connections of a pool share one account's settings,
+//! so a plaintext connection can never be lent for a request that needs TLS.
+//! If the server refuses an extra connection while others are open, the
+//! pool shrinks to what it has instead of failing.
+
+use std::ops::{Deref, DerefMut};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex, MutexGuard};
+
+use crate::error::Result;
+
+/// What the pool needs to know about a connection.
+pub trait Poolable: Send {
+    /// Whether the connection must not be reused.
+    fn is_broken(&self) -> bool;
+    /// Ends the connection politely.
+    fn close(self);
+}
+
+type Connector<C> = Box<dyn Fn(usize) -> Result<C> + Send + Sync>;
+
+struct State<C> {
+    idle: Vec<C>,
+    open: usize,
+    max: usize,
+}
+
+/// Connections lent to the threads of one run.
+pub struct Pool<C: Poolable> {
+    state: Mutex<State<C>>,
+    returned: Condvar,
+    connect: Connector<C>,
+    opened: AtomicUsize,
+}
+
+impl<C: Poolable> Pool<C> {
+    /// A pool of at most `max` connections made by `connect`, which gets
+    /// the connection's number (1, 2, ...) for traces.
+    pub fn new(max: usize, connect: impl Fn(usize) -> Result<C> + Send + Sync + 'static) -> Pool<C> {
+        Pool {
+            state: Mutex::new(State { idle: Vec::new(), open: 0, max: max.max(1) }),
+            returned: Condvar::new(),
+            connect: Box::new(connect),
+            opened: AtomicUsize::new(0),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State<C>> {
+        // A thread that panicked while holding the lock left a consistent
+        // state (every change is one assignment), so keep going.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The most connections this pool will open.
+    pub fn max(&self) -> usize {
+        self.lock().max
+    }
+
+    /// How many connections were opened so far (each one is a login).
+    pub fn opened(&self) -> usize {
+        self.opened.load(Ordering::Relaxed)
+    }
+
+    /// Lends a connection: an idle one, a new one while under `max`, or
+    /// the next one returned.
+    pub fn get(&self) -> Result<Pooled<'_, C>> {
+        let mut state = self.lock();
+        loop {
+            if let Some(conn) = state.idle.pop() {
+                return Ok(Pooled { pool: self, conn: Some(conn) });
+            }
+            if state.open < state.max {
+                state.open += 1;
+                drop(state);
+                let number = self.opened.fetch_add(1, Ordering::Relaxed) + 1;
+                match (self.connect)(number) {
+                    Ok(conn) => return Ok(Pooled { pool: self, conn: Some(conn) }),
+                    Err(err) => {
+                        state = self.lock();
+                        state.open -= 1;
+                        if state.open == 0 {
+                            return Err(err);
+                        }
+                        log::info!("could not open connection {number} ({err}); continuing with {}", state.open);
+                        state.max = state.open;
+                        continue;
+                    }
+                }
+            }
+            state = self.returned.wait(state).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+
+    /// Closes every idle connection. Call when the run is over.
+    pub fn close(&self) {
+        let idle = std::mem::take(&mut self.lock().idle);
+        for conn in idle {
+            conn.close();
+        }
+    }
+
+    fn give_back(&self, conn: C) {
+        let mut state = self.lock();
+        if conn.is_broken() {
+            state.open -= 1;
+            drop(state);
+            conn.close();
+        } else {
+            state.idle.push(conn);
+            drop(state);
+        }
+        self.returned.notify_one();
+    }
+}
+
+/// A connection on loan; returned to the pool when dropped.
+pub struct Pooled<'a, C: Poolable> {
+    pool: &'a Pool<C>,
+    conn: Option<C>,
+}
+
+impl<C: Poolable> Deref for Pooled<'_, C> {
+    type Target = C;
+    fn deref(&self) -> &C {
+        // Invariant: `conn` is only taken in `drop`.
+        self.conn.as_ref().expect("pooled connection present until drop")
+    }
+}
+
+impl<C: Poolable> DerefMut for Pooled<'_, C> {
+    fn deref_mut(&mut self) -> &mut C {
+        self.conn.as_mut().expect("pooled connection present until drop")
+    }
+}
+
+impl<C: Poolable> Drop for Pooled<'_, C> {
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            self.pool.give_back(conn);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::Error;
+    use std::sync::Arc;
+
+    struct Fake {
+        broken: bool,
+        closed: Arc<AtomicUsize>,
+    }
+
+    impl Poolable for Fake {
+        fn is_broken(&self) -> bool {
+            self.broken
+        }
+        fn close(self) {
+            self.closed.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    fn pool(max: usize, closed: Arc<AtomicUsize>) -> Pool<Fake> {
+        Pool::new(max, move |_| Ok(Fake { broken: false, closed: closed.clone() }))
+    }
+
+    #[test]
+    fn reuses_before_opening_and_never_exceeds_max() {
+        let closed = Arc::new(AtomicUsize::new(0));
+        let pool = pool(2, closed.clone());
+        drop(pool.get().unwrap());
+        drop(pool.get().unwrap());
+        assert_eq!(pool.opened(), 1);
+        std::thread::scope(|s| {
+            for _ in 0..8 {
+                s.spawn(|| {
+                    for _ in 0..50 {
+                        let _c = pool.get().unwrap();
+                    }
+                });
+            }
+        });
+        assert!(pool.opened() <= 2);
+        pool.close();
+        assert_eq!(closed.load(Ordering::Relaxed), pool.opened());
+    }
+
+    #[test]
+    fn broken_connections_are_replaced() {
+        let closed = Arc::new(AtomicUsize::new(0));
+        let pool = pool(1, closed.clone());
+        pool.get().unwrap().broken = true;
+        assert_eq!(closed.load(Ordering::Relaxed), 1);
+        drop(pool.get().unwrap());
+        assert_eq!(pool.opened(), 2);
+    }
+
+    #[test]
+    fn a_refused_extra_connection_shrinks_the_pool() {
+        let closed = Arc::new(AtomicUsize::new(0));
+        let c2 = closed.clone();
+        let (tried, attempt) = std::sync::mpsc::channel();
+        let tried = Mutex::new(tried);
+        let pool = Pool::new(3, move |n| {
+            if n == 1 {
+                return Ok(Fake { broken: false, closed: c2.clone() });
+            }
+            let _ = tried.lock().unwrap().send(());
+            Err(Error::temp("too many connections"))
+        });
+        let first = pool.get().unwrap();
+        std::thread::scope(|s| {
+            let waiter = s.spawn(|| pool.get().map(|_| ()));
+            // The waiter has tried a second connection and been refused;
+            // now it can only get the first one back.
+            attempt.recv().unwrap();
+            drop(first);
+            waiter.join().unwrap().unwrap();
+        });
+        assert_eq!(pool.max(), 1);
+        assert_eq!(pool.opened(), 2);
+    }
+
+    #[test]
+    fn the_first_failure_is_reported() {
+        let pool: Pool<Fake> = Pool::new(2, |_| Err(Error::auth("bad password")));
+        assert_eq!(pool.get().err().unwrap().kind(), crate::error::ErrorKind::Auth);
+    }
+}
