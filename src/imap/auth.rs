@@ -1,0 +1,129 @@
+//! Logging in and switching compression on.
+//!
+//! Order of preference: a token goes by XOAUTH2 or OAUTHBEARER; a password
+//! by AUTHENTICATE PLAIN (with SASL-IR when offered, RFC 4959), else LOGIN,
+//! never when the server says LOGINDISABLED. Capabilities are read again
+//! after login, then COMPRESS=DEFLATE (RFC 4978) is switched on if offered
+//! and wanted: only after login, so credentials never enter the compressed
+//! stream.
+
+use super::command::{Arg, Command};
+use super::response::Status;
+use super::session::Session;
+use crate::error::{Error, ErrorKind, Result};
+use crate::sasl::{self, Credentials};
+
+impl Session {
+    /// Authenticates with `creds`. Does nothing after a PREAUTH greeting.
+    pub fn authenticate(&mut self, creds: &Credentials) -> Result<()> {
+        if self.authenticated {
+            return Ok(());
+        }
+        let mechanism = if let Some(token) = creds.token() {
+            if self.caps.has_auth("XOAUTH2") {
+                self.sasl("XOAUTH2", &sasl::xoauth2(&creds.user, token))?;
+                "XOAUTH2"
+            } else if self.caps.has_auth("OAUTHBEARER") {
+                let response = sasl::oauthbearer(&creds.user, &self.host, self.port, token);
+                self.sasl("OAUTHBEARER", &response)?;
+                "OAUTHBEARER"
+            } else {
+                return Err(Error::unavailable(
+                    "server offers neither AUTH=XOAUTH2 nor AUTH=OAUTHBEARER for the OAuth token",
+                ));
+            }
+        } else {
+            let password = creds.password().unwrap_or_default();
+            if self.caps.has_auth("PLAIN") {
+                self.sasl("PLAIN", &sasl::plain(&creds.user, password))?;
+                "PLAIN"
+            } else if !self.caps.has("LOGINDISABLED") {
+                let login = Command::new("LOGIN").string(creds.user.clone()).secret(password);
+                let tag = self.send(&login)?;
+                self.flush()?;
+                let done = self.wait(&tag, None, &mut |_| Ok(()))?;
+                self.check(done, "LOGIN").map_err(login_failed)?;
+                "LOGIN"
+            } else {
+                return Err(Error::unavailable(
+                    "server refuses LOGIN (LOGINDISABLED) and offers no AUTH=PLAIN on this connection",
+                ));
+            }
+        };
+        self.authenticated = true;
+        self.info.auth_mechanism = Some(mechanism.to_string());
+        // The tagged OK may have carried [CAPABILITY ...]; if it did not,
+        // what we know is the pre-login list, which RFC 3501 lets change.
+        if !self.fresh_capabilities_after_login() {
+            self.refresh_capabilities()?;
+        }
+        Ok(())
+    }
+
+    fn fresh_capabilities_after_login(&self) -> bool {
+        self.info.capabilities_before_login != self.caps.to_vec()
+    }
+
+    /// AUTHENTICATE with an initial response: inline with SASL-IR, else
+    /// after the first `+`. A `+` after the response (XOAUTH2's error
+    /// details) is answered with an empty line, as the mechanism requires.
+    fn sasl(&mut self, mechanism: &str, initial: &str) -> Result<()> {
+        let sasl_ir = self.caps.has("SASL-IR");
+        let mut command = Command::new("AUTHENTICATE").atom(mechanism);
+        if sasl_ir {
+            // RFC 4959: the initial response is bare base64, not a string.
+            command = command.arg(Arg::SecretAtom(initial.to_string()));
+        }
+        let tag = self.send(&command)?;
+        self.flush()?;
+        let mut sent_initial = sasl_ir;
+        let done = self.wait_with_continuations(&tag, &mut |session, _text| {
+            if sent_initial {
+                session.send_continuation_line("")
+            } else {
+                sent_initial = true;
+                session.send_continuation_line(initial)
+            }
+        })?;
+        self.check(done, &format!("AUTHENTICATE {mechanism}")).map_err(login_failed)?;
+        Ok(())
+    }
+
+    /// Switches COMPRESS=DEFLATE on if the server offers it. Returns whether
+    /// compression is on.
+    pub fn enable_compression(&mut self) -> Result<bool> {
+        if self.is_compressed() {
+            return Ok(true);
+        }
+        if !self.caps.has("COMPRESS=DEFLATE") {
+            return Ok(false);
+        }
+        let tag = self.send(&Command::new("COMPRESS").atom("DEFLATE"))?;
+        self.flush()?;
+        let done = self.wait(&tag, None, &mut |_| Ok(()))?;
+        match done.status {
+            Status::Ok => {}
+            // TLS already compresses: never compress twice.
+            Status::No if done.code.as_ref().is_some_and(|c| c.is("COMPRESSIONACTIVE")) => return Ok(false),
+            _ => {
+                self.check(done, "COMPRESS")?;
+                return Ok(false);
+            }
+        }
+        let pending = self.codec.buffered().to_vec();
+        self.codec.clear_buffer();
+        self.codec.stream_mut().start_deflate_with(&pending)?;
+        self.info.compression = true;
+        Ok(true)
+    }
+}
+
+/// A refused login is an authentication failure (exit 77) unless the
+/// server said it is temporary (`[UNAVAILABLE]`) or asked for TLS.
+fn login_failed(err: Error) -> Error {
+    match err.kind() {
+        ErrorKind::Rejected if err.message().contains("[PRIVACYREQUIRED]") => err.with_kind(ErrorKind::Tls),
+        ErrorKind::Rejected => err.with_kind(ErrorKind::Auth),
+        _ => err,
+    }
+}

@@ -1,0 +1,389 @@
+//! Framing: turns the byte stream into complete responses and back.
+//!
+//! A response is a line, and if the line ends in a literal announcement
+//! `{n}`, the n bytes plus the rest of the response, and so on. Literals of
+//! message bodies may go to a [`LiteralSink`] as they arrive, so a 500 MB
+//! message never sits in memory; the frame then holds `{0}` in their place
+//! for the parser. Everything else is held, with caps against a hostile
+//! server announcing gigabytes.
+
+use std::io::{self, Read, Write};
+
+use super::response::{self, Body, Data, Response};
+use crate::error::{Error, Result};
+use crate::net::Stream;
+
+/// Longest line (without literals) we accept: a SEARCH over a million
+/// UIDs fits.
+const MAX_LINE: usize = 64 * 1024 * 1024;
+/// Largest literal held in memory when no sink takes it.
+const MAX_MEMORY_LITERAL: u64 = 256 * 1024 * 1024;
+const READ_BUFFER: usize = 64 * 1024;
+
+/// Receives message literals as they arrive, instead of memory.
+pub trait LiteralSink {
+    /// Whether a body literal of `size` bytes should come here.
+    fn wants(&mut self, size: u64) -> bool;
+    /// A literal of `size` bytes starts.
+    fn begin(&mut self, size: u64) -> io::Result<()>;
+    /// The next piece of it.
+    fn write(&mut self, data: &[u8]) -> io::Result<()>;
+    /// It is complete; returns an id the caller will find in
+    /// [`Body::Streamed`].
+    fn end(&mut self) -> io::Result<u64>;
+}
+
+/// Reads and writes IMAP over a stream (a [`Stream`] in real use).
+pub struct Codec<S = Stream> {
+    stream: S,
+    address: String,
+    buf: Box<[u8]>,
+    pos: usize,
+    len: usize,
+    out: Vec<u8>,
+    trace: String,
+}
+
+impl<S: Read + Write> Codec<S> {
+    /// Frames `stream`; `address` names the peer in errors.
+    pub fn new(stream: S, address: String) -> Codec<S> {
+        Codec {
+            stream,
+            address,
+            buf: vec![0u8; READ_BUFFER].into_boxed_slice(),
+            pos: 0,
+            len: 0,
+            out: Vec::new(),
+            trace: String::new(),
+        }
+    }
+
+    /// The connection underneath.
+    pub fn stream(&self) -> &S {
+        &self.stream
+    }
+
+    /// The connection underneath, mutably (for STARTTLS and COMPRESS).
+    pub fn stream_mut(&mut self) -> &mut S {
+        &mut self.stream
+    }
+
+    /// Bytes received but not yet framed.
+    pub fn buffered(&self) -> &[u8] {
+        &self.buf[self.pos..self.len]
+    }
+
+    /// Drops the received-but-unframed bytes.
+    pub fn clear_buffer(&mut self) {
+        self.pos = 0;
+        self.len = 0;
+    }
+
+    /// Queues bytes; they leave on [`Codec::flush`].
+    pub fn write(&mut self, bytes: &[u8]) {
+        self.out.extend_from_slice(bytes);
+    }
+
+    /// Sends everything queued (and, under COMPRESS, a sync flush).
+    pub fn flush(&mut self) -> Result<()> {
+        let what = format!("{}: write", self.address);
+        if !self.out.is_empty() {
+            self.stream.write_all(&self.out).map_err(|e| Error::network(&what, e))?;
+            self.out.clear();
+        }
+        self.stream.flush().map_err(|e| Error::network(what, e))
+    }
+
+    /// Reads one complete response. Body literals go to `sink` when it
+    /// wants them.
+    pub fn read_response(&mut self, mut sink: Option<&mut dyn LiteralSink>) -> Result<Response> {
+        let mut frame = Vec::new();
+        let mut streamed = None;
+        loop {
+            let line_start = frame.len();
+            self.read_line(&mut frame)?;
+            let Some((size, brace)) = literal_announcement(&frame[line_start..]) else {
+                break;
+            };
+            let brace = line_start + brace;
+            let is_body = announces_body_section(&frame[..brace]);
+            let target = match sink.as_mut() {
+                Some(sink) if is_body && streamed.is_none() => {
+                    let sink: &mut dyn LiteralSink = &mut **sink;
+                    if sink.wants(size) { Some(sink) } else { None }
+                }
+                _ => None,
+            };
+            match target {
+                Some(target) => {
+                    frame.truncate(brace);
+                    frame.extend_from_slice(b"{0}\r\n");
+                    streamed = Some(self.stream_literal(size, target)?);
+                }
+                None => {
+                    if size > MAX_MEMORY_LITERAL {
+                        return Err(Error::protocol(format!(
+                            "server announced a {size}-byte literal; refusing to hold it in memory"
+                        )));
+                    }
+                    self.read_exact_into(&mut frame, size as usize)?;
+                }
+            }
+        }
+        if log::log_enabled!(log::Level::Trace) {
+            self.trace = trace_text(&frame, streamed.is_some());
+        }
+        let mut response = response::parse(&frame)?;
+        if let (Some(id), Response::Data(Data::Fetch(fetch))) = (streamed, &mut response) {
+            fetch.body = Some(Body::Streamed(id));
+        }
+        Ok(response)
+    }
+
+    /// The last response as a trace shows it: its first line, and how
+    /// many literal bytes followed. Only kept while tracing is on.
+    pub fn trace_text(&self) -> &str {
+        &self.trace
+    }
+
+    fn fill(&mut self) -> Result<()> {
+        if self.pos == self.len {
+            self.pos = 0;
+            self.len = 0;
+        }
+        let n = self
+            .stream
+            .read(&mut self.buf[self.len..])
+            .map_err(|e| Error::network(format!("{}: read", self.address), e))?;
+        if n == 0 {
+            return Err(Error::temp(format!("{}: the server closed the connection", self.address)));
+        }
+        self.len += n;
+        Ok(())
+    }
+
+    fn read_line(&mut self, frame: &mut Vec<u8>) -> Result<()> {
+        let start = frame.len();
+        loop {
+            let available = &self.buf[self.pos..self.len];
+            if let Some(at) = available.iter().position(|&b| b == b'\n') {
+                frame.extend_from_slice(&available[..=at]);
+                self.pos += at + 1;
+                return Ok(());
+            }
+            frame.extend_from_slice(available);
+            self.pos = self.len;
+            if frame.len() - start > MAX_LINE {
+                return Err(Error::protocol("server sent a line longer than 64 MiB"));
+            }
+            self.fill()?;
+        }
+    }
+
+    fn read_exact_into(&mut self, frame: &mut Vec<u8>, mut n: usize) -> Result<()> {
+        frame.reserve(n);
+        while n > 0 {
+            if self.pos == self.len {
+                self.fill()?;
+            }
+            let take = n.min(self.len - self.pos);
+            frame.extend_from_slice(&self.buf[self.pos..self.pos + take]);
+            self.pos += take;
+            n -= take;
+        }
+        Ok(())
+    }
+
+    fn stream_literal(&mut self, size: u64, sink: &mut dyn LiteralSink) -> Result<u64> {
+        let local = |e: io::Error| Error::local_io("cannot store the message being downloaded", e);
+        sink.begin(size).map_err(local)?;
+        let mut left = size;
+        while left > 0 {
+            if self.pos == self.len {
+                self.fill()?;
+            }
+            let take = (left as usize).min(self.len - self.pos);
+            sink.write(&self.buf[self.pos..self.pos + take]).map_err(local)?;
+            self.pos += take;
+            left -= take as u64;
+        }
+        sink.end().map_err(local)
+    }
+}
+
+fn trace_text(frame: &[u8], streamed: bool) -> String {
+    let end = frame.iter().position(|&b| b == b'\r' || b == b'\n').unwrap_or(frame.len());
+    let mut text = String::from_utf8_lossy(&frame[..end.min(500)]).into_owned();
+    let rest = frame.len() - end;
+    if rest > 2 {
+        text.push_str(&format!(" ... (+{} more bytes)", rest - 2));
+    }
+    if streamed {
+        text.push_str(" (message streamed to disk)");
+    }
+    text
+}
+
+/// If `line` ends with `{n}\r\n`, returns n and where the `{` is.
+fn literal_announcement(line: &[u8]) -> Option<(u64, usize)> {
+    let line = line.strip_suffix(b"\r\n").or_else(|| line.strip_suffix(b"\n"))?;
+    let inner = line.strip_suffix(b"}")?;
+    let open = inner.iter().rposition(|&b| b == b'{')?;
+    let digits = &inner[open + 1..];
+    if digits.is_empty() || digits.len() > 19 || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let n = std::str::from_utf8(digits).ok()?.parse().ok()?;
+    Some((n, open))
+}
+
+/// Whether the text before a literal is a `BODY[]` or `BODY[]<n>` item
+/// (the whole message), the only literal worth streaming.
+fn announces_body_section(before: &[u8]) -> bool {
+    let before = before.strip_suffix(b" ").unwrap_or(before);
+    let before = match before.iter().rposition(|&b| b == b'<') {
+        Some(at) if before.ends_with(b">") => &before[..at],
+        _ => before,
+    };
+    let upper: Vec<u8> = before.iter().rev().take(8).rev().map(u8::to_ascii_uppercase).collect();
+    upper.ends_with(b"BODY[]") || upper.ends_with(b"RFC822")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::VecDeque;
+
+    /// Plays canned server bytes `chunk` at a time; records what is written.
+    struct Script {
+        input: VecDeque<u8>,
+        chunk: usize,
+        written: Vec<u8>,
+    }
+
+    impl Read for Script {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = buf.len().min(self.chunk).min(self.input.len());
+            for b in buf.iter_mut().take(n) {
+                *b = self.input.pop_front().unwrap_or(0);
+            }
+            Ok(n)
+        }
+    }
+
+    impl Write for Script {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.written.extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn codec(bytes: &[u8], chunk: usize) -> Codec<Script> {
+        let script = Script { input: bytes.iter().copied().collect(), chunk, written: Vec::new() };
+        Codec::new(script, "test:143".into())
+    }
+
+    /// Collects streamed literals in memory, for tests.
+    #[derive(Default)]
+    struct Collect {
+        threshold: u64,
+        current: Vec<u8>,
+        done: Vec<Vec<u8>>,
+    }
+
+    impl LiteralSink for Collect {
+        fn wants(&mut self, size: u64) -> bool {
+            size >= self.threshold
+        }
+        fn begin(&mut self, _size: u64) -> io::Result<()> {
+            self.current.clear();
+            Ok(())
+        }
+        fn write(&mut self, data: &[u8]) -> io::Result<()> {
+            self.current.extend_from_slice(data);
+            Ok(())
+        }
+        fn end(&mut self) -> io::Result<u64> {
+            self.done.push(std::mem::take(&mut self.current));
+            Ok(self.done.len() as u64 - 1)
+        }
+    }
+
+    const TRANSCRIPT: &[u8] = b"* 2 EXISTS\r\n* 1 FETCH (UID 10 BODY[] {12}\r\nline1\r\n{3}\r\n FLAGS (\\Seen))\r\n* 2 FETCH (UID 11 BODY[] {0}\r\n)\r\na1 OK done\r\n";
+
+    fn read_all(codec: &mut Codec<Script>, mut sink: Option<&mut Collect>) -> Vec<Response> {
+        let mut out = Vec::new();
+        loop {
+            let r = codec.read_response(sink.as_deref_mut().map(|s| s as &mut dyn LiteralSink)).unwrap();
+            let done = matches!(r, Response::Done(_));
+            out.push(r);
+            if done {
+                return out;
+            }
+        }
+    }
+
+    #[test]
+    fn frames_the_same_whatever_the_chunking() {
+        let whole = read_all(&mut codec(TRANSCRIPT, usize::MAX), None);
+        assert_eq!(whole.len(), 4);
+        let Response::Data(Data::Fetch(f)) = &whole[1] else { panic!("{:?}", whole[1]) };
+        assert_eq!(f.body, Some(Body::Memory(b"line1\r\n{3}\r\n".to_vec())));
+        assert_eq!(f.flags.as_deref(), Some(&["\\Seen".to_string()][..]));
+        for chunk in 1..20 {
+            assert_eq!(read_all(&mut codec(TRANSCRIPT, chunk), None), whole, "chunk {chunk}");
+        }
+    }
+
+    #[test]
+    fn body_literals_stream_to_the_sink() {
+        for chunk in [1, 2, 5, 1000] {
+            let mut sink = Collect { threshold: 1, ..Collect::default() };
+            let responses = read_all(&mut codec(TRANSCRIPT, chunk), Some(&mut sink));
+            let Response::Data(Data::Fetch(f)) = &responses[1] else { panic!() };
+            assert_eq!(f.body, Some(Body::Streamed(0)));
+            assert_eq!(f.uid, Some(10));
+            assert_eq!(sink.done, vec![b"line1\r\n{3}\r\n".to_vec()]);
+            // The empty literal stays in memory: below the threshold.
+            let Response::Data(Data::Fetch(f)) = &responses[2] else { panic!() };
+            assert_eq!(f.body, Some(Body::Memory(Vec::new())));
+        }
+    }
+
+    #[test]
+    fn truncated_input_is_a_temporary_error() {
+        let cut = &TRANSCRIPT[..40];
+        let mut c = codec(cut, 7);
+        c.read_response(None).unwrap();
+        let err = c.read_response(None).unwrap_err();
+        assert_eq!(err.kind(), crate::error::ErrorKind::TempFail);
+    }
+
+    #[test]
+    fn absurd_literals_are_refused() {
+        let mut c = codec(b"* 1 FETCH (ENVELOPE {99999999999}\r\n", 100);
+        let err = c.read_response(None).unwrap_err();
+        assert_eq!(err.kind(), crate::error::ErrorKind::Protocol);
+    }
+
+    #[test]
+    fn literal_announcements() {
+        assert_eq!(literal_announcement(b"* 1 FETCH (BODY[] {123}\r\n"), Some((123, 18)));
+        assert_eq!(literal_announcement(b"* OK {not}\r\n"), None);
+        assert_eq!(literal_announcement(b"* OK hi\r\n"), None);
+        assert_eq!(literal_announcement(b"* OK {}\r\n"), None);
+        assert_eq!(literal_announcement(b"{99999999999999999999}\r\n"), None);
+    }
+
+    #[test]
+    fn only_whole_message_sections_stream() {
+        assert!(announces_body_section(b"* 1 FETCH (UID 3 BODY[] "));
+        assert!(announces_body_section(b"* 1 FETCH (UID 3 BODY[]<0> "));
+        assert!(announces_body_section(b"* 1 FETCH (RFC822 "));
+        assert!(!announces_body_section(b"* 1 FETCH (BODY[HEADER.FIELDS (SUBJECT)] "));
+        assert!(!announces_body_section(b"* 1 FETCH (ENVELOPE (NIL "));
+    }
+}

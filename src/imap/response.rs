@@ -1,0 +1,677 @@
+//! Owned IMAP responses, converted from imap-proto's borrowed parse.
+//!
+//! imap-proto parses most responses; a few it does not know (STATUS with
+//! SIZE, SEARCH with MODSEQ, ENABLED, which it would confuse with
+//! CAPABILITY, and status text that is not ASCII) are parsed here. The
+//! session never sees imap-proto types. RFC 3501 §7.
+
+use std::ops::RangeInclusive;
+
+use imap_proto::{AttributeValue, BodyStructure, MailboxDatum, NameAttribute, StatusAttribute};
+use imap_proto::{Capability, ResponseCode};
+
+use crate::error::{Error, Result};
+
+/// One complete server response.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Response {
+    /// `+ text`: go on sending.
+    Continue(String),
+    /// A tagged completion.
+    Done(Done),
+    /// An untagged response.
+    Data(Data),
+}
+
+/// The condition in a status response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// OK
+    Ok,
+    /// NO: the command failed.
+    No,
+    /// BAD: the command was invalid.
+    Bad,
+    /// PREAUTH greeting.
+    PreAuth,
+    /// BYE: the server is closing the connection.
+    Bye,
+}
+
+/// A tagged completion, `a1 OK [CODE] text`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Done {
+    /// The tag of the command this completes.
+    pub tag: String,
+    /// OK, NO or BAD.
+    pub status: Status,
+    /// The response code, if any.
+    pub code: Option<Code>,
+    /// The server's own words after the tag, e.g. `NO [AUTHENTICATIONFAILED]
+    /// Authentication failed.`, for messages.
+    pub line: String,
+}
+
+/// Response codes (RFC 3501 §7.1, RFC 5530 and extensions).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Code {
+    /// `[CAPABILITY ...]`
+    Capability(Vec<String>),
+    /// `[UIDVALIDITY n]`
+    UidValidity(u32),
+    /// `[UIDNEXT n]`
+    UidNext(u32),
+    /// `[HIGHESTMODSEQ n]` (RFC 7162)
+    HighestModSeq(u64),
+    /// `[READ-ONLY]`
+    ReadOnly,
+    /// `[READ-WRITE]`
+    ReadWrite,
+    /// `[APPENDUID validity uid]` (RFC 4315)
+    AppendUid(u32, u32),
+    /// Any other code: its atom in upper case, e.g. `AUTHENTICATIONFAILED`.
+    Other(String),
+}
+
+impl Code {
+    /// Whether this is the atom-only code `name` (e.g. `UNAVAILABLE`).
+    pub fn is(&self, name: &str) -> bool {
+        matches!(self, Code::Other(atom) if atom.eq_ignore_ascii_case(name))
+    }
+}
+
+/// Untagged responses.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Data {
+    /// `* OK|NO|BAD|BYE|PREAUTH [code] text` (greetings, warnings, BYE).
+    Condition {
+        /// The condition.
+        status: Status,
+        /// The response code, if any.
+        code: Option<Code>,
+        /// The whole line after `* `.
+        line: String,
+    },
+    /// `* CAPABILITY ...`
+    Capabilities(Vec<String>),
+    /// `* ENABLED ...` (RFC 5161)
+    Enabled(Vec<String>),
+    /// `* n EXISTS`
+    Exists(u32),
+    /// `* n RECENT`
+    Recent(u32),
+    /// `* n EXPUNGE`
+    Expunge(u32),
+    /// `* VANISHED [(EARLIER)] uids` (RFC 7162)
+    Vanished {
+        /// Whether this answers a QRESYNC rather than a live expunge.
+        earlier: bool,
+        /// The expunged UIDs.
+        uids: Vec<RangeInclusive<u32>>,
+    },
+    /// `* n FETCH (...)`
+    Fetch(Fetch),
+    /// `* LIST (...) "/" name`
+    List(ListEntry),
+    /// `* STATUS name (...)`
+    Status(MailboxStatus),
+    /// `* SEARCH n n n`
+    Search(Vec<u32>),
+    /// `* FLAGS (...)`
+    Flags(Vec<String>),
+    /// Anything else, kept as its first line for traces.
+    Other(String),
+}
+
+/// A message's data from a FETCH response.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Fetch {
+    /// Message sequence number.
+    pub seq: u32,
+    /// UID, when asked for (UID FETCH always includes it).
+    pub uid: Option<u32>,
+    /// Flags, e.g. `\Seen`.
+    pub flags: Option<Vec<String>>,
+    /// INTERNALDATE as sent, e.g. `17-Jul-1996 02:44:25 -0700`.
+    pub internal_date: Option<String>,
+    /// RFC822.SIZE
+    pub size: Option<u32>,
+    /// MODSEQ (RFC 7162)
+    pub modseq: Option<u64>,
+    /// `BODY[]`: the whole message.
+    pub body: Option<Body>,
+    /// Any other `BODY[section]`, e.g. `HEADER.FIELDS (...)`.
+    pub header: Option<Vec<u8>>,
+    /// From BODYSTRUCTURE: whether any part is an attachment.
+    pub has_attachment: Option<bool>,
+}
+
+/// A message body: in memory, or streamed to a [`LiteralSink`] that gave
+/// it this number.
+///
+/// [`LiteralSink`]: super::codec::LiteralSink
+#[derive(Debug, Clone, PartialEq)]
+pub enum Body {
+    /// Held in memory.
+    Memory(Vec<u8>),
+    /// Written to the literal sink, which returned this id.
+    Streamed(u64),
+}
+
+/// A LIST response.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListEntry {
+    /// The mailbox name as sent (modified UTF-7 unless UTF8=ACCEPT).
+    pub name: String,
+    /// The hierarchy delimiter, if the server has one.
+    pub delimiter: Option<String>,
+    /// Attributes such as `\Noselect`, `\HasChildren`, `\Sent`.
+    pub attributes: Vec<String>,
+}
+
+impl ListEntry {
+    /// Whether the mailbox can be selected.
+    pub fn is_selectable(&self) -> bool {
+        !self.attributes.iter().any(|a| a.eq_ignore_ascii_case("\\Noselect") || a.eq_ignore_ascii_case("\\NonExistent"))
+    }
+
+    /// The RFC 6154 special use (`\Sent`, `\Trash`, ...), if any.
+    pub fn special_use(&self) -> Option<&str> {
+        const USES: [&str; 7] = ["\\All", "\\Archive", "\\Drafts", "\\Flagged", "\\Junk", "\\Sent", "\\Trash"];
+        self.attributes.iter().find(|a| USES.iter().any(|u| u.eq_ignore_ascii_case(a))).map(String::as_str)
+    }
+}
+
+/// A STATUS response.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MailboxStatus {
+    /// The mailbox name as sent.
+    pub mailbox: String,
+    /// MESSAGES
+    pub messages: Option<u32>,
+    /// UNSEEN
+    pub unseen: Option<u32>,
+    /// RECENT
+    pub recent: Option<u32>,
+    /// UIDNEXT
+    pub uidnext: Option<u32>,
+    /// UIDVALIDITY
+    pub uidvalidity: Option<u32>,
+    /// HIGHESTMODSEQ (RFC 7162)
+    pub highestmodseq: Option<u64>,
+    /// SIZE (RFC 8438)
+    pub size: Option<u64>,
+}
+
+/// Parses one framed response. `frame` holds the whole response, literals
+/// included, ending in CRLF.
+pub fn parse(frame: &[u8]) -> Result<Response> {
+    if let Some(data) = parse_special(frame)? {
+        return Ok(Response::Data(data));
+    }
+    match imap_proto::Response::parse(frame) {
+        Ok((rest, response)) if rest.is_empty() => convert(response, frame),
+        _ => fallback(frame),
+    }
+}
+
+fn first_line(frame: &[u8]) -> String {
+    let end = frame.iter().position(|&b| b == b'\r' || b == b'\n').unwrap_or(frame.len());
+    String::from_utf8_lossy(&frame[..end]).into_owned()
+}
+
+fn malformed(frame: &[u8]) -> Error {
+    let mut line = first_line(frame);
+    if line.len() > 200 {
+        let mut cut = 200;
+        while !line.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        line.truncate(cut);
+        line.push_str("...");
+    }
+    Error::protocol(format!("malformed server response: \"{line}\""))
+}
+
+/// The words after the tag (or `*`), for messages.
+fn line_after_tag(frame: &[u8]) -> String {
+    let line = first_line(frame);
+    match line.split_once(' ') {
+        Some((_, rest)) => rest.to_string(),
+        None => line,
+    }
+}
+
+fn convert(response: imap_proto::Response<'_>, frame: &[u8]) -> Result<Response> {
+    use imap_proto::Response as R;
+    Ok(match response {
+        R::Continue(outcome) => Response::Continue(outcome.information.map(|s| s.into_owned()).unwrap_or_default()),
+        R::Done { tag, status, outcome } => {
+            let line = line_after_tag(frame);
+            Response::Done(Done { tag: tag.0, status: status_of(status), code: code_of(outcome.code, &line), line })
+        }
+        R::Data { status, outcome } => {
+            let line = line_after_tag(frame);
+            Response::Data(Data::Condition { status: status_of(status), code: code_of(outcome.code, &line), line })
+        }
+        R::Capabilities(caps) => Response::Data(Data::Capabilities(caps.into_iter().map(capability_name).collect())),
+        R::Expunge(n) => Response::Data(Data::Expunge(n)),
+        R::Vanished { earlier, uids } => Response::Data(Data::Vanished { earlier, uids }),
+        R::Fetch(seq, attrs) => Response::Data(Data::Fetch(fetch_of(seq, attrs))),
+        R::MailboxData(datum) => Response::Data(match datum {
+            MailboxDatum::Exists(n) => Data::Exists(n),
+            MailboxDatum::Recent(n) => Data::Recent(n),
+            MailboxDatum::Flags(flags) => Data::Flags(flags.into_iter().map(|f| f.into_owned()).collect()),
+            MailboxDatum::List(list) => Data::List(ListEntry {
+                name: list.name.into_owned(),
+                delimiter: list.delimiter.map(|d| d.into_owned()),
+                attributes: list.name_attributes.into_iter().map(attribute_name).collect(),
+            }),
+            MailboxDatum::Search(uids) => Data::Search(uids),
+            MailboxDatum::Status { mailbox, status } => Data::Status(status_of_attrs(mailbox.into_owned(), status)),
+            _ => Data::Other(first_line(frame)),
+        }),
+        _ => Response::Data(Data::Other(first_line(frame))),
+    })
+}
+
+fn status_of(status: imap_proto::Status) -> Status {
+    match status {
+        imap_proto::Status::Ok => Status::Ok,
+        imap_proto::Status::No => Status::No,
+        imap_proto::Status::Bad => Status::Bad,
+        imap_proto::Status::PreAuth => Status::PreAuth,
+        imap_proto::Status::Bye => Status::Bye,
+    }
+}
+
+fn capability_name(cap: Capability<'_>) -> String {
+    match cap {
+        Capability::Imap4rev1 => "IMAP4REV1".to_string(),
+        Capability::Auth(mech) => format!("AUTH={}", mech.to_ascii_uppercase()),
+        Capability::Atom(atom) => atom.to_ascii_uppercase(),
+    }
+}
+
+fn attribute_name(attr: NameAttribute<'_>) -> String {
+    match attr {
+        NameAttribute::NoInferiors => "\\Noinferiors".into(),
+        NameAttribute::NoSelect => "\\Noselect".into(),
+        NameAttribute::Marked => "\\Marked".into(),
+        NameAttribute::Unmarked => "\\Unmarked".into(),
+        NameAttribute::All => "\\All".into(),
+        NameAttribute::Archive => "\\Archive".into(),
+        NameAttribute::Drafts => "\\Drafts".into(),
+        NameAttribute::Flagged => "\\Flagged".into(),
+        NameAttribute::Junk => "\\Junk".into(),
+        NameAttribute::Sent => "\\Sent".into(),
+        NameAttribute::Trash => "\\Trash".into(),
+        NameAttribute::Extension(other) => other.into_owned(),
+        _ => "\\Unknown".into(),
+    }
+}
+
+/// imap-proto parses some codes; the rest stay in the text as `[ATOM ...]`.
+fn code_of(code: Option<ResponseCode<'_>>, line: &str) -> Option<Code> {
+    match code {
+        Some(ResponseCode::Capabilities(caps)) => {
+            Some(Code::Capability(caps.into_iter().map(capability_name).collect()))
+        }
+        Some(ResponseCode::UidValidity(n)) => Some(Code::UidValidity(n)),
+        Some(ResponseCode::UidNext(n)) => Some(Code::UidNext(n)),
+        Some(ResponseCode::HighestModSeq(n)) => Some(Code::HighestModSeq(n)),
+        Some(ResponseCode::ReadOnly) => Some(Code::ReadOnly),
+        Some(ResponseCode::ReadWrite) => Some(Code::ReadWrite),
+        Some(ResponseCode::AppendUid(validity, uids)) => {
+            let uid = uids.first().map(|m| match m {
+                imap_proto::rfc4315::UidSetMember::Uid(u) => *u,
+                imap_proto::rfc4315::UidSetMember::UidRange(r) => *r.start(),
+            });
+            uid.map(|uid| Code::AppendUid(validity, uid))
+        }
+        Some(ResponseCode::Alert) => Some(Code::Other("ALERT".into())),
+        Some(ResponseCode::Parse) => Some(Code::Other("PARSE".into())),
+        Some(ResponseCode::TryCreate) => Some(Code::Other("TRYCREATE".into())),
+        Some(_) => None,
+        None => code_from_text(line),
+    }
+}
+
+fn code_from_text(line: &str) -> Option<Code> {
+    // `OK [CODE args] text` -> CODE
+    let after_status = line.split_once(' ').map(|(_, rest)| rest)?;
+    let inner = after_status.strip_prefix('[')?;
+    let end = inner.find(']')?;
+    let atom = inner[..end].split(' ').next()?;
+    (!atom.is_empty()).then(|| Code::Other(atom.to_ascii_uppercase()))
+}
+
+fn status_of_attrs(mailbox: String, attrs: Vec<StatusAttribute>) -> MailboxStatus {
+    let mut status = MailboxStatus { mailbox, ..MailboxStatus::default() };
+    for attr in attrs {
+        match attr {
+            StatusAttribute::Messages(n) => status.messages = Some(n),
+            StatusAttribute::Unseen(n) => status.unseen = Some(n),
+            StatusAttribute::Recent(n) => status.recent = Some(n),
+            StatusAttribute::UidNext(n) => status.uidnext = Some(n),
+            StatusAttribute::UidValidity(n) => status.uidvalidity = Some(n),
+            StatusAttribute::HighestModSeq(n) => status.highestmodseq = Some(n),
+            _ => {}
+        }
+    }
+    status
+}
+
+fn fetch_of(seq: u32, attrs: Vec<AttributeValue<'_>>) -> Fetch {
+    let mut fetch = Fetch { seq, ..Fetch::default() };
+    for attr in attrs {
+        match attr {
+            AttributeValue::Uid(uid) => fetch.uid = Some(uid),
+            AttributeValue::Flags(flags) => fetch.flags = Some(flags.into_iter().map(|f| f.into_owned()).collect()),
+            AttributeValue::InternalDate(date) => fetch.internal_date = Some(date.into_owned()),
+            AttributeValue::Rfc822Size(size) => fetch.size = Some(size),
+            AttributeValue::ModSeq(modseq) => fetch.modseq = Some(modseq),
+            AttributeValue::BodySection { section: None, data, .. } | AttributeValue::Rfc822(data) => {
+                fetch.body = Some(Body::Memory(data.map(|d| d.into_owned()).unwrap_or_default()));
+            }
+            AttributeValue::BodySection { data, .. } | AttributeValue::Rfc822Header(data) => {
+                fetch.header = Some(data.map(|d| d.into_owned()).unwrap_or_default());
+            }
+            AttributeValue::BodyStructure(structure) => fetch.has_attachment = Some(has_attachment(&structure)),
+            _ => {}
+        }
+    }
+    fetch
+}
+
+/// A part is an attachment when its disposition says so or it has a file
+/// name; inline parts with a name (pasted images) count too, as most mail
+/// clients show them with a paper clip. Parts inside an attached message
+/// do not count on their own: the same rule as the offline search
+/// (`search::LocalMessage`), so both give the same answers.
+fn has_attachment(structure: &BodyStructure<'_>) -> bool {
+    let common_says = |common: &imap_proto::BodyContentCommon<'_>| {
+        let disposition = common.disposition.as_ref();
+        let by_disposition = disposition.is_some_and(|d| d.ty.eq_ignore_ascii_case("attachment"));
+        let named = |params: &imap_proto::BodyParams<'_>| {
+            params.as_ref().is_some_and(|ps| {
+                ps.iter().any(|(k, _)| {
+                    let k = k.to_ascii_lowercase();
+                    k == "filename" || k == "name" || k.starts_with("filename*") || k.starts_with("name*")
+                })
+            })
+        };
+        by_disposition || named(&common.ty.params) || disposition.is_some_and(|d| named(&d.params))
+    };
+    match structure {
+        BodyStructure::Basic { common, .. } | BodyStructure::Text { common, .. } => common_says(common),
+        BodyStructure::Message { common, .. } => common_says(common),
+        BodyStructure::Multipart { bodies, .. } => bodies.iter().any(has_attachment),
+    }
+}
+
+/// Responses imap-proto gets wrong or does not know.
+fn parse_special(frame: &[u8]) -> Result<Option<Data>> {
+    let upper_prefix: Vec<u8> = frame.iter().take(12).map(|b| b.to_ascii_uppercase()).collect();
+    if upper_prefix.starts_with(b"* STATUS ") {
+        return parse_status(&frame[9..]).map(Some).ok_or_else(|| malformed(frame));
+    }
+    if upper_prefix.starts_with(b"* SEARCH") {
+        return parse_search(&frame[8..]).map(Some).ok_or_else(|| malformed(frame));
+    }
+    if upper_prefix.starts_with(b"* ENABLED") {
+        let line = first_line(frame);
+        let caps = line.split(' ').skip(2).filter(|s| !s.is_empty()).map(|s| s.to_ascii_uppercase()).collect();
+        return Ok(Some(Data::Enabled(caps)));
+    }
+    Ok(None)
+}
+
+/// `* SEARCH 2 5 9 (MODSEQ 1234)`: the numbers, ignoring a MODSEQ suffix.
+fn parse_search(rest: &[u8]) -> Option<Data> {
+    let text = std::str::from_utf8(rest).ok()?;
+    let text = text.trim_end_matches(['\r', '\n']);
+    let numbers = match text.find('(') {
+        Some(at) => &text[..at],
+        None => text,
+    };
+    let mut uids = Vec::new();
+    for word in numbers.split(' ').filter(|w| !w.is_empty()) {
+        uids.push(word.parse().ok()?);
+    }
+    Some(Data::Search(uids))
+}
+
+/// `* STATUS <mailbox> (NAME n NAME n ...)`, mailbox as atom, quoted string
+/// or literal, attributes known or not.
+fn parse_status(rest: &[u8]) -> Option<Data> {
+    let (mailbox, after) = astring(rest)?;
+    let after = after.strip_prefix(b" ")?;
+    let open = after.strip_prefix(b"(")?;
+    let close = open.iter().position(|&b| b == b')')?;
+    let list = std::str::from_utf8(&open[..close]).ok()?;
+    let mut status = MailboxStatus { mailbox, ..MailboxStatus::default() };
+    let words: Vec<&str> = list.split_ascii_whitespace().collect();
+    for pair in words.chunks(2) {
+        let [name, value] = pair else { return None };
+        let n: u64 = value.parse().ok()?;
+        let small = u32::try_from(n).ok();
+        match name.to_ascii_uppercase().as_str() {
+            "MESSAGES" => status.messages = small,
+            "UNSEEN" => status.unseen = small,
+            "RECENT" => status.recent = small,
+            "UIDNEXT" => status.uidnext = small,
+            "UIDVALIDITY" => status.uidvalidity = small,
+            "HIGHESTMODSEQ" => status.highestmodseq = Some(n),
+            "SIZE" => status.size = Some(n),
+            _ => {}
+        }
+    }
+    Some(Data::Status(status))
+}
+
+/// An IMAP astring: atom, quoted string or `{n}\r\n` literal.
+fn astring(input: &[u8]) -> Option<(String, &[u8])> {
+    match input.first()? {
+        b'"' => {
+            let mut out = Vec::new();
+            let mut i = 1;
+            while i < input.len() {
+                match input[i] {
+                    b'\\' => {
+                        out.push(*input.get(i + 1)?);
+                        i += 2;
+                    }
+                    b'"' => return Some((String::from_utf8_lossy(&out).into_owned(), &input[i + 1..])),
+                    b => {
+                        out.push(b);
+                        i += 1;
+                    }
+                }
+            }
+            None
+        }
+        b'{' => {
+            let close = input.iter().position(|&b| b == b'}')?;
+            let n: usize = std::str::from_utf8(&input[1..close]).ok()?.parse().ok()?;
+            let data = input.get(close + 3..close + 3 + n)?;
+            Some((String::from_utf8_lossy(data).into_owned(), &input[close + 3 + n..]))
+        }
+        _ => {
+            let end = input.iter().position(|&b| b == b' ' || b == b'\r').unwrap_or(input.len());
+            (end > 0).then(|| (String::from_utf8_lossy(&input[..end]).into_owned(), &input[end..]))
+        }
+    }
+}
+
+/// What imap-proto could not parse: status lines with text it rejects
+/// (8-bit), unknown untagged data. A broken FETCH or tagged line is an
+/// error: guessing there could lose mail.
+fn fallback(frame: &[u8]) -> Result<Response> {
+    let line = first_line(frame);
+    if let Some(rest) = line.strip_prefix("+") {
+        return Ok(Response::Continue(rest.trim_start().to_string()));
+    }
+    let mut words = line.splitn(3, ' ');
+    let first = words.next().unwrap_or("");
+    let second = words.next().unwrap_or("");
+    let status = match second.to_ascii_uppercase().as_str() {
+        "OK" => Some(Status::Ok),
+        "NO" => Some(Status::No),
+        "BAD" => Some(Status::Bad),
+        "BYE" => Some(Status::Bye),
+        "PREAUTH" => Some(Status::PreAuth),
+        _ => None,
+    };
+    let after_tag = line_after_tag(frame);
+    match (first, status) {
+        ("*", Some(status)) => {
+            Ok(Response::Data(Data::Condition { status, code: code_from_text(&after_tag), line: after_tag }))
+        }
+        ("*", None) => {
+            let fetch = line.split(' ').nth(2).is_some_and(|w| w.eq_ignore_ascii_case("FETCH"));
+            if fetch { Err(malformed(frame)) } else { Ok(Response::Data(Data::Other(line))) }
+        }
+        (tag, Some(status @ (Status::Ok | Status::No | Status::Bad)))
+            if !tag.is_empty() && tag.bytes().all(|b| b.is_ascii_graphic() && b != b'+' && b != b'{') =>
+        {
+            Ok(Response::Done(Done { tag: tag.to_string(), status, code: code_from_text(&after_tag), line: after_tag }))
+        }
+        _ => Err(malformed(frame)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn data(frame: &[u8]) -> Data {
+        match parse(frame).unwrap() {
+            Response::Data(d) => d,
+            other => panic!("not data: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn tagged_completion_keeps_the_servers_words_and_code() {
+        let Response::Done(done) = parse(b"a3 NO [AUTHENTICATIONFAILED] Authentication failed.\r\n").unwrap() else {
+            panic!()
+        };
+        assert_eq!(done.tag, "a3");
+        assert_eq!(done.status, Status::No);
+        assert!(done.code.as_ref().unwrap().is("AUTHENTICATIONFAILED"));
+        assert_eq!(done.line, "NO [AUTHENTICATIONFAILED] Authentication failed.");
+    }
+
+    #[test]
+    fn capability_code_in_ok_is_parsed() {
+        let Response::Done(done) =
+            parse(b"a1 OK [CAPABILITY IMAP4rev1 IDLE COMPRESS=DEFLATE AUTH=PLAIN] Logged in\r\n").unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(
+            done.code,
+            Some(Code::Capability(vec![
+                "IMAP4REV1".into(),
+                "IDLE".into(),
+                "COMPRESS=DEFLATE".into(),
+                "AUTH=PLAIN".into()
+            ]))
+        );
+    }
+
+    #[test]
+    fn status_with_size_and_literal_names() {
+        let Data::Status(s) = data(b"* STATUS \"Sent Items\" (MESSAGES 12 UNSEEN 3 SIZE 123456789012 UIDNEXT 44)\r\n")
+        else {
+            panic!()
+        };
+        assert_eq!(s.mailbox, "Sent Items");
+        assert_eq!((s.messages, s.unseen, s.size, s.uidnext), (Some(12), Some(3), Some(123456789012), Some(44)));
+        let Data::Status(s) = data(b"* STATUS {4}\r\na\"b) (MESSAGES 1)\r\n") else { panic!() };
+        assert_eq!(s.mailbox, "a\"b)");
+        assert_eq!(s.messages, Some(1));
+        let Data::Status(s) = data(b"* STATUS INBOX (MESSAGES 0 APPENDLIMIT 1000)\r\n") else { panic!() };
+        assert_eq!(s.messages, Some(0));
+    }
+
+    #[test]
+    fn search_with_modseq_and_empty() {
+        assert_eq!(data(b"* SEARCH 2 5 9 (MODSEQ 77)\r\n"), Data::Search(vec![2, 5, 9]));
+        assert_eq!(data(b"* SEARCH\r\n"), Data::Search(vec![]));
+    }
+
+    #[test]
+    fn enabled_is_not_mistaken_for_capability() {
+        assert_eq!(data(b"* ENABLED CONDSTORE QRESYNC\r\n"), Data::Enabled(vec!["CONDSTORE".into(), "QRESYNC".into()]));
+    }
+
+    #[test]
+    fn fetch_with_body_flags_and_date() {
+        let frame = b"* 3 FETCH (UID 42 RFC822.SIZE 5 FLAGS (\\Seen \\Flagged) INTERNALDATE \"17-Jul-1996 02:44:25 -0700\" BODY[] {5}\r\nHello)\r\n";
+        let Data::Fetch(f) = data(frame) else { panic!() };
+        assert_eq!(f.seq, 3);
+        assert_eq!(f.uid, Some(42));
+        assert_eq!(f.size, Some(5));
+        assert_eq!(f.flags.as_deref(), Some(&["\\Seen".to_string(), "\\Flagged".to_string()][..]));
+        assert_eq!(f.internal_date.as_deref(), Some("17-Jul-1996 02:44:25 -0700"));
+        assert_eq!(f.body, Some(Body::Memory(b"Hello".to_vec())));
+    }
+
+    #[test]
+    fn fetch_header_fields_goes_to_header() {
+        let frame = b"* 1 FETCH (UID 7 BODY[HEADER.FIELDS (SUBJECT)] {15}\r\nSubject: hi\r\n\r\n)\r\n";
+        let Data::Fetch(f) = data(frame) else { panic!() };
+        assert_eq!(f.header.as_deref(), Some(&b"Subject: hi\r\n\r\n"[..]));
+        assert_eq!(f.body, None);
+    }
+
+    #[test]
+    fn list_with_special_use() {
+        let Data::List(l) = data(b"* LIST (\\HasNoChildren \\Sent) \"/\" \"Sent Items\"\r\n") else { panic!() };
+        assert_eq!(l.name, "Sent Items");
+        assert_eq!(l.delimiter.as_deref(), Some("/"));
+        assert_eq!(l.special_use(), Some("\\Sent"));
+        assert!(l.is_selectable());
+        let Data::List(l) = data(b"* LIST (\\Noselect) \".\" foo\r\n") else { panic!() };
+        assert!(!l.is_selectable());
+    }
+
+    #[test]
+    fn non_ascii_status_text_still_parses() {
+        let frame = "a1 NO Kennwort falsch: Zugriff verweigert – bitte prüfen\r\n".as_bytes();
+        let Response::Done(done) = parse(frame).unwrap() else { panic!() };
+        assert_eq!(done.status, Status::No);
+        assert!(done.line.contains("prüfen"));
+        let Data::Condition { status, .. } = data("* BYE Auf Wiedersehen – tschüß\r\n".as_bytes()) else {
+            panic!()
+        };
+        assert_eq!(status, Status::Bye);
+    }
+
+    #[test]
+    fn garbage_and_broken_fetch_are_errors() {
+        assert!(parse(b"HTTP/1.1 400 Bad Request\r\n").is_err());
+        assert!(parse(b"* 1 FETCH (UID\r\n").is_err());
+        assert!(parse(b"\r\n").is_err());
+    }
+
+    #[test]
+    fn unknown_untagged_data_is_kept_not_fatal() {
+        assert_eq!(
+            data(b"* NAMESPACE ((\"\" \"/\")) NIL NIL\r\n"),
+            Data::Other("* NAMESPACE ((\"\" \"/\")) NIL NIL".into())
+        );
+    }
+
+    #[test]
+    fn bodystructure_tells_attachments() {
+        let with = b"* 1 FETCH (UID 1 BODYSTRUCTURE ((\"text\" \"plain\" (\"charset\" \"utf-8\") NIL NIL \"7bit\" 5 1 NIL NIL NIL NIL)(\"application\" \"pdf\" (\"name\" \"a.pdf\") NIL NIL \"base64\" 100 NIL (\"attachment\" (\"filename\" \"a.pdf\")) NIL NIL) \"mixed\" (\"boundary\" \"x\") NIL NIL NIL))\r\n";
+        let Data::Fetch(f) = data(with) else { panic!() };
+        assert_eq!(f.has_attachment, Some(true));
+        let without = b"* 1 FETCH (UID 1 BODYSTRUCTURE (\"text\" \"plain\" (\"charset\" \"utf-8\") NIL NIL \"7bit\" 5 1 NIL NIL NIL NIL))\r\n";
+        let Data::Fetch(f) = data(without) else { panic!() };
+        assert_eq!(f.has_attachment, Some(false));
+    }
+}

@@ -1,0 +1,483 @@
+//! An IMAP connection: greeting, STARTTLS, the command/response loop with
+//! pipelining, and the session's view of the server (capabilities, the
+//! selected mailbox, BYE).
+//!
+//! Any number of tagged commands may be in flight: [`Session::send`] queues
+//! one, [`Session::wait`] reads until its completion, passing untagged data
+//! to a callback and keeping other commands' completions for later.
+//! An error while reading marks the session broken; the pool then drops it.
+//! RFC 3501 §2.2, §5.5, §6.2.1 and §7.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::Arc;
+
+use super::capabilities::Capabilities;
+use super::codec::{Codec, LiteralSink};
+use super::command::{Command, Piece};
+use super::response::{Code, Data, Done, Response, Status};
+use crate::error::{Error, ErrorKind, Result};
+use crate::net::{Counters, Endpoint, Security, Stream, TlsInfo};
+
+/// How to open a session.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Where to connect and how to secure it.
+    pub endpoint: Endpoint,
+    /// Whether to switch COMPRESS=DEFLATE on when offered.
+    pub compress: bool,
+    /// Names this connection in traces, e.g. `imap#2`.
+    pub label: String,
+}
+
+/// What a session learned while connecting, for `owl check`.
+#[derive(Debug, Clone, Default)]
+pub struct ConnectInfo {
+    /// TLS details, when TLS is on.
+    pub tls: Option<TlsInfo>,
+    /// Capabilities before authentication (after STARTTLS if any).
+    pub capabilities_before_login: Vec<String>,
+    /// The SASL mechanism or `LOGIN` used, `PREAUTH` when none was needed.
+    pub auth_mechanism: Option<String>,
+    /// Whether COMPRESS=DEFLATE is on.
+    pub compression: bool,
+}
+
+/// The selected mailbox, as the server described it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Selected {
+    /// Its name as sent to the server.
+    pub mailbox: String,
+    /// Number of messages.
+    pub exists: u32,
+    /// UIDVALIDITY.
+    pub uidvalidity: Option<u32>,
+    /// UIDNEXT.
+    pub uidnext: Option<u32>,
+    /// HIGHESTMODSEQ (CONDSTORE).
+    pub highestmodseq: Option<u64>,
+    /// Whether it was opened read-only.
+    pub read_only: bool,
+}
+
+/// A connection to an IMAP server.
+pub struct Session {
+    pub(super) codec: Codec,
+    pub(super) caps: Capabilities,
+    pub(super) label: String,
+    pub(super) host: String,
+    pub(super) port: u16,
+    pub(super) selected: Option<Selected>,
+    pub(super) info: ConnectInfo,
+    pub(super) authenticated: bool,
+    next_tag: u32,
+    in_flight: HashSet<String>,
+    early: HashMap<String, Done>,
+    queued: VecDeque<Data>,
+    bye: Option<String>,
+    broken: bool,
+}
+
+impl Session {
+    /// Connects, reads the greeting and, for STARTTLS, upgrades the
+    /// connection, failing closed. Not yet authenticated.
+    pub fn connect(options: &Options, counters: Arc<Counters>) -> Result<Session> {
+        let endpoint = &options.endpoint;
+        let stream = Stream::connect(endpoint, counters)?;
+        let mut session = Session {
+            codec: Codec::new(stream, endpoint.address()),
+            caps: Capabilities::default(),
+            label: options.label.clone(),
+            host: endpoint.host.clone(),
+            port: endpoint.port,
+            selected: None,
+            info: ConnectInfo::default(),
+            authenticated: false,
+            next_tag: 1,
+            in_flight: HashSet::new(),
+            early: HashMap::new(),
+            queued: VecDeque::new(),
+            bye: None,
+            broken: false,
+        };
+        session.info.tls = session.codec.stream().tls_info().cloned();
+        let preauth = session.read_greeting()?;
+        match endpoint.security {
+            Security::StartTls => {
+                if preauth {
+                    return Err(Error::tls(
+                        "server greeted with PREAUTH before STARTTLS; refusing, because a man in the middle \
+                         can use that to skip TLS (CVE-2021-39272)",
+                    ));
+                }
+                session.start_tls(endpoint)?;
+            }
+            Security::Implicit | Security::DangerPlaintext => {
+                if session.caps.is_empty() {
+                    session.refresh_capabilities()?;
+                }
+            }
+        }
+        session.info.capabilities_before_login = session.caps.to_vec();
+        if preauth {
+            session.authenticated = true;
+            session.info.auth_mechanism = Some("PREAUTH".into());
+        }
+        Ok(session)
+    }
+
+    fn read_greeting(&mut self) -> Result<bool> {
+        match self.read(None)? {
+            Response::Data(Data::Condition { status, code, line }) => {
+                if let Some(Code::Capability(caps)) = code {
+                    self.caps = Capabilities::new(caps);
+                }
+                match status {
+                    Status::Ok => Ok(false),
+                    Status::PreAuth => Ok(true),
+                    Status::Bye => Err(Error::unavailable(format!("server refused the connection: \"{line}\""))),
+                    _ => Err(Error::protocol(format!("unexpected greeting: \"{line}\""))),
+                }
+            }
+            _ => Err(Error::protocol("the server did not send an IMAP greeting")),
+        }
+    }
+
+    fn start_tls(&mut self, endpoint: &Endpoint) -> Result<()> {
+        if self.caps.is_empty() {
+            self.refresh_capabilities()?;
+        }
+        if !self.caps.has("STARTTLS") {
+            return Err(Error::tls(
+                "server does not offer STARTTLS; refusing to continue without TLS (set tls = \"none\" only if \
+                 you accept sending your password in clear)",
+            ));
+        }
+        let tag = self.send(&Command::new("STARTTLS"))?;
+        self.flush()?;
+        let done = self.wait(&tag, None, &mut |_| Ok(()))?;
+        if done.status != Status::Ok {
+            return Err(Error::tls(format!("server refused STARTTLS: \"{}\"", done.line)));
+        }
+        if !self.codec.buffered().is_empty() || self.codec.stream().has_pending_input() {
+            self.broken = true;
+            return Err(Error::tls(
+                "server sent data after accepting STARTTLS and before the TLS handshake; refusing \
+                 (possible command injection, CVE-2021-22947)",
+            ));
+        }
+        self.codec.stream_mut().start_tls(&endpoint.host, &endpoint.tls)?;
+        self.info.tls = self.codec.stream().tls_info().cloned();
+        // Everything learned in plaintext is void (RFC 3501 §6.2.1).
+        self.caps = Capabilities::default();
+        self.refresh_capabilities()
+    }
+
+    /// Asks for CAPABILITY and replaces what we knew.
+    pub fn refresh_capabilities(&mut self) -> Result<()> {
+        let tag = self.send(&Command::new("CAPABILITY"))?;
+        self.flush()?;
+        let mut fresh = None;
+        let done = self.wait(&tag, None, &mut |data| {
+            if let Data::Capabilities(caps) = data {
+                fresh = Some(caps);
+            }
+            Ok(())
+        })?;
+        self.check(done, "CAPABILITY")?;
+        match fresh {
+            Some(caps) => {
+                self.caps = Capabilities::new(caps);
+                Ok(())
+            }
+            None => Err(Error::protocol("server answered CAPABILITY without a capability list")),
+        }
+    }
+
+    /// The capabilities as currently known.
+    pub fn capabilities(&self) -> &Capabilities {
+        &self.caps
+    }
+
+    /// What connecting and logging in found out.
+    pub fn info(&self) -> &ConnectInfo {
+        &self.info
+    }
+
+    /// The label used in traces.
+    pub fn label(&self) -> &str {
+        &self.label
+    }
+
+    /// The selected mailbox, if any.
+    pub fn selected(&self) -> Option<&Selected> {
+        self.selected.as_ref()
+    }
+
+    /// Whether the connection can no longer be trusted to be in step.
+    pub fn is_broken(&self) -> bool {
+        self.broken || self.bye.is_some()
+    }
+
+    /// Whether traffic is compressed.
+    pub fn is_compressed(&self) -> bool {
+        self.codec.stream().is_compressed()
+    }
+
+    /// Sets the socket's read timeout (IDLE waits longer than commands).
+    pub fn set_read_timeout(&self, timeout: Option<std::time::Duration>) -> Result<()> {
+        self.codec.stream().set_read_timeout(timeout).map_err(|e| Error::network("set timeout", e))
+    }
+
+    fn next_tag(&mut self) -> String {
+        let tag = format!("a{}", self.next_tag);
+        self.next_tag += 1;
+        tag
+    }
+
+    /// Queues `command` and returns its tag. Literals that need the
+    /// server's go-ahead (no LITERAL+) flush and wait for it here.
+    pub fn send(&mut self, command: &Command) -> Result<String> {
+        if self.is_broken() {
+            return Err(Error::temp("connection is no longer usable"));
+        }
+        let tag = self.next_tag();
+        let pieces = command.to_wire(&tag, self.caps.has("LITERAL+"))?;
+        if log::log_enabled!(log::Level::Trace) {
+            log::trace!("{} C: {}", self.label, command.to_trace(&tag));
+        }
+        for piece in pieces {
+            match piece {
+                Piece::Text(text) => self.codec.write(&text),
+                Piece::Literal { data, sync: false } => self.codec.write(&data),
+                Piece::Literal { data, sync: true } => {
+                    self.flush()?;
+                    self.await_continuation(&tag, command.verb())?;
+                    self.codec.write(&data);
+                }
+            }
+        }
+        self.in_flight.insert(tag.clone());
+        Ok(tag)
+    }
+
+    /// Sends a line inside a command exchange (a SASL response). Never
+    /// traced: it carries secrets.
+    pub(super) fn send_continuation_line(&mut self, line: &str) -> Result<()> {
+        log::trace!("{} C: <redacted>", self.label);
+        self.codec.write(line.as_bytes());
+        self.codec.write(b"\r\n");
+        self.flush()
+    }
+
+    /// Sends everything queued.
+    pub fn flush(&mut self) -> Result<()> {
+        let result = self.codec.flush();
+        if result.is_err() {
+            self.broken = true;
+        }
+        result
+    }
+
+    fn await_continuation(&mut self, tag: &str, verb: &str) -> Result<()> {
+        loop {
+            match self.read(None)? {
+                Response::Continue(_) => return Ok(()),
+                Response::Done(done) if done.tag == tag => {
+                    self.in_flight.remove(tag);
+                    self.check(done, verb)?;
+                    return Err(Error::protocol(format!("{verb}: server completed the command before its literal")));
+                }
+                Response::Done(done) => self.keep_early(done)?,
+                Response::Data(data) => {
+                    self.observe(&data);
+                    self.queued.push_back(data);
+                }
+            }
+        }
+    }
+
+    /// Reads until the completion of `tag`. Untagged data goes to
+    /// `on_data` (including data that answers other commands in flight);
+    /// body literals go to `sink` when it wants them. A NO or BAD comes
+    /// back as the `Done`: see [`Session::check`].
+    pub fn wait(
+        &mut self,
+        tag: &str,
+        mut sink: Option<&mut dyn LiteralSink>,
+        on_data: &mut dyn FnMut(Data) -> Result<()>,
+    ) -> Result<Done> {
+        while let Some(data) = self.queued.pop_front() {
+            self.deliver(data, on_data)?;
+        }
+        if let Some(done) = self.early.remove(tag) {
+            self.in_flight.remove(tag);
+            return Ok(done);
+        }
+        loop {
+            match self.read(sink.as_mut().map(|s| &mut **s as &mut dyn LiteralSink))? {
+                Response::Done(done) if done.tag == tag => {
+                    self.in_flight.remove(tag);
+                    return Ok(done);
+                }
+                Response::Done(done) => self.keep_early(done)?,
+                Response::Continue(text) => {
+                    self.broken = true;
+                    return Err(Error::protocol(format!("unexpected continuation request \"+ {text}\"")));
+                }
+                Response::Data(data) => {
+                    self.observe(&data);
+                    self.deliver(data, on_data)?;
+                }
+            }
+        }
+    }
+
+    /// Reads until the completion of `tag`, expecting a `+` first and
+    /// giving each continuation's text to `on_continue`, which answers it.
+    pub(super) fn wait_with_continuations(
+        &mut self,
+        tag: &str,
+        on_continue: &mut dyn FnMut(&mut Session, &str) -> Result<()>,
+    ) -> Result<Done> {
+        loop {
+            match self.read(None)? {
+                Response::Done(done) if done.tag == tag => {
+                    self.in_flight.remove(tag);
+                    return Ok(done);
+                }
+                Response::Done(done) => self.keep_early(done)?,
+                Response::Continue(text) => on_continue(self, &text)?,
+                Response::Data(data) => {
+                    self.observe(&data);
+                    self.queued.push_back(data);
+                }
+            }
+        }
+    }
+
+    fn deliver(&mut self, data: Data, on_data: &mut dyn FnMut(Data) -> Result<()>) -> Result<()> {
+        let result = on_data(data);
+        if result.is_err() {
+            // We stop reading mid-stream: what follows is unread.
+            self.broken = true;
+        }
+        result
+    }
+
+    fn keep_early(&mut self, done: Done) -> Result<()> {
+        if !self.in_flight.contains(&done.tag) {
+            self.broken = true;
+            return Err(Error::protocol(format!("server completed a command never sent (tag {})", done.tag)));
+        }
+        self.early.insert(done.tag.clone(), done);
+        Ok(())
+    }
+
+    fn read(&mut self, sink: Option<&mut dyn LiteralSink>) -> Result<Response> {
+        match self.codec.read_response(sink) {
+            Ok(response) => {
+                if log::log_enabled!(log::Level::Trace) {
+                    log::trace!("{} S: {}", self.label, self.codec.trace_text());
+                }
+                if let Response::Done(done) = &response {
+                    if let Some(Code::Capability(caps)) = &done.code {
+                        self.caps = Capabilities::new(caps.clone());
+                    }
+                }
+                Ok(response)
+            }
+            Err(err) => {
+                self.broken = true;
+                match &self.bye {
+                    Some(bye) if err.kind() == ErrorKind::TempFail => {
+                        Err(Error::temp(format!("server closed the connection: \"{bye}\"")))
+                    }
+                    _ => Err(err),
+                }
+            }
+        }
+    }
+
+    /// Keeps the session's picture of the server current, whatever command
+    /// the data arrived with.
+    fn observe(&mut self, data: &Data) {
+        match data {
+            Data::Condition { status: Status::Bye, line, .. } => self.bye = Some(line.clone()),
+            Data::Capabilities(caps) => self.caps = Capabilities::new(caps.clone()),
+            Data::Exists(n) => {
+                if let Some(sel) = self.selected.as_mut() {
+                    sel.exists = *n;
+                }
+            }
+            Data::Expunge(_) => {
+                if let Some(sel) = self.selected.as_mut() {
+                    sel.exists = sel.exists.saturating_sub(1);
+                }
+            }
+            Data::Condition { code: Some(code), .. } => {
+                if let Some(sel) = self.selected.as_mut() {
+                    match code {
+                        Code::UidValidity(v) => sel.uidvalidity = Some(*v),
+                        Code::UidNext(n) => sel.uidnext = Some(*n),
+                        Code::HighestModSeq(m) => sel.highestmodseq = Some(*m),
+                        _ => {}
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Turns a NO or BAD into an error whose kind fits the response code;
+    /// `what` names the command.
+    pub fn check(&self, done: Done, what: &str) -> Result<Done> {
+        match done.status {
+            Status::Ok => Ok(done),
+            Status::Bad => Err(Error::protocol(format!("{what}: server rejected the command: \"{}\"", done.line))),
+            _ => {
+                let kind = match &done.code {
+                    Some(code)
+                        if code.is("AUTHENTICATIONFAILED") || code.is("AUTHORIZATIONFAILED") || code.is("EXPIRED") =>
+                    {
+                        ErrorKind::Auth
+                    }
+                    Some(code)
+                        if code.is("UNAVAILABLE") || code.is("INUSE") || code.is("LIMIT") || code.is("SERVERBUG") =>
+                    {
+                        ErrorKind::TempFail
+                    }
+                    _ => ErrorKind::Rejected,
+                };
+                Err(Error::new(kind, format!("{what}: server said \"{}\"", done.line)))
+            }
+        }
+    }
+
+    /// Sends `command`, waits for it and checks it succeeded, giving
+    /// untagged data to `on_data`.
+    pub fn run(&mut self, command: &Command, on_data: &mut dyn FnMut(Data) -> Result<()>) -> Result<Done> {
+        let tag = self.send(command)?;
+        self.flush()?;
+        let done = self.wait(&tag, None, on_data)?;
+        self.check(done, command.verb())
+    }
+
+    /// NOOP: also how the pool checks a connection is alive.
+    pub fn noop(&mut self) -> Result<()> {
+        self.run(&Command::new("NOOP"), &mut |_| Ok(())).map(drop)
+    }
+
+    /// LOGOUT, ignoring a server that hangs up first.
+    pub fn logout(mut self) {
+        if self.is_broken() {
+            self.codec.stream().shutdown();
+            return;
+        }
+        if let Ok(tag) = self.send(&Command::new("LOGOUT")) {
+            if self.flush().is_ok() {
+                let _ = self.wait(&tag, None, &mut |_| Ok(()));
+            }
+        }
+        self.codec.stream().shutdown();
+    }
+}
