@@ -1,0 +1,477 @@
+//! Validated accounts: every value checked, defaults applied, shared
+//! account-level settings merged into the server sections. Errors name the
+//! file, the line and the key at fault.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use toml::Spanned;
+
+use super::raw::{self, CommandLine};
+use super::secret::SecretSource;
+use super::{Source, expand_tilde};
+use crate::error::{Error, Result};
+use crate::net::{Endpoint, Fingerprint, Security, TlsPolicy};
+
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+const DEFAULT_CONNECTIONS: usize = 4;
+const MAX_CONNECTIONS: u32 = 32;
+
+/// Which protocol a server section is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protocol {
+    /// IMAP
+    Imap,
+    /// POP3
+    Pop3,
+    /// SMTP submission
+    Smtp,
+}
+
+impl Protocol {
+    /// Lower-case name, as in the config.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Protocol::Imap => "imap",
+            Protocol::Pop3 => "pop3",
+            Protocol::Smtp => "smtp",
+        }
+    }
+
+    fn implicit_port(self) -> u16 {
+        match self {
+            Protocol::Imap => 993,
+            Protocol::Pop3 => 995,
+            Protocol::Smtp => 465,
+        }
+    }
+
+    fn plain_port(self) -> u16 {
+        match self {
+            Protocol::Imap => 143,
+            Protocol::Pop3 => 110,
+            Protocol::Smtp => 587,
+        }
+    }
+}
+
+/// A server and how to log in to it.
+#[derive(Debug, Clone)]
+pub struct Server {
+    /// Where and how to connect.
+    pub endpoint: Endpoint,
+    /// Login name.
+    pub user: String,
+    /// Where the secret comes from.
+    pub secret: SecretSource,
+}
+
+/// `[accounts.NAME.imap]`
+#[derive(Debug, Clone)]
+pub struct Imap {
+    /// The server.
+    pub server: Server,
+    /// Switch COMPRESS=DEFLATE on when offered.
+    pub compress: bool,
+    /// Pool size.
+    pub connections: usize,
+    /// How often IDLE is re-issued.
+    pub idle_refresh: Duration,
+    /// NOOP polling interval for servers without IDLE.
+    pub poll_interval: Duration,
+}
+
+/// How POP3 logs in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pop3Auth {
+    /// AUTH PLAIN if offered, else USER/PASS (over TLS only).
+    Auto,
+    /// APOP (RFC 1939 §7).
+    Apop,
+    /// USER/PASS.
+    User,
+    /// AUTH PLAIN (RFC 5034).
+    Plain,
+}
+
+/// What POP3 fetch does with messages on the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pop3Policy {
+    /// Leave them.
+    Keep,
+    /// Delete each once its local copy is durable.
+    Delete,
+    /// Delete those stored locally more than N days ago.
+    DeleteAfterDays(u32),
+}
+
+/// `[accounts.NAME.pop3]`
+#[derive(Debug, Clone)]
+pub struct Pop3 {
+    /// The server.
+    pub server: Server,
+    /// Login method.
+    pub auth: Pop3Auth,
+    /// Delete policy.
+    pub policy: Pop3Policy,
+}
+
+/// `[accounts.NAME.smtp]`
+#[derive(Debug, Clone)]
+pub struct Smtp {
+    /// The server.
+    pub server: Server,
+}
+
+/// `[accounts.NAME.fetch]`
+#[derive(Debug, Clone, Default)]
+pub struct Fetch {
+    /// `maildir:PATH` or `mbox:PATH`.
+    pub into: Option<String>,
+    /// Mailboxes to back up (default: all).
+    pub mailboxes: Vec<String>,
+    /// Mailbox patterns to leave out.
+    pub exclude: Vec<String>,
+}
+
+/// One account, ready to use.
+#[derive(Debug, Clone)]
+pub struct Account {
+    /// Its name in the config.
+    pub name: String,
+    /// Whether it is the default.
+    pub is_default: bool,
+    /// The address mail is sent from.
+    pub email: Option<String>,
+    /// The display name mail is sent with.
+    pub display_name: Option<String>,
+    /// Where sent mail is copied when the server marks no \Sent mailbox.
+    pub sent_mailbox: Option<String>,
+    /// IMAP, if configured.
+    pub imap: Option<Imap>,
+    /// POP3, if configured.
+    pub pop3: Option<Pop3>,
+    /// SMTP, if configured.
+    pub smtp: Option<Smtp>,
+    /// Backup settings.
+    pub fetch: Fetch,
+}
+
+/// Builds a validated account from its raw table.
+pub(super) fn build(src: &Source, name: &str, raw: &raw::Account) -> Result<Account> {
+    let shared = raw::Section {
+        host: raw.host.clone(),
+        tls: raw.tls.clone(),
+        user: raw.user.clone(),
+        password_command: raw.password_command.clone(),
+        password_env: raw.password_env.clone(),
+        password: raw.password.clone(),
+        oauth2_token_command: raw.oauth2_token_command.clone(),
+        ca_file: raw.ca_file.clone(),
+        fingerprint: raw.fingerprint.clone(),
+        timeout: raw.timeout.clone(),
+        ..raw::Section::default()
+    };
+    let email = raw.email.as_ref().map(|e| e.get_ref().clone());
+    if let Some(e) = &raw.email {
+        if !e.get_ref().contains('@') {
+            return Err(src.error_at(e.span(), "email", "is not an email address"));
+        }
+    }
+    let ctx = |proto: Protocol| format!("accounts.{name}.{}", proto.as_str());
+    let imap = match &raw.imap {
+        Some(section) => {
+            let s = section.get_ref();
+            let server = server(src, &ctx(Protocol::Imap), Protocol::Imap, s, &shared, section.span(), &email)?;
+            let connections = match &s.connections {
+                Some(c) if *c.get_ref() == 0 || *c.get_ref() > MAX_CONNECTIONS => {
+                    return Err(src.error_at(
+                        c.span(),
+                        "connections",
+                        &format!("must be between 1 and {MAX_CONNECTIONS}"),
+                    ));
+                }
+                Some(c) => *c.get_ref() as usize,
+                None => DEFAULT_CONNECTIONS,
+            };
+            Some(Imap {
+                server,
+                compress: s.compress.as_ref().is_none_or(|c| *c.get_ref()),
+                connections,
+                idle_refresh: duration(src, "idle_refresh", s.idle_refresh.as_ref())?
+                    .unwrap_or(Duration::from_secs(25 * 60)),
+                poll_interval: duration(src, "poll_interval", s.poll_interval.as_ref())?
+                    .unwrap_or(Duration::from_secs(60)),
+            })
+        }
+        None => None,
+    };
+    let pop3 = match &raw.pop3 {
+        Some(section) => {
+            let s = section.get_ref();
+            let server = server(src, &ctx(Protocol::Pop3), Protocol::Pop3, s, &shared, section.span(), &email)?;
+            Some(Pop3 { server, auth: pop3_auth(src, s)?, policy: pop3_policy(src, s)? })
+        }
+        None => None,
+    };
+    let smtp = match &raw.smtp {
+        Some(section) => {
+            let s = section.get_ref();
+            Some(Smtp {
+                server: server(src, &ctx(Protocol::Smtp), Protocol::Smtp, s, &shared, section.span(), &email)?,
+            })
+        }
+        None => None,
+    };
+    for (proto, section) in [(Protocol::Imap, &raw.imap), (Protocol::Pop3, &raw.pop3), (Protocol::Smtp, &raw.smtp)] {
+        if let Some(section) = section {
+            only_for(src, proto, section.get_ref())?;
+        }
+    }
+    if imap.is_none() && pop3.is_none() && smtp.is_none() {
+        return Err(Error::config(format!(
+            "{}: account \"{name}\" has no [accounts.{name}.imap], .pop3 or .smtp section",
+            src.path.display()
+        )));
+    }
+    let fetch = match &raw.fetch {
+        Some(f) => Fetch {
+            into: f.into.as_ref().map(|i| i.get_ref().clone()),
+            mailboxes: f.mailboxes.clone().unwrap_or_default(),
+            exclude: f.exclude.clone().unwrap_or_default(),
+        },
+        None => Fetch::default(),
+    };
+    Ok(Account {
+        name: name.to_string(),
+        is_default: raw.default.unwrap_or(false),
+        email,
+        display_name: raw.name.clone(),
+        sent_mailbox: raw.sent_mailbox.clone(),
+        imap,
+        pop3,
+        smtp,
+        fetch,
+    })
+}
+
+/// Keys that belong to one protocol are errors in the others.
+fn only_for(src: &Source, proto: Protocol, s: &raw::Section) -> Result<()> {
+    let imap_only = [
+        ("compress", s.compress.as_ref().map(Spanned::span)),
+        ("connections", s.connections.as_ref().map(Spanned::span)),
+        ("idle_refresh", s.idle_refresh.as_ref().map(Spanned::span)),
+        ("poll_interval", s.poll_interval.as_ref().map(Spanned::span)),
+    ];
+    let pop3_only = [
+        ("auth", s.auth.as_ref().map(Spanned::span)),
+        ("policy", s.policy.as_ref().map(Spanned::span)),
+        ("delete_after_days", s.delete_after_days.as_ref().map(Spanned::span)),
+    ];
+    for (owner, keys) in [(Protocol::Imap, &imap_only[..]), (Protocol::Pop3, &pop3_only[..])] {
+        if owner == proto {
+            continue;
+        }
+        if let Some((key, Some(span))) = keys.iter().find(|(_, span)| span.is_some()) {
+            return Err(src.error_at(span.clone(), key, &format!("is only valid in the {} section", owner.as_str())));
+        }
+    }
+    Ok(())
+}
+
+fn pick<'a, T>(own: &'a Option<Spanned<T>>, shared: &'a Option<Spanned<T>>) -> Option<&'a Spanned<T>> {
+    own.as_ref().or(shared.as_ref())
+}
+
+fn server(
+    src: &Source,
+    table: &str,
+    proto: Protocol,
+    s: &raw::Section,
+    shared: &raw::Section,
+    span: std::ops::Range<usize>,
+    email: &Option<String>,
+) -> Result<Server> {
+    let host = pick(&s.host, &shared.host)
+        .map(|h| h.get_ref().trim().to_string())
+        .filter(|h| !h.is_empty())
+        .ok_or_else(|| src.error_at(span.clone(), "host", &format!("is missing in [{table}]")))?;
+    let tls = pick(&s.tls, &shared.tls);
+    let mode = match tls.map(|t| t.get_ref().as_str()) {
+        None | Some("auto") => None,
+        Some("implicit") => Some(Security::Implicit),
+        Some("starttls") => Some(Security::StartTls),
+        Some("none") => Some(Security::DangerPlaintext),
+        Some(other) => {
+            let span = tls.map(Spanned::span).unwrap_or_default();
+            return Err(src.error_at(
+                span,
+                "tls",
+                &format!("\"{other}\" is not one of \"auto\", \"implicit\", \"starttls\", \"none\""),
+            ));
+        }
+    };
+    let port = s.port.as_ref().map(|p| *p.get_ref());
+    if let Some(p) = &s.port {
+        if *p.get_ref() == 0 {
+            return Err(src.error_at(p.span(), "port", "must not be 0"));
+        }
+    }
+    // auto: implicit TLS on the well-known implicit port, STARTTLS elsewhere.
+    let security = mode.unwrap_or(match port {
+        None => Security::Implicit,
+        Some(p) if p == proto.implicit_port() => Security::Implicit,
+        Some(_) => Security::StartTls,
+    });
+    let port = port.unwrap_or(match security {
+        Security::Implicit => proto.implicit_port(),
+        _ => proto.plain_port(),
+    });
+    let user = pick(&s.user, &shared.user).map(|u| u.get_ref().clone()).or_else(|| email.clone()).ok_or_else(|| {
+        src.error_at(span.clone(), "user", &format!("is missing in [{table}] (and no email to fall back on)"))
+    })?;
+    let secret = secret(src, table, s, shared, span)?;
+    let ca_file = match pick(&s.ca_file, &shared.ca_file) {
+        Some(ca) => {
+            let path = expand_tilde(ca.get_ref());
+            let path = if path.is_relative() { src.path.parent().map(|d| d.join(&path)).unwrap_or(path) } else { path };
+            if !path.is_file() {
+                return Err(src.error_at(ca.span(), "ca_file", &format!("{} does not exist", path.display())));
+            }
+            Some(path)
+        }
+        None => None,
+    };
+    let fingerprint = match pick(&s.fingerprint, &shared.fingerprint) {
+        Some(fp) => Some(Fingerprint::parse(fp.get_ref()).map_err(|e| src.error_at(fp.span(), "fingerprint", &e))?),
+        None => None,
+    };
+    let timeout = duration(src, "timeout", pick(&s.timeout, &shared.timeout))?.unwrap_or(DEFAULT_TIMEOUT);
+    Ok(Server {
+        endpoint: Endpoint {
+            host,
+            port,
+            security,
+            tls: TlsPolicy { ca_file: ca_file.map(PathBuf::from), fingerprint, danger_probe_only: false },
+            timeout,
+        },
+        user,
+        secret,
+    })
+}
+
+fn secret(
+    src: &Source,
+    table: &str,
+    s: &raw::Section,
+    shared: &raw::Section,
+    span: std::ops::Range<usize>,
+) -> Result<SecretSource> {
+    // A section's own secret wins over the account-level one, as a whole.
+    let own = secret_keys(s);
+    let chosen = if own.iter().any(Option::is_some) { own } else { secret_keys(shared) };
+    let mut given: Vec<_> = chosen.iter().flatten().collect();
+    // Blame the one written last: the earlier one looks intended.
+    given.sort_by_key(|(span, _, _)| span.start);
+    match given.as_slice() {
+        [] => Err(src.error_at(
+            span,
+            "password_command",
+            &format!("[{table}] needs one of password_command, password_env, password, oauth2_token_command"),
+        )),
+        [one] => Ok(one.1.clone()),
+        [.., last] => Err(src.error_at(
+            last.0.clone(),
+            last.2,
+            "conflicts with another secret setting: give only one of password_command, password_env, password, oauth2_token_command",
+        )),
+    }
+}
+
+type SecretKey = Option<(std::ops::Range<usize>, SecretSource, &'static str)>;
+
+fn secret_keys(s: &raw::Section) -> [SecretKey; 4] {
+    let cmd = |c: &Spanned<CommandLine>| c.get_ref().clone();
+    [
+        s.password_command.as_ref().map(|c| (c.span(), SecretSource::PasswordCommand(cmd(c)), "password_command")),
+        s.password_env.as_ref().map(|e| (e.span(), SecretSource::PasswordEnv(e.get_ref().clone()), "password_env")),
+        s.password.as_ref().map(|p| (p.span(), SecretSource::Password(p.get_ref().clone()), "password")),
+        s.oauth2_token_command.as_ref().map(|c| (c.span(), SecretSource::TokenCommand(cmd(c)), "oauth2_token_command")),
+    ]
+}
+
+fn duration(src: &Source, key: &str, value: Option<&Spanned<raw::Duration>>) -> Result<Option<Duration>> {
+    let Some(value) = value else { return Ok(None) };
+    let parsed = match value.get_ref() {
+        raw::Duration::Seconds(s) => Some(Duration::from_secs(*s)),
+        raw::Duration::Text(t) => parse_duration(t),
+    };
+    match parsed {
+        Some(d) if !d.is_zero() => Ok(Some(d)),
+        _ => Err(src.error_at(value.span(), key, "is not a duration like 30, \"30s\", \"5m\" or \"1h\"")),
+    }
+}
+
+/// `30`, `30s`, `500ms`, `5m`, `1h`.
+pub fn parse_duration(text: &str) -> Option<Duration> {
+    let text = text.trim();
+    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let n: u64 = number.parse().ok()?;
+    match unit.trim() {
+        "" | "s" => Some(Duration::from_secs(n)),
+        "ms" => Some(Duration::from_millis(n)),
+        "m" | "min" => Some(Duration::from_secs(n.checked_mul(60)?)),
+        "h" => Some(Duration::from_secs(n.checked_mul(3600)?)),
+        _ => None,
+    }
+}
+
+fn pop3_auth(src: &Source, s: &raw::Section) -> Result<Pop3Auth> {
+    Ok(match s.auth.as_ref().map(|a| (a.get_ref().as_str(), a.span())) {
+        None | Some(("auto", _)) => Pop3Auth::Auto,
+        Some(("apop", _)) => Pop3Auth::Apop,
+        Some(("user", _)) => Pop3Auth::User,
+        Some(("plain", _)) => Pop3Auth::Plain,
+        Some((other, span)) => {
+            return Err(src.error_at(
+                span,
+                "auth",
+                &format!("\"{other}\" is not one of \"auto\", \"apop\", \"user\", \"plain\""),
+            ));
+        }
+    })
+}
+
+fn pop3_policy(src: &Source, s: &raw::Section) -> Result<Pop3Policy> {
+    let policy = match s.policy.as_ref().map(|p| (p.get_ref().as_str(), p.span())) {
+        None | Some(("keep", _)) => Pop3Policy::Keep,
+        Some(("delete", _)) => Pop3Policy::Delete,
+        Some((other, span)) => {
+            return Err(src.error_at(span, "policy", &format!("\"{other}\" is not one of \"keep\", \"delete\"")));
+        }
+    };
+    match (&s.delete_after_days, policy) {
+        (Some(days), Pop3Policy::Keep) => Ok(Pop3Policy::DeleteAfterDays(*days.get_ref())),
+        (Some(days), _) => {
+            Err(src.error_at(days.span(), "delete_after_days", "cannot be combined with policy = \"delete\""))
+        }
+        (None, policy) => Ok(policy),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("30"), Some(Duration::from_secs(30)));
+        assert_eq!(parse_duration("30s"), Some(Duration::from_secs(30)));
+        assert_eq!(parse_duration("5m"), Some(Duration::from_secs(300)));
+        assert_eq!(parse_duration("1h"), Some(Duration::from_secs(3600)));
+        assert_eq!(parse_duration("250ms"), Some(Duration::from_millis(250)));
+        assert_eq!(parse_duration("5 parsecs"), None);
+        assert_eq!(parse_duration("m"), None);
+    }
+}

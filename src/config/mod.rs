@@ -1,0 +1,306 @@
+//! The account config: one TOML file, many accounts.
+//!
+//! Found at `-c PATH`, else `$OWL_CONFIG`, else the platform config dir
+//! (`~/.config/owl/config.toml` on Linux). [`raw`] mirrors the file,
+//! [`account`] validates it into [`Account`]s, [`secret`] fetches passwords
+//! and tokens when a connection needs them. Every error names the file and
+//! line at fault; nothing here touches the network.
+
+pub mod account;
+pub mod raw;
+pub mod secret;
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+pub use account::{Account, Fetch, Imap, Pop3, Pop3Auth, Pop3Policy, Protocol, Server, Smtp};
+pub use secret::SecretSource;
+
+use crate::error::{Error, Result};
+
+/// The loaded config.
+#[derive(Debug)]
+pub struct Config {
+    /// Where it was read from.
+    pub path: PathBuf,
+    /// The accounts, in name order.
+    pub accounts: Vec<Account>,
+    /// Things worth saying that are not errors.
+    pub warnings: Vec<String>,
+}
+
+/// The config file's text, for locating errors.
+pub(crate) struct Source<'a> {
+    pub path: &'a Path,
+    pub text: &'a str,
+}
+
+impl Source<'_> {
+    fn line_of(&self, offset: usize) -> usize {
+        let end = offset.min(self.text.len());
+        self.text.as_bytes()[..end].iter().filter(|&&b| b == b'\n').count() + 1
+    }
+
+    /// A config error at `span` about `key`.
+    pub(crate) fn error_at(&self, span: Range<usize>, key: &str, message: &str) -> Error {
+        let line = self.line_of(span.start);
+        Error::config(format!("{}:{line}: {key}: {message}", self.path.display()))
+    }
+}
+
+/// The default config path for this platform.
+pub fn default_path() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "owl").map(|dirs| dirs.config_dir().join("config.toml"))
+}
+
+/// `~/x` -> `$HOME/x`.
+pub fn expand_tilde(path: &str) -> PathBuf {
+    match path.strip_prefix("~/") {
+        Some(rest) => match directories::BaseDirs::new() {
+            Some(base) => base.home_dir().join(rest),
+            None => PathBuf::from(path),
+        },
+        None => PathBuf::from(path),
+    }
+}
+
+/// Reads and validates the config at `path`.
+pub fn load(path: &Path) -> Result<Config> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        let hint = if e.kind() == std::io::ErrorKind::NotFound {
+            " (create it: see the README's configuration section)"
+        } else {
+            ""
+        };
+        Error::config(format!("cannot read config {}{hint}", path.display())).with_source(e)
+    })?;
+    parse(path, &text)
+}
+
+/// Validates config `text` that came from `path`.
+pub fn parse(path: &Path, text: &str) -> Result<Config> {
+    let src = Source { path, text };
+    let file: raw::File = toml::from_str(text).map_err(|e| toml_error(&src, &e))?;
+    let mut accounts = Vec::new();
+    let mut warnings = Vec::new();
+    for (name, raw) in &file.accounts {
+        accounts.push(account::build(&src, name, raw.get_ref())?);
+    }
+    let defaults: Vec<_> = accounts.iter().filter(|a| a.is_default).map(|a| a.name.as_str()).collect();
+    if defaults.len() > 1 {
+        return Err(Error::config(format!(
+            "{}: more than one account has default = true ({})",
+            path.display(),
+            defaults.join(", ")
+        )));
+    }
+    if has_plain_password(&file) && readable_by_others(path) {
+        warnings.push(format!(
+            "{} holds a password and is readable by other users; run: chmod 600 {}",
+            path.display(),
+            path.display()
+        ));
+    }
+    Ok(Config { path: path.to_path_buf(), accounts, warnings })
+}
+
+fn toml_error(src: &Source, err: &toml::de::Error) -> Error {
+    let message = err.message().trim().replace('\n', " ");
+    match err.span() {
+        Some(span) => {
+            let line = src.line_of(span.start);
+            let key = key_on_line(src.text, span.start);
+            match key {
+                Some(key) if !message.contains(&format!("`{key}`")) => {
+                    Error::config(format!("{}:{line}: {key}: {message}", src.path.display()))
+                }
+                _ => Error::config(format!("{}:{line}: {message}", src.path.display())),
+            }
+        }
+        None => Error::config(format!("{}: {message}", src.path.display())),
+    }
+}
+
+/// The `key` of a `key = value` line containing `offset`.
+fn key_on_line(text: &str, offset: usize) -> Option<String> {
+    let start = text[..offset.min(text.len())].rfind('\n').map_or(0, |i| i + 1);
+    let line = text[start..].lines().next()?;
+    let (key, _) = line.split_once('=')?;
+    let key = key.trim().trim_matches('"');
+    (!key.is_empty() && !key.starts_with('[')).then(|| key.to_string())
+}
+
+fn has_plain_password(file: &raw::File) -> bool {
+    file.accounts.values().any(|a| {
+        let a = a.get_ref();
+        a.password.is_some()
+            || [&a.imap, &a.pop3, &a.smtp].iter().any(|s| s.as_ref().is_some_and(|s| s.get_ref().password.is_some()))
+    })
+}
+
+#[cfg(unix)]
+fn readable_by_others(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o044 != 0)
+}
+
+#[cfg(not(unix))]
+fn readable_by_others(_path: &Path) -> bool {
+    false
+}
+
+impl Config {
+    /// The account named `name`, else the default one, else the only one.
+    pub fn account(&self, name: Option<&str>) -> Result<&Account> {
+        if let Some(name) = name {
+            return self.accounts.iter().find(|a| a.name == name).ok_or_else(|| {
+                let known: Vec<_> = self.accounts.iter().map(|a| a.name.as_str()).collect();
+                Error::config(format!(
+                    "no account \"{name}\" in {} (accounts: {})",
+                    self.path.display(),
+                    if known.is_empty() { "none".to_string() } else { known.join(", ") }
+                ))
+            });
+        }
+        if let Some(default) = self.accounts.iter().find(|a| a.is_default) {
+            return Ok(default);
+        }
+        match self.accounts.as_slice() {
+            [only] => Ok(only),
+            [] => Err(Error::config(format!("{} defines no [accounts.NAME]", self.path.display()))),
+            _ => Err(Error::config(format!(
+                "{} has several accounts and none has default = true; pick one with -a NAME",
+                self.path.display()
+            ))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorKind;
+    use crate::net::Security;
+
+    fn parse_str(text: &str) -> Result<Config> {
+        parse(Path::new("/cfg/config.toml"), text)
+    }
+
+    const GOOD: &str = r#"
+[accounts.work]
+default = true
+email = "me@example.com"
+name = "Me Myself"
+user = "me"
+password_command = ["pass", "show", "work"]
+
+[accounts.work.imap]
+host = "imap.example.com"
+
+[accounts.work.smtp]
+host = "smtp.example.com"
+port = 587
+
+[accounts.home]
+email = "me@home.example"
+password_env = "HOME_PW"
+[accounts.home.imap]
+host = "127.0.0.2"
+port = 1143
+tls = "starttls"
+compress = false
+connections = 2
+fingerprint = "sha256:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF"
+timeout = "5s"
+"#;
+
+    #[test]
+    fn a_good_config_gets_its_defaults() {
+        let cfg = parse_str(GOOD).unwrap();
+        let work = cfg.account(None).unwrap();
+        assert_eq!(work.name, "work");
+        let imap = work.imap.as_ref().unwrap();
+        assert_eq!((imap.server.endpoint.port, imap.server.endpoint.security), (993, Security::Implicit));
+        assert_eq!(imap.server.user, "me");
+        assert!(imap.compress);
+        assert_eq!(imap.connections, 4);
+        let smtp = work.smtp.as_ref().unwrap();
+        assert_eq!((smtp.server.endpoint.port, smtp.server.endpoint.security), (587, Security::StartTls));
+        let home = cfg.account(Some("home")).unwrap();
+        let imap = home.imap.as_ref().unwrap();
+        assert_eq!(imap.server.user, "me@home.example");
+        assert!(!imap.compress);
+        assert_eq!(imap.connections, 2);
+        assert!(imap.server.endpoint.tls.fingerprint.is_some());
+        assert_eq!(imap.server.endpoint.timeout, std::time::Duration::from_secs(5));
+    }
+
+    fn config_error(text: &str) -> String {
+        let err = parse_str(text).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Config, "{err}");
+        err.to_string()
+    }
+
+    #[test]
+    fn unknown_keys_name_file_line_and_key() {
+        let msg = config_error("[accounts.a]\npassword = \"x\"\n[accounts.a.imap]\nhots = \"h\"\n");
+        assert!(msg.starts_with("/cfg/config.toml:4:"), "{msg}");
+        assert!(msg.contains("hots"), "{msg}");
+    }
+
+    #[test]
+    fn bad_values_name_the_line_and_key() {
+        let msg = config_error(
+            "[accounts.a]\npassword = \"x\"\nuser = \"u\"\n[accounts.a.imap]\nhost = \"h\"\ntls = \"maybe\"\n",
+        );
+        assert!(msg.starts_with("/cfg/config.toml:6: tls:"), "{msg}");
+        let msg = config_error(
+            "[accounts.a]\npassword = \"x\"\nuser = \"u\"\n[accounts.a.imap]\nhost = \"h\"\nport = \"x\"\n",
+        );
+        assert!(msg.starts_with("/cfg/config.toml:6: port:"), "{msg}");
+        let msg = config_error(
+            "[accounts.a]\npassword = \"x\"\nuser = \"u\"\n[accounts.a.imap]\nhost = \"h\"\nconnections = 0\n",
+        );
+        assert!(msg.contains(":6: connections:"), "{msg}");
+        let msg = config_error(
+            "[accounts.a]\nuser = \"u\"\n[accounts.a.imap]\nhost = \"h\"\npassword = \"x\"\npassword_env = \"Y\"\n",
+        );
+        assert!(msg.contains(":6: password_env:"), "{msg}");
+        let msg = config_error(
+            "[accounts.a]\nuser = \"u\"\npassword = \"p\"\n[accounts.a.smtp]\nhost = \"h\"\ncompress = true\n",
+        );
+        assert!(msg.contains(":6: compress: is only valid in the imap section"), "{msg}");
+    }
+
+    #[test]
+    fn missing_host_and_secret_are_reported() {
+        let msg = config_error("[accounts.a]\nuser = \"u\"\npassword = \"p\"\n[accounts.a.imap]\nport = 993\n");
+        assert!(msg.contains("host"), "{msg}");
+        let msg = config_error("[accounts.a]\nuser = \"u\"\n[accounts.a.imap]\nhost = \"h\"\n");
+        assert!(msg.contains("password_command"), "{msg}");
+    }
+
+    #[test]
+    fn broken_toml_names_the_line() {
+        let msg = config_error("[accounts.a]\nuser = \"u\"\npassword = \n");
+        assert!(msg.starts_with("/cfg/config.toml:3"), "{msg}");
+    }
+
+    #[test]
+    fn account_selection() {
+        let two = "[accounts.a]\nuser=\"u\"\npassword=\"p\"\n[accounts.a.imap]\nhost=\"h\"\n[accounts.b]\nuser=\"u\"\npassword=\"p\"\n[accounts.b.imap]\nhost=\"h\"\n";
+        let cfg = parse_str(two).unwrap();
+        assert!(cfg.account(None).unwrap_err().to_string().contains("-a NAME"));
+        assert_eq!(cfg.account(Some("b")).unwrap().name, "b");
+        assert!(cfg.account(Some("c")).unwrap_err().to_string().contains("accounts: a, b"));
+    }
+
+    #[test]
+    fn auto_tls_follows_the_port() {
+        let cfg = parse_str("[accounts.a]\nuser=\"u\"\npassword=\"p\"\n[accounts.a.imap]\nhost=\"h\"\nport=143\n[accounts.a.pop3]\nhost=\"h\"\n").unwrap();
+        let a = cfg.account(None).unwrap();
+        assert_eq!(a.imap.as_ref().unwrap().server.endpoint.security, Security::StartTls);
+        let pop3 = &a.pop3.as_ref().unwrap().server.endpoint;
+        assert_eq!((pop3.port, pop3.security), (995, Security::Implicit));
+    }
+}
