@@ -1,0 +1,164 @@
+//! `owl check`: connects to each configured service of an account and says
+//! how it went: TLS mode and version, the certificate's SHA-256 fingerprint
+//! and how it was trusted, capabilities, compression, and whether login
+//! works. A certificate that is not trusted is probed once more, without
+//! logging in, only to show its fingerprint so the user can pin it.
+
+use serde::Serialize;
+
+use super::context::{Context, open_imap_unauthenticated};
+use crate::config::Imap;
+use crate::error::{Error, ErrorKind, Result};
+use crate::imap;
+use crate::net::{TlsPolicy, Verification};
+
+/// The result of `owl check` (its `--json` schema).
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckReport {
+    /// The account checked.
+    pub account: String,
+    /// One entry per configured service.
+    pub services: Vec<ServiceReport>,
+}
+
+/// How one service answered.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ServiceReport {
+    /// `imap`, `pop3` or `smtp`.
+    pub protocol: String,
+    /// Host as configured.
+    pub host: String,
+    /// Port.
+    pub port: u16,
+    /// `implicit`, `starttls` or `none`.
+    pub tls_mode: String,
+    /// Negotiated TLS version, e.g. `TLSv1.3`.
+    pub tls_version: Option<String>,
+    /// SHA-256 fingerprint of the server certificate.
+    pub fingerprint: Option<String>,
+    /// `ca` (chain verified), `pin` (matched the fingerprint), or `null`
+    /// when the certificate was not accepted.
+    pub verified_by: Option<Verification>,
+    /// Capabilities before login (after STARTTLS).
+    pub capabilities_before_login: Vec<String>,
+    /// Capabilities after login.
+    pub capabilities: Vec<String>,
+    /// Whether compression is on after login.
+    pub compression: bool,
+    /// Whether login succeeded.
+    pub authenticated: bool,
+    /// How we logged in.
+    pub auth_mechanism: Option<String>,
+    /// Whether everything worked.
+    pub ok: bool,
+    /// What went wrong, in one line.
+    pub error: Option<String>,
+    /// What to do about it, when we know.
+    pub hint: Option<String>,
+    /// The error's kind, which decides the exit code.
+    #[serde(skip)]
+    pub error_kind: Option<ErrorKind>,
+}
+
+impl CheckReport {
+    /// The first failure's kind, for the exit code.
+    pub fn failure(&self) -> Option<ErrorKind> {
+        self.services.iter().find_map(|s| s.error_kind)
+    }
+}
+
+/// Runs `owl check` for the context's account.
+pub fn run(ctx: &Context) -> Result<CheckReport> {
+    let account = &ctx.account;
+    let mut services = Vec::new();
+    if let Some(imap) = &account.imap {
+        services.push(check_imap(ctx, imap));
+    }
+    if services.is_empty() {
+        return Err(Error::config(format!("{} has no service that owl check can test", ctx.label())));
+    }
+    Ok(CheckReport { account: account.name.clone(), services })
+}
+
+fn check_imap(ctx: &Context, settings: &Imap) -> ServiceReport {
+    let endpoint = &settings.server.endpoint;
+    let mut report = ServiceReport {
+        protocol: "imap".into(),
+        host: endpoint.host.clone(),
+        port: endpoint.port,
+        tls_mode: endpoint.security.as_str().into(),
+        ..ServiceReport::default()
+    };
+    let options = imap::Options { endpoint: endpoint.clone(), compress: settings.compress, label: "imap#check".into() };
+    let mut session = match open_imap_unauthenticated(&options, ctx.counters()) {
+        Ok(session) => session,
+        Err(err) => {
+            if err.kind() == ErrorKind::Tls && endpoint.tls.fingerprint.is_none() {
+                probe_fingerprint(ctx, &options, &mut report);
+            }
+            fail(&mut report, err);
+            return report;
+        }
+    };
+    record_tls(&session, &mut report);
+    report.capabilities_before_login = session.info().capabilities_before_login.clone();
+    let result = ctx_credentials(settings).and_then(|creds| session.authenticate(&creds));
+    if let Err(err) = result {
+        fail(&mut report, err);
+        session.logout();
+        return report;
+    }
+    report.authenticated = true;
+    report.auth_mechanism = session.info().auth_mechanism.clone();
+    if settings.compress {
+        match session.enable_compression() {
+            Ok(on) => report.compression = on,
+            Err(err) => {
+                fail(&mut report, err);
+                session.logout();
+                return report;
+            }
+        }
+    }
+    report.capabilities = session.capabilities().to_vec();
+    report.ok = true;
+    session.logout();
+    report
+}
+
+fn ctx_credentials(settings: &Imap) -> Result<crate::sasl::Credentials> {
+    settings.server.secret.resolve(&settings.server.user)
+}
+
+fn record_tls(session: &imap::Session, report: &mut ServiceReport) {
+    if let Some(tls) = &session.info().tls {
+        report.tls_version = tls.version.clone();
+        report.fingerprint = Some(tls.fingerprint.to_string());
+        report.verified_by = Some(tls.verified_by);
+    }
+}
+
+fn fail(report: &mut ServiceReport, err: Error) {
+    report.ok = false;
+    report.error_kind = Some(err.kind());
+    report.error = Some(err.to_string());
+}
+
+/// Connects again accepting any certificate, to learn its fingerprint;
+/// never logs in over that connection.
+fn probe_fingerprint(ctx: &Context, options: &imap::Options, report: &mut ServiceReport) {
+    let mut probe = options.clone();
+    probe.endpoint.tls = TlsPolicy { danger_probe_only: true, ..TlsPolicy::default() };
+    if let Ok(session) = open_imap_unauthenticated(&probe, ctx.counters()) {
+        if let Some(tls) = &session.info().tls {
+            report.tls_version = tls.version.clone();
+            report.fingerprint = Some(tls.fingerprint.to_string());
+            report.hint = Some(format!(
+                "the certificate is not trusted; if {} is yours, check this fingerprint against the server \
+                 (openssl x509 -noout -fingerprint -sha256 -in cert.pem) and pin it: fingerprint = \"{}\"",
+                options.endpoint.host, tls.fingerprint
+            ));
+        }
+        session.logout();
+    }
+}

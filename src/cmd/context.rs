@@ -1,0 +1,137 @@
+//! What every command runs with: the chosen account, its connection pools
+//! and the run's byte counters. Pools open lazily, so a command that needs
+//! no IMAP never connects; [`Context::finish`] logs every connection out.
+
+use std::sync::{Arc, Mutex, OnceLock};
+
+use crate::config::{Account, Server};
+use crate::error::{Error, Result, ResultExt};
+use crate::imap;
+use crate::net::pool::{Pool, Poolable};
+use crate::net::{ByteCounts, Counters};
+use crate::sasl::Credentials;
+
+impl Poolable for imap::Session {
+    fn is_broken(&self) -> bool {
+        imap::Session::is_broken(self)
+    }
+    fn close(self) {
+        self.logout();
+    }
+}
+
+/// The account and shared connections of one run.
+pub struct Context {
+    /// The account commands act on.
+    pub account: Account,
+    counters: Arc<Counters>,
+    imap: OnceLock<Pool<imap::Session>>,
+}
+
+impl Context {
+    /// A context for `account`; nothing is connected yet.
+    pub fn new(account: Account) -> Context {
+        Context { account, counters: Arc::new(Counters::default()), imap: OnceLock::new() }
+    }
+
+    /// Names the account in error messages.
+    pub fn label(&self) -> String {
+        format!("account \"{}\"", self.account.name)
+    }
+
+    /// The IMAP pool; an error if the account has no IMAP section.
+    pub fn imap(&self) -> Result<&Pool<imap::Session>> {
+        if let Some(pool) = self.imap.get() {
+            return Ok(pool);
+        }
+        let Some(settings) = self.account.imap.clone() else {
+            return Err(Error::config(format!(
+                "{} has no [accounts.{}.imap] section",
+                self.label(),
+                self.account.name
+            )));
+        };
+        let counters = self.counters.clone();
+        let credentials = CredentialCache::new(settings.server.clone());
+        let pool = Pool::new(settings.connections, move |number| {
+            let options = imap::Options {
+                endpoint: settings.server.endpoint.clone(),
+                compress: settings.compress,
+                label: format!("imap#{number}"),
+            };
+            open_imap(&options, &credentials, counters.clone())
+        });
+        Ok(self.imap.get_or_init(|| pool))
+    }
+
+    /// Bytes moved so far by every connection of this run.
+    pub fn bytes(&self) -> ByteCounts {
+        self.counters.snapshot()
+    }
+
+    /// The shared counters, for connections made outside the pools.
+    pub fn counters(&self) -> Arc<Counters> {
+        self.counters.clone()
+    }
+
+    /// Logs every pooled connection out.
+    pub fn finish(&self) {
+        if let Some(pool) = self.imap.get() {
+            pool.close();
+        }
+    }
+}
+
+/// Connects and secures an IMAP connection, without logging in.
+pub fn open_imap_unauthenticated(options: &imap::Options, counters: Arc<Counters>) -> Result<imap::Session> {
+    let address = options.endpoint.address();
+    imap::Session::connect(options, counters).context(format!("imap {address}"))
+}
+
+/// Opens, secures, authenticates and (if wanted) compresses one IMAP
+/// connection.
+pub fn open_imap(
+    options: &imap::Options,
+    credentials: &CredentialCache,
+    counters: Arc<Counters>,
+) -> Result<imap::Session> {
+    let address = options.endpoint.address();
+    let mut session = open_imap_unauthenticated(options, counters)?;
+    let creds = credentials.get()?;
+    session.authenticate(&creds).context(format!("imap {address}"))?;
+    if options.compress {
+        session.enable_compression().context(format!("imap {address}"))?;
+    }
+    log::info!(
+        "{}: connected to {address} ({}, {}{})",
+        options.label,
+        options.endpoint.security.as_str(),
+        session.info().tls.as_ref().and_then(|t| t.version.clone()).unwrap_or_else(|| "no TLS".into()),
+        if session.is_compressed() { ", compressed" } else { "" }
+    );
+    Ok(session)
+}
+
+/// Fetches a server's secret once per run, however many connections ask.
+pub struct CredentialCache {
+    server: Server,
+    cached: Mutex<Option<Credentials>>,
+}
+
+impl CredentialCache {
+    /// A cache for `server`'s secret.
+    pub fn new(server: Server) -> CredentialCache {
+        CredentialCache { server, cached: Mutex::new(None) }
+    }
+
+    /// The credentials, running the password command the first time.
+    pub fn get(&self) -> Result<Credentials> {
+        let mut cached = self.cached.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(creds) = cached.as_ref() {
+            return Ok(creds.clone());
+        }
+        let creds = self.server.secret.resolve(&self.server.user)?;
+        *cached = Some(creds.clone());
+        Ok(creds)
+    }
+}

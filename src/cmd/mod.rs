@@ -1,0 +1,9 @@
+//! Commands: one module per subcommand, each with a `run` that takes a
+//! [`Context`] and arguments and returns data. Commands never print, exit or
+//! look at the output format; `output` renders what they return.
+
+pub mod check;
+pub mod context;
+pub mod list;
+
+pub use context::Context;

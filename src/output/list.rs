@@ -1,0 +1,120 @@
+//! Renders `owl list` results.
+
+use super::table::{self, Align, Column};
+use super::{Format, Output};
+use crate::cmd::list::{Listing, MailboxRow, MessageRow};
+use crate::error::Result;
+use crate::model::size::format_size;
+
+/// Prints a listing as a table or JSON.
+pub fn print(out: &Output, listing: &Listing) -> Result<()> {
+    match (out.format, listing) {
+        (Format::Json, Listing::Mailboxes(rows)) => out.json(rows),
+        (Format::Json, Listing::Messages(rows)) => out.json(rows),
+        (Format::Table, Listing::Mailboxes(rows)) => out.text(&mailboxes_table(rows, out.width, out.color)),
+        (Format::Table, Listing::Messages(rows)) => out.text(&messages_table(rows, out.width, out.color)),
+    }
+}
+
+/// The mailbox table.
+pub fn mailboxes_table(rows: &[MailboxRow], width: Option<usize>, color: bool) -> String {
+    let with_size = rows.iter().any(|r| r.size.is_some());
+    let mut columns = vec![
+        Column { header: "MAILBOX", align: Align::Left, flex: true },
+        Column { header: "USE", align: Align::Left, flex: false },
+        Column { header: "TOTAL", align: Align::Right, flex: false },
+        Column { header: "UNSEEN", align: Align::Right, flex: false },
+    ];
+    if with_size {
+        columns.push(Column { header: "SIZE", align: Align::Right, flex: false });
+    }
+    let number = |n: Option<u32>| n.map_or_else(|| "-".to_string(), |n| n.to_string());
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            let mut row =
+                vec![r.name.clone(), r.special_use.clone().unwrap_or_default(), number(r.total), number(r.unseen)];
+            if with_size {
+                row.push(r.size.map_or_else(|| "-".to_string(), format_size));
+            }
+            row
+        })
+        .collect();
+    let bold: Vec<bool> = rows.iter().map(|r| r.unseen.unwrap_or(0) > 0).collect();
+    table::render(&columns, &cells, width, color, &bold)
+}
+
+/// The message table.
+pub fn messages_table(rows: &[MessageRow], width: Option<usize>, color: bool) -> String {
+    if rows.is_empty() {
+        return "no messages\n".to_string();
+    }
+    let columns = [
+        Column { header: "UID", align: Align::Right, flex: false },
+        Column { header: "DATE", align: Align::Left, flex: false },
+        Column { header: "FROM", align: Align::Left, flex: true },
+        Column { header: "SUBJECT", align: Align::Left, flex: true },
+        Column { header: "FLAGS", align: Align::Left, flex: false },
+        Column { header: "SIZE", align: Align::Right, flex: false },
+    ];
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            vec![
+                r.uid.to_string(),
+                r.date.as_deref().map(short_date).unwrap_or_default(),
+                r.from_name.clone().or_else(|| r.from_address.clone()).unwrap_or_default(),
+                r.subject.clone(),
+                flag_letters(&r.flags),
+                format_size(u64::from(r.size)),
+            ]
+        })
+        .collect();
+    let bold: Vec<bool> = rows.iter().map(|r| !r.seen).collect();
+    table::render(&columns, &cells, width, color, &bold)
+}
+
+/// `2026-11-22T18:38:41+01:00` -> `2026-11-22 18:38`.
+fn short_date(rfc3339: &str) -> String {
+    rfc3339.get(..16).map(|s| s.replacen('T', " ", 1)).unwrap_or_else(|| rfc3339.to_string())
+}
+
+/// Flags as mutt shows them: N new, F flagged, R replied, D draft, T deleted.
+fn flag_letters(flags: &[String]) -> String {
+    let has = |f: &str| flags.iter().any(|x| x.eq_ignore_ascii_case(f));
+    let mut out = String::new();
+    if !has("\\Seen") {
+        out.push('N');
+    }
+    for (flag, letter) in [("\\Flagged", 'F'), ("\\Answered", 'R'), ("\\Draft", 'D'), ("\\Deleted", 'T')] {
+        if has(flag) {
+            out.push(letter);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn message_table_at_a_fixed_width() {
+        let rows = vec![MessageRow {
+            mailbox: "INBOX".into(),
+            uid: 42,
+            date: Some("2026-11-20T09:05:00+01:00".into()),
+            from: "Jürgen Müller <jm@example.de>".into(),
+            from_name: Some("Jürgen Müller".into()),
+            from_address: Some("jm@example.de".into()),
+            subject: "Grüße".into(),
+            flags: vec!["\\Flagged".into()],
+            seen: false,
+            size: 2048,
+        }];
+        let text = messages_table(&rows, Some(80), false);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], "UID  DATE              FROM           SUBJECT  FLAGS   SIZE");
+        assert_eq!(lines[1], " 42  2026-11-20 09:05  Jürgen Müller  Grüße    NF     2 KiB");
+    }
+}

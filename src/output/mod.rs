@@ -1,0 +1,97 @@
+//! Output: the only place that writes to stdout.
+//!
+//! Every command's result is one data type rendered either as a table for
+//! people or as JSON for scripts (`--json`): arrays and objects for
+//! one-shot commands, one object per line (NDJSON) for streams. The JSON
+//! field names are a documented, stable contract (README, "JSON output").
+//!
+//! | module | renders |
+//! |--------|---------|
+//! | [`list`] | `owl list` mailboxes and messages |
+//! | [`check`] | `owl check` reports |
+//! | [`table`] | the shared table layout |
+
+pub mod check;
+pub mod list;
+pub mod table;
+
+use std::io::{IsTerminal, Write};
+
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+
+/// Table for people or JSON for scripts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Human-readable text.
+    Table,
+    /// JSON.
+    Json,
+}
+
+/// When to use color.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColorChoice {
+    /// On a terminal, unless NO_COLOR is set or TERM is dumb.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// How to print.
+#[derive(Debug, Clone, Copy)]
+pub struct Output {
+    /// Table or JSON.
+    pub format: Format,
+    /// Whether to use ANSI colors.
+    pub color: bool,
+    /// Line width for tables (`None`: no limit).
+    pub width: Option<usize>,
+}
+
+impl Output {
+    /// Settings for stdout: width from `COLUMNS` or the terminal, color by
+    /// `choice` and the environment.
+    pub fn for_stdout(format: Format, choice: ColorChoice) -> Output {
+        let tty = std::io::stdout().is_terminal();
+        let color = match choice {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                    && std::env::var("TERM").map_or(true, |t| t != "dumb")
+            }
+        };
+        let width =
+            std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).filter(|w: &usize| *w > 0).or_else(|| {
+                if tty { console::Term::stdout().size_checked().map(|(_, cols)| cols as usize) } else { None }
+            });
+        Output { format, color, width }
+    }
+
+    /// Writes `text` to stdout.
+    pub fn text(&self, text: &str) -> Result<()> {
+        let mut stdout = std::io::stdout().lock();
+        stdout
+            .write_all(text.as_bytes())
+            .and_then(|()| stdout.flush())
+            .map_err(|e| Error::local_io("cannot write to stdout", e))
+    }
+
+    /// Writes `value` as pretty JSON plus a newline.
+    pub fn json<T: Serialize>(&self, value: &T) -> Result<()> {
+        let mut text = serde_json::to_string_pretty(value).map_err(|e| Error::internal(format!("JSON: {e}")))?;
+        text.push('\n');
+        self.text(&text)
+    }
+
+    /// Writes `value` as one JSON line and flushes (for streams).
+    pub fn json_line<T: Serialize>(&self, value: &T) -> Result<()> {
+        let mut text = serde_json::to_string(value).map_err(|e| Error::internal(format!("JSON: {e}")))?;
+        text.push('\n');
+        self.text(&text)
+    }
+}
