@@ -139,18 +139,20 @@ fn mailboxes(ctx: &Context) -> Result<Vec<MailboxRow>> {
 /// reported as a warning and left out.
 pub fn status_over_pool(ctx: &Context, names: &[String], items: &str) -> Result<HashMap<String, MailboxStatus>> {
     let pool = ctx.imap()?;
-    let workers = names.len().div_ceil(MAILBOXES_PER_CONNECTION).clamp(1, pool.max());
+    let wanted = names.len().div_ceil(MAILBOXES_PER_CONNECTION).clamp(1, pool.max());
+    let sessions = pool.get_many(wanted)?;
+    let workers = sessions.len();
     let shares: Vec<Vec<String>> =
         (0..workers).map(|w| names.iter().skip(w).step_by(workers).cloned().collect()).collect();
     let results: Vec<Result<Vec<Result<MailboxStatus>>>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = shares
-            .iter()
-            .map(|share| {
+        let handles: Vec<_> = sessions
+            .into_iter()
+            .zip(&shares)
+            .map(|(mut session, share)| {
                 scope.spawn(move || -> Result<Vec<Result<MailboxStatus>>> {
                     if share.is_empty() {
                         return Ok(Vec::new());
                     }
-                    let mut session = pool.get()?;
                     session.status_many(share, items)
                 })
             })
@@ -204,7 +206,7 @@ fn messages(ctx: &Context, mailbox: &str, args: &ListArgs) -> Result<Vec<Message
             Ok(())
         })?;
     }
-    fetched.sort_by(|a, b| b.seq.cmp(&a.seq));
+    fetched.sort_by_key(|f| std::cmp::Reverse(f.seq));
     Ok(fetched.into_iter().filter_map(|f| message_row(mailbox, f)).collect())
 }
 

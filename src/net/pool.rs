@@ -97,6 +97,61 @@ impl<C: Poolable> Pool<C> {
         }
     }
 
+    /// Lends up to `n` connections at once: the idle ones, plus new ones
+    /// opened in parallel while under `max`. Blocks only when it can get
+    /// none at all. Parallel work over the pool starts here, so each worker
+    /// holds its own connection and logins happen side by side.
+    pub fn get_many(&self, n: usize) -> Result<Vec<Pooled<'_, C>>> {
+        let n = n.max(1);
+        let (mut lent, to_open) = {
+            let mut state = self.lock();
+            let take = n.min(state.idle.len());
+            let at = state.idle.len() - take;
+            let idle: Vec<C> = state.idle.drain(at..).collect();
+            let to_open = (n - take).min(state.max - state.open);
+            state.open += to_open;
+            (idle.into_iter().map(|c| Pooled { pool: self, conn: Some(c) }).collect::<Vec<_>>(), to_open)
+        };
+        let opened: Vec<Result<C>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..to_open)
+                .map(|_| {
+                    let number = self.opened.fetch_add(1, Ordering::Relaxed) + 1;
+                    scope.spawn(move || (self.connect)(number))
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|_| Err(crate::error::Error::internal("connect thread panicked"))))
+                .collect()
+        });
+        let mut first_error = None;
+        let mut failed = 0;
+        for result in opened {
+            match result {
+                Ok(conn) => lent.push(Pooled { pool: self, conn: Some(conn) }),
+                Err(err) => {
+                    failed += 1;
+                    first_error.get_or_insert(err);
+                }
+            }
+        }
+        if failed > 0 {
+            let mut state = self.lock();
+            state.open -= failed;
+            if state.open > 0 {
+                log::info!("could not open {failed} more connection(s); continuing with {}", state.open);
+                state.max = state.open;
+            }
+        }
+        if lent.is_empty() {
+            return match first_error {
+                Some(err) if self.lock().open == 0 => Err(err),
+                _ => self.get().map(|c| vec![c]),
+            };
+        }
+        Ok(lent)
+    }
+
     /// Closes every idle connection. Call when the run is over.
     pub fn close(&self) {
         let idle = std::mem::take(&mut self.lock().idle);
@@ -226,6 +281,34 @@ mod tests {
         });
         assert_eq!(pool.max(), 1);
         assert_eq!(pool.opened(), 2);
+    }
+
+    #[test]
+    fn get_many_lends_distinct_connections_up_to_max() {
+        let closed = Arc::new(AtomicUsize::new(0));
+        let pool = pool(3, closed.clone());
+        drop(pool.get().unwrap());
+        let many = pool.get_many(5).unwrap();
+        assert_eq!(many.len(), 3);
+        assert_eq!(pool.opened(), 3);
+        drop(many);
+        assert_eq!(pool.get_many(2).unwrap().len(), 2);
+        assert_eq!(pool.opened(), 3);
+    }
+
+    #[test]
+    fn get_many_keeps_what_it_could_open() {
+        let closed = Arc::new(AtomicUsize::new(0));
+        let c2 = closed.clone();
+        let pool = Pool::new(4, move |n| {
+            if n <= 2 { Ok(Fake { broken: false, closed: c2.clone() }) } else { Err(Error::temp("limit")) }
+        });
+        let many = pool.get_many(4).unwrap();
+        assert_eq!(many.len(), 2);
+        assert_eq!(pool.max(), 2);
+        drop(many);
+        let pool: Pool<Fake> = Pool::new(2, |_| Err(Error::auth("no")));
+        assert_eq!(pool.get_many(2).err().unwrap().kind(), crate::error::ErrorKind::Auth);
     }
 
     #[test]
