@@ -2,7 +2,6 @@
 //! account-level settings merged into the server sections. Errors name the
 //! file, the line and the key at fault.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use toml::Spanned;
@@ -173,10 +172,8 @@ pub(super) fn build(src: &Source, name: &str, raw: &raw::Account) -> Result<Acco
         ..raw::Section::default()
     };
     let email = raw.email.as_ref().map(|e| e.get_ref().clone());
-    if let Some(e) = &raw.email {
-        if !e.get_ref().contains('@') {
-            return Err(src.error_at(e.span(), "email", "is not an email address"));
-        }
+    if let Some(e) = raw.email.as_ref().filter(|e| !e.get_ref().contains('@')) {
+        return Err(src.error_at(e.span(), "email", "is not an email address"));
     }
     let ctx = |proto: Protocol| format!("accounts.{name}.{}", proto.as_str());
     let imap = match &raw.imap {
@@ -312,10 +309,8 @@ fn server(
         }
     };
     let port = s.port.as_ref().map(|p| *p.get_ref());
-    if let Some(p) = &s.port {
-        if *p.get_ref() == 0 {
-            return Err(src.error_at(p.span(), "port", "must not be 0"));
-        }
+    if let Some(p) = s.port.as_ref().filter(|p| *p.get_ref() == 0) {
+        return Err(src.error_at(p.span(), "port", "must not be 0"));
     }
     // auto: implicit TLS on the well-known implicit port, STARTTLS elsewhere.
     let security = mode.unwrap_or(match port {
@@ -352,7 +347,7 @@ fn server(
             host,
             port,
             security,
-            tls: TlsPolicy { ca_file: ca_file.map(PathBuf::from), fingerprint, danger_probe_only: false },
+            tls: TlsPolicy { ca_file, fingerprint, danger_probe_only: false },
             timeout,
         },
         user,

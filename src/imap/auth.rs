@@ -19,6 +19,7 @@ impl Session {
         if self.authenticated {
             return Ok(());
         }
+        let updates_before = self.caps_updates;
         let mechanism = if let Some(token) = creds.token() {
             if self.caps.has_auth("XOAUTH2") {
                 self.sasl("XOAUTH2", &sasl::xoauth2(&creds.user, token))?;
@@ -52,16 +53,12 @@ impl Session {
         };
         self.authenticated = true;
         self.info.auth_mechanism = Some(mechanism.to_string());
-        // The tagged OK may have carried [CAPABILITY ...]; if it did not,
-        // what we know is the pre-login list, which RFC 3501 lets change.
-        if !self.fresh_capabilities_after_login() {
+        // The login reply may have carried [CAPABILITY ...]; if not, what
+        // we know is the pre-login list, which RFC 3501 lets change.
+        if self.caps_updates == updates_before {
             self.refresh_capabilities()?;
         }
         Ok(())
-    }
-
-    fn fresh_capabilities_after_login(&self) -> bool {
-        self.info.capabilities_before_login != self.caps.to_vec()
     }
 
     /// AUTHENTICATE with an initial response: inline with SASL-IR, else

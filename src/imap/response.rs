@@ -210,7 +210,7 @@ pub fn parse(frame: &[u8]) -> Result<Response> {
         return Ok(Response::Data(data));
     }
     match imap_proto::Response::parse(frame) {
-        Ok((rest, response)) if rest.is_empty() => convert(response, frame),
+        Ok((b"", response)) => convert(response, frame),
         _ => fallback(frame),
     }
 }

@@ -69,6 +69,9 @@ pub struct Session {
     pub(super) selected: Option<Selected>,
     pub(super) info: ConnectInfo,
     pub(super) authenticated: bool,
+    /// Counts capability updates, so a caller can tell whether a command's
+    /// reply carried a fresh list.
+    pub(super) caps_updates: u64,
     next_tag: u32,
     in_flight: HashSet<String>,
     early: HashMap<String, Done>,
@@ -92,6 +95,7 @@ impl Session {
             selected: None,
             info: ConnectInfo::default(),
             authenticated: false,
+            caps_updates: 0,
             next_tag: 1,
             in_flight: HashSet::new(),
             early: HashMap::new(),
@@ -183,13 +187,14 @@ impl Session {
             }
             Ok(())
         })?;
-        self.check(done, "CAPABILITY")?;
-        match fresh {
-            Some(caps) => {
+        let done = self.check(done, "CAPABILITY")?;
+        // Some servers put the list in the OK's response code instead.
+        match (fresh, done.code) {
+            (Some(caps), _) | (None, Some(Code::Capability(caps))) => {
                 self.caps = Capabilities::new(caps);
                 Ok(())
             }
-            None => Err(Error::protocol("server answered CAPABILITY without a capability list")),
+            _ => Err(Error::protocol("server answered CAPABILITY without a capability list")),
         }
     }
 
@@ -379,10 +384,9 @@ impl Session {
                 if log::log_enabled!(log::Level::Trace) {
                     log::trace!("{} S: {}", self.label, self.codec.trace_text());
                 }
-                if let Response::Done(done) = &response {
-                    if let Some(Code::Capability(caps)) = &done.code {
-                        self.caps = Capabilities::new(caps.clone());
-                    }
+                if let Response::Done(Done { code: Some(Code::Capability(caps)), .. }) = &response {
+                    self.caps = Capabilities::new(caps.clone());
+                    self.caps_updates += 1;
                 }
                 Ok(response)
             }
@@ -403,7 +407,10 @@ impl Session {
     fn observe(&mut self, data: &Data) {
         match data {
             Data::Condition { status: Status::Bye, line, .. } => self.bye = Some(line.clone()),
-            Data::Capabilities(caps) => self.caps = Capabilities::new(caps.clone()),
+            Data::Capabilities(caps) => {
+                self.caps = Capabilities::new(caps.clone());
+                self.caps_updates += 1;
+            }
             Data::Exists(n) => {
                 if let Some(sel) = self.selected.as_mut() {
                     sel.exists = *n;
@@ -473,10 +480,10 @@ impl Session {
             self.codec.stream().shutdown();
             return;
         }
-        if let Ok(tag) = self.send(&Command::new("LOGOUT")) {
-            if self.flush().is_ok() {
-                let _ = self.wait(&tag, None, &mut |_| Ok(()));
-            }
+        if let Ok(tag) = self.send(&Command::new("LOGOUT"))
+            && self.flush().is_ok()
+        {
+            let _ = self.wait(&tag, None, &mut |_| Ok(()));
         }
         self.codec.stream().shutdown();
     }
