@@ -1,0 +1,76 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_owl_global_optspecs
+    string join \n a/account= c/config= json q/quiet v/verbose color= h/help V/version
+end
+
+function __fish_owl_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_owl_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_owl_using_subcommand
+    set -l cmd (__fish_owl_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c owl -n "__fish_owl_needs_command" -s a -l account -d 'Account to use (default: the one marked default = true)' -r
+complete -c owl -n "__fish_owl_needs_command" -s c -l config -d 'Config file [default: ~/.config/owl/config.toml]' -r -F
+complete -c owl -n "__fish_owl_needs_command" -l color -d 'When to use colors (NO_COLOR is honoured in auto)' -r -f -a "auto\t'Colors on a terminal, unless NO_COLOR is set'
+always\t'Always'
+never\t'Never'"
+complete -c owl -n "__fish_owl_needs_command" -l json -d 'Print JSON instead of tables (one object per line for streams)'
+complete -c owl -n "__fish_owl_needs_command" -s q -l quiet -d 'Print nothing but errors'
+complete -c owl -n "__fish_owl_needs_command" -s v -l verbose -d 'Say more: -v connections and timings, -vv the protocol (secrets redacted)'
+complete -c owl -n "__fish_owl_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c owl -n "__fish_owl_needs_command" -s V -l version -d 'Print version'
+complete -c owl -n "__fish_owl_needs_command" -f -a "list" -d 'List mailboxes with their counts, or the newest messages of one'
+complete -c owl -n "__fish_owl_needs_command" -f -a "check" -d 'Connect to each configured server and report TLS, certificate, capabilities, compression and whether login works'
+complete -c owl -n "__fish_owl_needs_command" -f -a "completions" -d 'Print a shell completion script'
+complete -c owl -n "__fish_owl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c owl -n "__fish_owl_using_subcommand list" -s n -l limit -d 'Messages per page' -r
+complete -c owl -n "__fish_owl_using_subcommand list" -s p -l page -d 'Page to show, 1 being the newest messages' -r
+complete -c owl -n "__fish_owl_using_subcommand list" -s a -l account -d 'Account to use (default: the one marked default = true)' -r
+complete -c owl -n "__fish_owl_using_subcommand list" -s c -l config -d 'Config file [default: ~/.config/owl/config.toml]' -r -F
+complete -c owl -n "__fish_owl_using_subcommand list" -l color -d 'When to use colors (NO_COLOR is honoured in auto)' -r -f -a "auto\t'Colors on a terminal, unless NO_COLOR is set'
+always\t'Always'
+never\t'Never'"
+complete -c owl -n "__fish_owl_using_subcommand list" -s u -l unseen -d 'Only messages not yet seen'
+complete -c owl -n "__fish_owl_using_subcommand list" -l json -d 'Print JSON instead of tables (one object per line for streams)'
+complete -c owl -n "__fish_owl_using_subcommand list" -s q -l quiet -d 'Print nothing but errors'
+complete -c owl -n "__fish_owl_using_subcommand list" -s v -l verbose -d 'Say more: -v connections and timings, -vv the protocol (secrets redacted)'
+complete -c owl -n "__fish_owl_using_subcommand list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c owl -n "__fish_owl_using_subcommand list" -s V -l version -d 'Print version'
+complete -c owl -n "__fish_owl_using_subcommand check" -s c -l config -d 'Config file [default: ~/.config/owl/config.toml]' -r -F
+complete -c owl -n "__fish_owl_using_subcommand check" -l color -d 'When to use colors (NO_COLOR is honoured in auto)' -r -f -a "auto\t'Colors on a terminal, unless NO_COLOR is set'
+always\t'Always'
+never\t'Never'"
+complete -c owl -n "__fish_owl_using_subcommand check" -l json -d 'Print JSON instead of tables (one object per line for streams)'
+complete -c owl -n "__fish_owl_using_subcommand check" -s q -l quiet -d 'Print nothing but errors'
+complete -c owl -n "__fish_owl_using_subcommand check" -s v -l verbose -d 'Say more: -v connections and timings, -vv the protocol (secrets redacted)'
+complete -c owl -n "__fish_owl_using_subcommand check" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c owl -n "__fish_owl_using_subcommand check" -s V -l version -d 'Print version'
+complete -c owl -n "__fish_owl_using_subcommand completions" -s a -l account -d 'Account to use (default: the one marked default = true)' -r
+complete -c owl -n "__fish_owl_using_subcommand completions" -s c -l config -d 'Config file [default: ~/.config/owl/config.toml]' -r -F
+complete -c owl -n "__fish_owl_using_subcommand completions" -l color -d 'When to use colors (NO_COLOR is honoured in auto)' -r -f -a "auto\t'Colors on a terminal, unless NO_COLOR is set'
+always\t'Always'
+never\t'Never'"
+complete -c owl -n "__fish_owl_using_subcommand completions" -l json -d 'Print JSON instead of tables (one object per line for streams)'
+complete -c owl -n "__fish_owl_using_subcommand completions" -s q -l quiet -d 'Print nothing but errors'
+complete -c owl -n "__fish_owl_using_subcommand completions" -s v -l verbose -d 'Say more: -v connections and timings, -vv the protocol (secrets redacted)'
+complete -c owl -n "__fish_owl_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c owl -n "__fish_owl_using_subcommand completions" -s V -l version -d 'Print version'
+complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list check completions help" -f -a "list" -d 'List mailboxes with their counts, or the newest messages of one'
+complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list check completions help" -f -a "check" -d 'Connect to each configured server and report TLS, certificate, capabilities, compression and whether login works'
+complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list check completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list check completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

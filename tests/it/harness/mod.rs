@@ -1,0 +1,131 @@
+//! Test harness: run the built `owl` with a throwaway HOME and config, and
+//! reach the real servers ([`real`]), fake ones ([`fake`]) and seed mail
+//! ([`seed`]).
+
+pub mod fake;
+pub mod real;
+pub mod seed;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+pub use real::{User, servers};
+
+/// The result of one `owl` run.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+    pub elapsed: Duration,
+}
+
+impl Run {
+    /// Parses stdout as JSON.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}\nstderr:\n{}", self.stdout, self.stderr))
+    }
+
+    /// Panics with everything printed unless the exit code is `code`.
+    pub fn expect_code(&self, code: i32) -> &Run {
+        assert_eq!(self.code, code, "exit code\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        self
+    }
+}
+
+/// A temporary HOME with a config file.
+pub struct Env {
+    pub dir: tempfile::TempDir,
+    pub config: PathBuf,
+}
+
+impl Env {
+    /// A HOME whose config is `toml`.
+    pub fn new(toml: &str) -> Env {
+        let dir = tempfile::Builder::new().prefix("owl-home-").tempdir().expect("tempdir");
+        let config = dir.path().join("config.toml");
+        std::fs::write(&config, toml).expect("write config");
+        set_mode(&config, 0o600);
+        Env { dir, config }
+    }
+
+    /// Runs `owl -c CONFIG args...`.
+    pub fn owl(&self, args: &[&str]) -> Run {
+        self.owl_with(args, &[])
+    }
+
+    /// Runs `owl` with extra environment variables.
+    pub fn owl_with(&self, args: &[&str], envs: &[(&str, &str)]) -> Run {
+        let mut cmd = owl_command(self.dir.path());
+        cmd.arg("-c").arg(&self.config).args(args);
+        for (k, v) in envs {
+            cmd.env(k, v);
+        }
+        run(cmd)
+    }
+
+    /// A path inside this HOME.
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+}
+
+/// `owl` with a clean environment under `home`.
+pub fn owl_command(home: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_owl"));
+    cmd.env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join(".config"))
+        .env("XDG_DATA_HOME", home.join(".local/share"))
+        .stdin(Stdio::null());
+    cmd
+}
+
+/// Runs `cmd`, capturing everything.
+pub fn run(mut cmd: Command) -> Run {
+    let start = Instant::now();
+    let Output { status, stdout, stderr } = cmd.output().expect("run owl");
+    Run {
+        code: status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+        elapsed: start.elapsed(),
+    }
+}
+
+/// Sets a file's Unix permissions.
+pub fn set_mode(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).expect("chmod");
+}
+
+/// How an account reaches the IMAP server.
+#[derive(Debug, Clone, Copy)]
+pub enum Imap {
+    /// 127.0.0.2 on the plain port, STARTTLS required (Dovecot sends
+    /// LOGINDISABLED there until TLS is up).
+    StartTls,
+    /// 127.0.0.1 on the implicit-TLS port.
+    Implicit,
+}
+
+/// A config with one account `test` for `user` over `imap`, trusting the
+/// test CA. `extra` is appended inside `[accounts.test.imap]`.
+pub fn imap_config(user: &User, imap: Imap, extra: &str) -> String {
+    let s = servers();
+    let (host, port, tls) = match imap {
+        Imap::StartTls => ("127.0.0.2", s.imap, "starttls"),
+        Imap::Implicit => ("127.0.0.1", s.imaps, "implicit"),
+    };
+    format!(
+        "[accounts.test]\ndefault = true\nemail = \"{user}@example.org\"\nname = \"Test User\"\nuser = \"{user}\"\n\
+         password = \"{password}\"\nca_file = \"{ca}\"\n\n[accounts.test.imap]\nhost = \"{host}\"\nport = {port}\n\
+         tls = \"{tls}\"\ntimeout = 10\n{extra}\n",
+        user = user.name,
+        password = user.password,
+        ca = s.ca_file.display(),
+    )
+}

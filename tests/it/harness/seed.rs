@@ -1,0 +1,101 @@
+//! Puts mail on the real server for a test, through owl's own IMAP session
+//! (APPEND with flags and internal dates, CREATE, DELETE).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use owl::imap::{Options, Session};
+use owl::net::{Counters, Endpoint, Security, TlsPolicy};
+use owl::sasl::{Credentials, Secret};
+
+use super::real::{User, servers};
+
+/// An authenticated session for `user` over implicit TLS.
+pub fn session(user: &User) -> Session {
+    let s = servers();
+    let options = Options {
+        endpoint: Endpoint {
+            host: "127.0.0.1".into(),
+            port: s.imaps,
+            security: Security::Implicit,
+            tls: TlsPolicy { ca_file: Some(s.ca_file.clone()), ..TlsPolicy::default() },
+            timeout: Duration::from_secs(20),
+        },
+        compress: false,
+        label: format!("seed-{}", user.name),
+    };
+    let mut session = Session::connect(&options, Arc::new(Counters::default())).expect("seed: connect");
+    let creds = Credentials { user: user.name.clone(), secret: Secret::Password(user.password.clone()) };
+    session.authenticate(&creds).expect("seed: login");
+    session
+}
+
+/// A message to seed.
+pub struct Msg {
+    pub bytes: Vec<u8>,
+    pub flags: Vec<&'static str>,
+    pub date: Option<String>,
+}
+
+impl Msg {
+    /// A plain message with these headers and body.
+    pub fn simple(from: &str, subject: &str, body: &str) -> Msg {
+        let bytes = format!(
+            "From: {from}\r\nTo: someone@example.org\r\nSubject: {subject}\r\nDate: Fri, 20 Nov 2026 09:05:00 +0100\r\n\
+             Message-ID: <{}@test>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n",
+            unique()
+        );
+        Msg { bytes: bytes.into_bytes(), flags: Vec::new(), date: None }
+    }
+
+    /// Raw bytes as given.
+    pub fn raw(bytes: impl Into<Vec<u8>>) -> Msg {
+        Msg { bytes: bytes.into(), flags: Vec::new(), date: None }
+    }
+
+    /// With IMAP flags.
+    pub fn flags(mut self, flags: &[&'static str]) -> Msg {
+        self.flags = flags.to_vec();
+        self
+    }
+
+    /// With an INTERNALDATE, e.g. `"05-Nov-2026 10:00:00 +0000"`.
+    pub fn date(mut self, date: &str) -> Msg {
+        self.date = Some(date.to_string());
+        self
+    }
+}
+
+fn unique() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    format!("{}.{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed))
+}
+
+/// Appends `messages` to `mailbox` (created first unless INBOX).
+pub fn append(user: &User, mailbox: &str, messages: Vec<Msg>) {
+    let mut session = session(user);
+    if !mailbox.eq_ignore_ascii_case("INBOX") {
+        let _ = session.create(mailbox);
+    }
+    for msg in messages {
+        session.append(mailbox, &msg.flags, msg.date.as_deref(), msg.bytes).expect("seed: append");
+    }
+    session.logout();
+}
+
+/// Creates mailboxes.
+pub fn create(user: &User, mailboxes: &[&str]) {
+    let mut session = session(user);
+    for mailbox in mailboxes {
+        session.create(mailbox).expect("seed: create");
+    }
+    session.logout();
+}
+
+/// Deletes a mailbox.
+pub fn delete(user: &User, mailbox: &str) {
+    let mut session = session(user);
+    session.delete(mailbox).expect("seed: delete");
+    session.logout();
+}

@@ -1,0 +1,144 @@
+//! `owl list` against real Dovecot, over STARTTLS and implicit TLS.
+
+use serde_json::Value;
+
+use crate::harness::seed::{self, Msg};
+use crate::harness::{Env, Imap, imap_config, servers};
+
+fn seed_mailboxes(user: &crate::harness::User) {
+    seed::append(
+        user,
+        "INBOX",
+        vec![
+            Msg::simple("a@example.org", "one", "1").flags(&["\\Seen"]),
+            Msg::simple("b@example.org", "two", "2"),
+            Msg::simple("c@example.org", "three", "3"),
+        ],
+    );
+    seed::append(user, "Work", vec![Msg::simple("d@example.org", "w1", "x"), Msg::simple("e@example.org", "w2", "y")]);
+    seed::append(user, "Archive/2024", vec![Msg::simple("f@example.org", "old", "z").flags(&["\\Seen", "\\Flagged"])]);
+}
+
+fn find<'a>(rows: &'a Value, name: &str) -> &'a Value {
+    rows.as_array()
+        .expect("array")
+        .iter()
+        .find(|r| r["name"] == name)
+        .unwrap_or_else(|| panic!("no mailbox {name} in {rows:#}"))
+}
+
+#[test]
+fn mailboxes_with_totals_and_unseen_over_both_tls_modes() {
+    let user = servers().user();
+    seed_mailboxes(&user);
+    for mode in [Imap::StartTls, Imap::Implicit] {
+        let env = Env::new(&imap_config(&user, mode, ""));
+        let run = env.owl(&["list", "--json"]);
+        run.expect_code(0);
+        let rows = run.json();
+        for (name, total, unseen) in [("INBOX", 3, 2), ("Work", 2, 2), ("Archive/2024", 1, 0), ("Sent", 0, 0)] {
+            let row = find(&rows, name);
+            assert_eq!(row["total"], total, "{mode:?} {name}: {row}");
+            assert_eq!(row["unseen"], unseen, "{mode:?} {name}: {row}");
+            assert!(row["size"].as_u64().is_some(), "STATUS=SIZE is offered: {row}");
+        }
+        assert_eq!(find(&rows, "Sent")["special_use"], "sent");
+        assert_eq!(rows[0]["name"], "INBOX", "INBOX comes first");
+    }
+}
+
+fn encoded_messages() -> Vec<Msg> {
+    vec![
+        // UTF-8, B encoding, in a display name and a subject.
+        Msg::raw(
+            "From: =?UTF-8?B?SsO8cmdlbiBNw7xsbGVy?= <jm@example.de>\r\nTo: x@example.org\r\n\
+             Subject: =?UTF-8?B?R3LDvMOfZSBhdXMgS8O2bG4=?=\r\nDate: Wed, 18 Nov 2026 08:00:00 +0100\r\n\r\nbody\r\n",
+        ),
+        // ISO-8859-1, Q encoding.
+        Msg::raw(
+            "From: =?ISO-8859-1?Q?Fran=E7ois_M=FCller?= <fm@example.fr>\r\nTo: x@example.org\r\n\
+             Subject: =?ISO-8859-1?Q?Gr=FC=DFe_und_K=FCsse?=\r\nDate: Thu, 19 Nov 2026 08:00:00 -0500\r\n\r\nbody\r\n",
+        )
+        .flags(&["\\Seen"]),
+        // UTF-8 Q and ISO-8859-1 B, two encoded words in a row.
+        Msg::raw(
+            "From: =?ISO-8859-1?B?Sm9zyQ==?= <jose@example.es>\r\nTo: x@example.org\r\n\
+             Subject: =?UTF-8?Q?caf=C3=A9?= =?UTF-8?Q?_cr=C3=A8me?=\r\nDate: Fri, 20 Nov 2026 08:00:00 +0000\r\n\r\nbody\r\n",
+        ),
+    ]
+}
+
+#[test]
+fn message_rows_decode_rfc2047_newest_first() {
+    let user = servers().user();
+    seed::append(&user, "INBOX", encoded_messages());
+    for mode in [Imap::StartTls, Imap::Implicit] {
+        let env = Env::new(&imap_config(&user, mode, ""));
+        let rows = env.owl(&["list", "INBOX", "--json"]).expect_code(0).json();
+        let rows = rows.as_array().expect("array");
+        assert_eq!(rows.len(), 3);
+        assert_eq!(rows[0]["subject"], "café crème");
+        assert_eq!(rows[0]["from_name"], "JosÉ");
+        assert_eq!(rows[1]["subject"], "Grüße und Küsse");
+        assert_eq!(rows[1]["from_name"], "François Müller");
+        assert_eq!(rows[1]["from"], "François Müller <fm@example.fr>");
+        assert_eq!(rows[1]["seen"], true);
+        assert_eq!(rows[1]["date"], "2026-11-19T08:00:00-05:00");
+        assert_eq!(rows[2]["subject"], "Grüße aus Köln");
+        assert_eq!(rows[2]["from_name"], "Jürgen Müller");
+        assert_eq!(rows[2]["from_address"], "jm@example.de");
+        assert_eq!(rows[2]["seen"], false);
+        assert!(rows[0]["uid"].as_u64() > rows[1]["uid"].as_u64());
+        assert!(rows[2]["size"].as_u64().unwrap() > 50);
+    }
+}
+
+#[test]
+fn limit_page_and_unseen() {
+    let user = servers().user();
+    let messages = (1..=7).map(|i| {
+        let m = Msg::simple("p@example.org", &format!("m{i}"), "x");
+        if i % 2 == 0 { m.flags(&["\\Seen"]) } else { m }
+    });
+    seed::append(&user, "INBOX", messages.collect());
+    let env = Env::new(&imap_config(&user, Imap::Implicit, ""));
+    let subjects = |args: &[&str]| -> Vec<String> {
+        let rows = env.owl(args).expect_code(0).json();
+        rows.as_array().unwrap().iter().map(|r| r["subject"].as_str().unwrap().to_string()).collect()
+    };
+    assert_eq!(subjects(&["list", "INBOX", "--json", "-n", "3"]), ["m7", "m6", "m5"]);
+    assert_eq!(subjects(&["list", "INBOX", "--json", "-n", "3", "--page", "3"]), ["m1"]);
+    assert!(subjects(&["list", "INBOX", "--json", "-n", "3", "--page", "4"]).is_empty());
+    assert_eq!(subjects(&["list", "INBOX", "--json", "--unseen"]), ["m7", "m5", "m3", "m1"]);
+    assert_eq!(subjects(&["list", "INBOX", "--json", "--unseen", "-n", "2", "-p", "2"]), ["m3", "m1"]);
+}
+
+#[test]
+fn table_fits_the_width_and_marks_new_mail() {
+    let user = servers().user();
+    seed::append(&user, "INBOX", encoded_messages());
+    let env = Env::new(&imap_config(&user, Imap::Implicit, ""));
+    let run = env.owl_with(&["list", "INBOX"], &[("COLUMNS", "60")]);
+    run.expect_code(0);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.len(), 4, "{}", run.stdout);
+    assert!(lines[0].starts_with("UID  DATE"), "{}", run.stdout);
+    for line in &lines {
+        assert!(console::measure_text_width(line) <= 60, "too wide: {line:?}");
+        assert!(!line.contains('\x1b'), "no color when not a terminal");
+    }
+    let forced = env.owl(&["list", "--color", "always"]);
+    assert!(forced.stdout.contains("\x1b[1"), "{}", forced.stdout);
+}
+
+#[test]
+fn unknown_mailbox_is_refused_with_the_servers_words() {
+    let user = servers().user();
+    let env = Env::new(&imap_config(&user, Imap::Implicit, ""));
+    let run = env.owl(&["list", "Nope"]);
+    run.expect_code(65);
+    assert!(run.stderr.contains("account \"test\""), "{}", run.stderr);
+    assert!(run.stderr.contains("Nope"), "{}", run.stderr);
+    assert!(run.stderr.contains("NO"), "{}", run.stderr);
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+}

@@ -1,0 +1,23 @@
+//! owl's integration tests: one binary, so the real mail servers start once.
+//!
+//! - `harness`: real Dovecot/Postfix, fake servers, seeding, running owl
+//! - `list`, `check`: `owl list` and `owl check` against real Dovecot
+//! - `security`: TLS rules, with fake servers for what Dovecot will not do
+//! - `errors`: exit codes and one-line errors
+//! - `trace`: `-vv` shows the protocol and never a secret
+//! - `pool`: connections are shared and STATUS calls overlap
+//! - `assets`: completions and man pages are up to date
+//! - `layering`: lower layers never import higher ones
+
+// Some helpers serve only some test files.
+#[allow(dead_code)]
+mod harness;
+
+mod assets;
+mod check;
+mod errors;
+mod layering;
+mod list;
+mod pool;
+mod security;
+mod trace;
