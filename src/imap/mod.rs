@@ -12,6 +12,7 @@ pub mod auth;
 pub mod capabilities;
 pub mod codec;
 pub mod command;
+mod lenient;
 pub mod mailbox;
 pub mod response;
 pub mod session;
