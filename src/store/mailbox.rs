@@ -1,0 +1,245 @@
+//! One mailbox of a store as the fetch code sees it: its sync state, adding
+//! messages, and committing them (data durable first, state written last),
+//! whatever the store's format.
+//!
+//! After a failed write the mailbox refuses further writes: the next run
+//! reconciles from disk instead. It never deletes stored mail.
+
+use std::path::PathBuf;
+
+use super::lock::MailboxClaim;
+use super::maildir::Maildir;
+use super::mbox::Mbox;
+use super::spool::Spool;
+use super::state::{self, SyncState};
+use super::uidset::UidSet;
+use crate::error::{Error, Result};
+
+/// A message's bytes, exactly as the server sent them.
+#[derive(Debug)]
+pub enum Body {
+    /// A small message held in memory.
+    Memory(Vec<u8>),
+    /// A message streamed into a spool file from `MailboxStore::spool`.
+    Spooled(Spool),
+}
+
+/// Creates spool files for one mailbox (see `MailboxStore::spooler`).
+#[derive(Debug, Clone)]
+pub struct Spooler {
+    dir: PathBuf,
+}
+
+impl Spooler {
+    /// A new, empty spool file.
+    pub fn create(&self) -> Result<Spool> {
+        Spool::create(&self.dir)
+    }
+}
+
+/// What opening a mailbox had to repair after an earlier run died or a file
+/// went bad; all zero/`None` after a clean run. The caller may report it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Recovery {
+    /// Maildir only: the sync state was missing or unreadable and was
+    /// rebuilt from the message file names; says why.
+    pub rebuilt: Option<String>,
+    /// Maildir only: UIDs found in file names but not in the state (a run
+    /// died between moving them into place and recording them).
+    pub adopted: u64,
+    /// Unfinished downloads of a dead run that were removed.
+    pub removed_spools: usize,
+    /// mbox only: bytes cut off the end (entries appended but never
+    /// recorded; they will be fetched again).
+    pub truncated: u64,
+}
+
+#[derive(Debug)]
+pub(crate) enum Backend {
+    Maildir(Maildir),
+    Mbox(Mbox),
+}
+
+/// An open mailbox of a locked store.
+#[derive(Debug)]
+pub struct MailboxStore {
+    name: String,
+    state_path: PathBuf,
+    state: SyncState,
+    recovery: Recovery,
+    /// Added since the last commit.
+    pending: UidSet,
+    /// The state differs from the file (marks, rebuilt or adopted UIDs).
+    dirty: bool,
+    /// A write failed; see the module doc.
+    failed: bool,
+    backend: Backend,
+    _claim: MailboxClaim,
+}
+
+impl MailboxStore {
+    /// Opens the mailbox named `name` whose state lives at `state_path`.
+    pub(crate) fn open(
+        name: &str,
+        state_path: PathBuf,
+        open_backend: impl FnOnce(Result<Option<SyncState>>) -> Result<(Backend, SyncState, Recovery)>,
+        claim: MailboxClaim,
+    ) -> Result<MailboxStore> {
+        let (backend, state, recovery) = open_backend(state::load(&state_path))?;
+        let dirty = recovery.rebuilt.is_some() || recovery.adopted > 0;
+        Ok(MailboxStore {
+            name: name.to_string(),
+            state_path,
+            state,
+            recovery,
+            pending: UidSet::new(),
+            dirty,
+            failed: false,
+            backend,
+            _claim: claim,
+        })
+    }
+
+    /// The mailbox name as given when opening.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The sync state as of the last commit (plus marks and resets since).
+    pub fn state(&self) -> &SyncState {
+        &self.state
+    }
+
+    /// What was repaired at open.
+    pub fn recovery(&self) -> &Recovery {
+        &self.recovery
+    }
+
+    /// The UIDs added but not yet committed.
+    pub fn pending(&self) -> &UidSet {
+        &self.pending
+    }
+
+    /// A new spool file to stream a large message into while it downloads.
+    pub fn spool(&self) -> Result<Spool> {
+        match &self.backend {
+            Backend::Maildir(m) => m.spool(),
+            Backend::Mbox(m) => m.spool(),
+        }
+    }
+
+    /// A handle that creates spool files for this mailbox from any thread,
+    /// so downloads can stream while another thread owns the mailbox.
+    pub fn spooler(&self) -> Spooler {
+        let dir = match &self.backend {
+            Backend::Maildir(m) => m.spool_dir(),
+            Backend::Mbox(m) => m.spool_dir(),
+        };
+        Spooler { dir }
+    }
+
+    /// Stores the message with `uid` under the current UIDVALIDITY, bytes
+    /// unchanged; it becomes durable and recorded at the next `commit`.
+    /// Flags are kept as Maildir info letters; mbox keeps bytes only.
+    pub fn add(&mut self, uid: u32, flags: &[String], internal_date: Option<i64>, body: Body) -> Result<()> {
+        self.check_usable()?;
+        let Some(validity) = self.state.uidvalidity else {
+            return Err(Error::internal(format!("mailbox \"{}\": add before a UIDVALIDITY was set", self.name)));
+        };
+        if self.state.stored.contains(uid) || self.pending.contains(uid) {
+            return Err(Error::internal(format!("mailbox \"{}\": UID {uid} is already stored", self.name)));
+        }
+        let added = match &mut self.backend {
+            Backend::Maildir(m) => m.add(validity, uid, flags, internal_date, body),
+            Backend::Mbox(m) => {
+                let r = m.add(internal_date, body);
+                // A partial entry may now follow the committed bytes.
+                self.failed = r.is_err();
+                r
+            }
+        };
+        added?;
+        self.pending.insert(uid);
+        Ok(())
+    }
+
+    /// Makes every added message durable, then records them (and any new
+    /// marks) in the state. Returns how many messages were committed.
+    pub fn commit(&mut self) -> Result<usize> {
+        self.check_usable()?;
+        if self.pending.is_empty() && !self.dirty {
+            return Ok(0);
+        }
+        let result = self.commit_inner();
+        self.failed = result.is_err();
+        result
+    }
+
+    fn commit_inner(&mut self) -> Result<usize> {
+        let mut next = self.state.clone();
+        let count = match &mut self.backend {
+            Backend::Maildir(m) => m.write_pending()?,
+            Backend::Mbox(m) => {
+                let (count, len) = m.write_pending()?;
+                next.mbox_length = Some(len);
+                count
+            }
+        };
+        next.stored.union_with(&self.pending);
+        state::save(&self.state_path, &next)?;
+        if let (Backend::Mbox(m), Some(len)) = (&mut self.backend, next.mbox_length) {
+            m.committed(len);
+        }
+        self.state = next;
+        self.pending = UidSet::new();
+        self.dirty = false;
+        Ok(count)
+    }
+
+    /// The server's UIDVALIDITY is `new` (changed, or first seen): old
+    /// copies stay where they are, and the stored set starts afresh (for
+    /// Maildir, from files already named with `new`). Saved at once.
+    pub fn reset_uidvalidity(&mut self, new: u32) -> Result<()> {
+        self.check_usable()?;
+        if !self.pending.is_empty() {
+            return Err(Error::internal(format!(
+                "mailbox \"{}\": UIDVALIDITY reset with uncommitted messages",
+                self.name
+            )));
+        }
+        self.state.uidvalidity = Some(new);
+        self.state.stored = match &self.backend {
+            Backend::Maildir(m) => m.on_disk(new),
+            Backend::Mbox(_) => UidSet::new(),
+        };
+        self.state.uidnext = 0;
+        self.state.highestmodseq = None;
+        self.save_state()
+    }
+
+    /// Remembers the server's UIDNEXT and HIGHESTMODSEQ; saved at the next
+    /// `commit` or `save_state`.
+    pub fn set_server_marks(&mut self, uidnext: u32, highestmodseq: Option<u64>) {
+        if (self.state.uidnext, self.state.highestmodseq) != (uidnext, highestmodseq) {
+            self.state.uidnext = uidnext;
+            self.state.highestmodseq = highestmodseq;
+            self.dirty = true;
+        }
+    }
+
+    /// Writes the state now (committed messages only), e.g. when there was
+    /// no new mail but the marks changed.
+    pub fn save_state(&mut self) -> Result<()> {
+        self.check_usable()?;
+        let result = state::save(&self.state_path, &self.state);
+        self.dirty = result.is_err();
+        result
+    }
+
+    fn check_usable(&self) -> Result<()> {
+        if self.failed {
+            return Err(Error::internal(format!("mailbox \"{}\": used again after a failed write", self.name)));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,334 @@
+//! The Maildir side of a mailbox: reconciling state with the files at open,
+//! writing messages into `tmp/`, and committing them (fsync every file, from
+//! a few threads so ext4 can group the commits, then rename into `cur/` or
+//! `new/`, then fsync those directories). Bytes are stored exactly as given.
+//!
+//! It never deletes a message file, and never writes the sync state itself.
+
+use std::collections::HashMap;
+use std::fs::{self, File};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use super::fsutil;
+use super::mailbox::{Body, Recovery};
+use super::maildir_name::{SPOOL_SUFFIX, final_name, parse_vu};
+use super::spool::Spool;
+use super::state::SyncState;
+use super::uidset::UidSet;
+use crate::error::{Error, Result};
+
+/// How many threads fsync a batch; enough for ext4 to merge journal commits.
+const SYNC_THREADS: usize = 8;
+
+/// One Maildir folder (`cur`, `new`, `tmp`).
+#[derive(Debug)]
+pub(crate) struct Maildir {
+    dir: PathBuf,
+    pending: Vec<Pending>,
+    /// UIDs found in `cur/` and `new/` file names at open, by UIDVALIDITY.
+    on_disk: HashMap<u32, UidSet>,
+}
+
+#[derive(Debug)]
+struct Pending {
+    tmp: PathBuf,
+    dest: PathBuf,
+}
+
+impl Maildir {
+    /// Opens (creating if needed) the Maildir at `dir`, removes dead spool
+    /// files, and merges `loaded` state with the UIDs named by the files. An
+    /// unreadable state is rebuilt from the files, as the recovery says.
+    pub(crate) fn open(dir: &Path, loaded: Result<Option<SyncState>>) -> Result<(Maildir, SyncState, Recovery)> {
+        for sub in ["cur", "new", "tmp"] {
+            fsutil::create_dir_durable(&dir.join(sub))?;
+        }
+        let mut recovery = Recovery { removed_spools: remove_spools(&dir.join("tmp"))?, ..Recovery::default() };
+        let (on_disk, newest) = scan(dir)?;
+        let mut state = match loaded {
+            Ok(Some(state)) => state,
+            Ok(None) if on_disk.is_empty() => SyncState::default(),
+            Ok(None) => {
+                recovery.rebuilt = Some("no sync state; rebuilt from message file names".into());
+                SyncState::default()
+            }
+            Err(e) => {
+                recovery.rebuilt = Some(format!("{e}; rebuilt from message file names"));
+                SyncState::default()
+            }
+        };
+        if recovery.rebuilt.is_some() {
+            state.uidvalidity = newest;
+        }
+        if let Some(found) = state.uidvalidity.and_then(|v| on_disk.get(&v)) {
+            let before = state.stored.len();
+            state.stored.union_with(found);
+            recovery.adopted = state.stored.len() - before;
+        }
+        let maildir = Maildir { dir: dir.to_path_buf(), pending: Vec::new(), on_disk };
+        Ok((maildir, state, recovery))
+    }
+
+    /// A spool file in this Maildir's `tmp/`, so committing is a rename.
+    pub(crate) fn spool(&self) -> Result<Spool> {
+        Spool::create(&self.spool_dir())
+    }
+
+    /// Where spool files go: `tmp/`, so committing one is a rename.
+    pub(crate) fn spool_dir(&self) -> std::path::PathBuf {
+        self.dir.join("tmp")
+    }
+
+    /// The UIDs whose files under `uidvalidity` were present at open.
+    pub(crate) fn on_disk(&self, uidvalidity: u32) -> UidSet {
+        self.on_disk.get(&uidvalidity).cloned().unwrap_or_default()
+    }
+
+    /// Writes the message into `tmp/` (not yet durable, not yet visible).
+    pub(crate) fn add(
+        &mut self,
+        uidvalidity: u32,
+        uid: u32,
+        flags: &[String],
+        internal_date: Option<i64>,
+        body: Body,
+    ) -> Result<()> {
+        let spool = match body {
+            Body::Spooled(spool) => {
+                if spool.path().parent() != Some(self.dir.join("tmp").as_path()) {
+                    return Err(Error::internal(format!(
+                        "spool {} belongs to another mailbox",
+                        spool.path().display()
+                    )));
+                }
+                spool
+            }
+            Body::Memory(bytes) => {
+                let mut spool = self.spool()?;
+                std::io::Write::write_all(&mut spool, &bytes)
+                    .map_err(|e| Error::local_io(format!("cannot write {}", spool.path().display()), e))?;
+                spool
+            }
+        };
+        let tmp = spool.path().to_path_buf();
+        let (name, to_cur) = final_name(spool.unique(), uidvalidity, uid, flags);
+        let dest = self.dir.join(if to_cur { "cur" } else { "new" }).join(name);
+        let file = spool.finish()?;
+        // From here on the tmp file is ours to clean up (see Drop).
+        self.pending.push(Pending { tmp, dest });
+        if let Some(secs) = internal_date {
+            // Some readers sort by mtime; the file's content is what matters.
+            let _ = file.set_modified(to_system_time(secs));
+        }
+        Ok(())
+    }
+
+    /// Makes every added message durable and visible; returns how many.
+    pub(crate) fn write_pending(&mut self) -> Result<usize> {
+        let tmps: Vec<&Path> = self.pending.iter().map(|p| p.tmp.as_path()).collect();
+        sync_files(&tmps)?;
+        let (mut to_cur, mut to_new) = (false, false);
+        for p in &self.pending {
+            fs::rename(&p.tmp, &p.dest)
+                .map_err(|e| Error::local_io(format!("cannot move {} into place", p.tmp.display()), e))?;
+            if p.dest.parent() == Some(self.dir.join("cur").as_path()) {
+                to_cur = true;
+            } else {
+                to_new = true;
+            }
+        }
+        if to_cur {
+            fsutil::sync_dir(&self.dir.join("cur"))?;
+        }
+        if to_new {
+            fsutil::sync_dir(&self.dir.join("new"))?;
+        }
+        Ok(std::mem::take(&mut self.pending).len())
+    }
+}
+
+impl Drop for Maildir {
+    fn drop(&mut self) {
+        for p in &self.pending {
+            // Uncommitted: never recorded, so fetched again next run. A file
+            // left behind is removed by the next open.
+            let _ = fs::remove_file(&p.tmp);
+        }
+    }
+}
+
+fn to_system_time(secs: i64) -> SystemTime {
+    if secs >= 0 {
+        UNIX_EPOCH + Duration::from_secs(secs.unsigned_abs())
+    } else {
+        UNIX_EPOCH - Duration::from_secs(secs.unsigned_abs())
+    }
+}
+
+/// Removes owl's spool files in `tmp/`: the caller holds the store lock, so
+/// no live run is writing them.
+fn remove_spools(tmp: &Path) -> Result<usize> {
+    let mut removed = 0;
+    for entry in read_dir(tmp)? {
+        let name = entry.file_name();
+        if name.to_string_lossy().ends_with(SPOOL_SUFFIX) {
+            fs::remove_file(entry.path())
+                .map_err(|e| Error::local_io(format!("cannot remove {}", entry.path().display()), e))?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}
+
+/// The UIDs named by files in `cur/` and `new/`, by UIDVALIDITY, and the
+/// UIDVALIDITY of the most recently delivered one.
+fn scan(dir: &Path) -> Result<(HashMap<u32, UidSet>, Option<u32>)> {
+    let mut found: HashMap<u32, UidSet> = HashMap::new();
+    let mut newest: Option<(u64, u32)> = None;
+    for sub in ["cur", "new"] {
+        for entry in read_dir(&dir.join(sub))? {
+            let name = entry.file_name();
+            let Some(name) = name.to_str() else { continue };
+            let Some((v, u)) = parse_vu(name).filter(|_| !name.starts_with('.')) else {
+                continue;
+            };
+            found.entry(v).or_default().insert(u);
+            let digits: String = name.chars().take_while(char::is_ascii_digit).collect();
+            let time = digits.parse().unwrap_or(0);
+            if newest.is_none_or(|n| (time, v) > n) {
+                newest = Some((time, v));
+            }
+        }
+    }
+    Ok((found, newest.map(|(_, v)| v)))
+}
+
+fn read_dir(dir: &Path) -> Result<Vec<fs::DirEntry>> {
+    let what = || format!("cannot read directory {}", dir.display());
+    fs::read_dir(dir).and_then(|it| it.collect::<std::io::Result<Vec<_>>>()).map_err(|e| Error::local_io(what(), e))
+}
+
+/// fsyncs every file, from several threads at once: ext4 then commits them
+/// in a few journal transactions instead of one each.
+fn sync_files(paths: &[&Path]) -> Result<()> {
+    let next = AtomicUsize::new(0);
+    let worker = || -> Result<()> {
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(path) = paths.get(i) else {
+                return Ok(());
+            };
+            File::open(path)
+                .and_then(|f| f.sync_all())
+                .map_err(|e| Error::local_io(format!("cannot sync {}", path.display()), e))?;
+        }
+    };
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..SYNC_THREADS.min(paths.len())).map(|_| s.spawn(worker)).collect();
+        let mut result = Ok(());
+        for h in handles {
+            let r = h.join().unwrap_or_else(|_| Err(Error::internal("fsync thread panicked")));
+            if result.is_ok() {
+                result = r;
+            }
+        }
+        result
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(text: &str) -> Body {
+        Body::Memory(text.as_bytes().to_vec())
+    }
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut v: Vec<String> =
+            fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn added_messages_appear_only_after_writing_and_keep_their_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut md, state, rec) = Maildir::open(dir.path(), Ok(None)).unwrap();
+        assert_eq!((state, rec), (SyncState::default(), Recovery::default()));
+        md.add(7, 1, &["\\Seen".into()], Some(1_700_000_000), body("A\r\n")).unwrap();
+        md.add(7, 2, &[], None, body("B")).unwrap();
+        assert_eq!(md.pending.len(), 2);
+        assert_eq!(names(&dir.path().join("tmp")).len(), 2);
+        assert!(names(&dir.path().join("cur")).is_empty());
+        assert_eq!(md.write_pending().unwrap(), 2);
+        let cur = names(&dir.path().join("cur"));
+        let new = names(&dir.path().join("new"));
+        assert!(cur[0].ends_with(",V=7,U=1:2,S"), "{cur:?}");
+        assert!(new[0].ends_with(",V=7,U=2"), "{new:?}");
+        assert_eq!(fs::read(dir.path().join("cur").join(&cur[0])).unwrap(), b"A\r\n");
+        let mtime = fs::metadata(dir.path().join("cur").join(&cur[0])).unwrap().modified().unwrap();
+        assert_eq!(mtime, to_system_time(1_700_000_000));
+        assert!(names(&dir.path().join("tmp")).is_empty());
+    }
+
+    #[test]
+    fn open_adopts_renamed_but_unrecorded_files_and_removes_dead_spools() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut md, _, _) = Maildir::open(dir.path(), Ok(None)).unwrap();
+        md.add(7, 5, &[], None, body("x")).unwrap();
+        md.write_pending().unwrap();
+        md.add(7, 6, &[], None, body("y")).unwrap();
+        std::mem::forget(md); // a crash: no cleanup runs.
+        fs::write(dir.path().join("tmp/1.M1P1Q1.h.owl-spool"), b"dead").unwrap();
+        fs::write(dir.path().join("tmp/foreign"), b"not ours").unwrap();
+
+        let recorded = SyncState { uidvalidity: Some(7), stored: "1:4".parse().unwrap(), ..SyncState::default() };
+        let (_, state, rec) = Maildir::open(dir.path(), Ok(Some(recorded))).unwrap();
+        assert_eq!(state.stored.to_string(), "1:5");
+        assert_eq!(rec.adopted, 1);
+        assert_eq!(rec.removed_spools, 2);
+        assert_eq!(rec.rebuilt, None);
+        assert_eq!(names(&dir.path().join("tmp")), vec!["foreign"]);
+    }
+
+    #[test]
+    fn an_unreadable_state_is_rebuilt_from_the_newest_validity() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir_all(dir.path().join("cur")).unwrap();
+        fs::create_dir_all(dir.path().join("new")).unwrap();
+        for name in ["100.M1P1Q1.h,V=3,U=9:2,S", "200.M1P1Q2.h,V=4,U=1", "200.M1P1Q3.h,V=4,U=2:2,"] {
+            let sub = if name.contains(":2,") { "cur" } else { "new" };
+            fs::write(dir.path().join(sub).join(name), b"m").unwrap();
+        }
+        let err = Error::new(crate::error::ErrorKind::Io, "sync state X is unreadable");
+        let (md, state, rec) = Maildir::open(dir.path(), Err(err)).unwrap();
+        assert_eq!(state.uidvalidity, Some(4));
+        assert_eq!(state.stored.to_string(), "1:2");
+        assert!(rec.rebuilt.unwrap().contains("X is unreadable"));
+        assert_eq!(md.on_disk(3).to_string(), "9");
+    }
+
+    #[test]
+    fn dropping_uncommitted_messages_removes_their_temporary_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut md, _, _) = Maildir::open(dir.path(), Ok(None)).unwrap();
+        md.add(1, 1, &[], None, body("x")).unwrap();
+        drop(md);
+        assert!(names(&dir.path().join("tmp")).is_empty());
+        assert!(names(&dir.path().join("new")).is_empty());
+    }
+
+    #[test]
+    fn a_spool_from_another_folder_is_refused() {
+        let a = tempfile::tempdir().unwrap();
+        let b = tempfile::tempdir().unwrap();
+        let (mut ma, _, _) = Maildir::open(a.path(), Ok(None)).unwrap();
+        let (mb, _, _) = Maildir::open(b.path(), Ok(None)).unwrap();
+        let spool = mb.spool().unwrap();
+        let err = ma.add(1, 1, &[], None, Body::Spooled(spool)).unwrap_err();
+        assert_eq!(err.kind(), crate::error::ErrorKind::Internal);
+    }
+}

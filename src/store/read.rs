@@ -1,0 +1,380 @@
+//! Reads every message of a store tree back (for the offline search):
+//! Maildir `cur/` and `new/` files and `*.mbox` files (quoting undone),
+//! skipping `.owl` and other dot entries, in bounded memory (one folder
+//! listed at a time, messages opened as streams). Read-only and lock-free:
+//! an mbox is read only up to its recorded length, so an append in
+//! progress is not seen. Mailbox levels come back joined by `/`.
+
+use std::collections::VecDeque;
+use std::fs::{self, File};
+use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom, Take};
+use std::path::{Path, PathBuf};
+
+use super::mboxrd::Unquote;
+use super::names::{MBOX_SUFFIX, name_of};
+use super::state;
+use crate::error::{Error, Result};
+
+/// Where one stored message is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    /// A Maildir message file.
+    Maildir(PathBuf),
+    /// A stretch of an mbox file: `offset` is where the message's own bytes
+    /// start (after the From line), `len` how many raw (quoted) bytes follow.
+    Mbox {
+        /// The mbox file.
+        path: PathBuf,
+        /// First byte of the message after its From line.
+        offset: u64,
+        /// Raw length, without the From line and the blank separator line.
+        len: u64,
+    },
+}
+
+/// One message found in a store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredMessage {
+    /// The mailbox it belongs to, levels joined by `/`.
+    pub mailbox: String,
+    /// Where its bytes are.
+    pub location: Location,
+}
+
+impl StoredMessage {
+    /// A stable identifier: the file path, plus `:OFFSET` inside an mbox.
+    pub fn id(&self) -> String {
+        match &self.location {
+            Location::Maildir(path) => path.display().to_string(),
+            Location::Mbox { path, offset, .. } => format!("{}:{offset}", path.display()),
+        }
+    }
+
+    /// A stream of the message's bytes as they were received (for mbox:
+    /// quoting undone; a message stored without a final newline has one).
+    pub fn open(&self) -> Result<Box<dyn Read + Send>> {
+        match &self.location {
+            Location::Maildir(path) => {
+                let f = File::open(path).map_err(|e| Error::local_io(format!("cannot open {}", path.display()), e))?;
+                Ok(Box::new(f))
+            }
+            Location::Mbox { path, offset, len } => {
+                let mut f =
+                    File::open(path).map_err(|e| Error::local_io(format!("cannot open {}", path.display()), e))?;
+                f.seek(SeekFrom::Start(*offset))
+                    .map_err(|e| Error::local_io(format!("cannot read {}", path.display()), e))?;
+                Ok(Box::new(Unquote::new(BufReader::new(f.take(*len)))))
+            }
+        }
+    }
+
+    /// The whole message in memory; prefer `open` for large ones.
+    pub fn bytes(&self) -> Result<Vec<u8>> {
+        let mut out = Vec::new();
+        self.open()?.read_to_end(&mut out).map_err(|e| Error::local_io(format!("cannot read {}", self.id()), e))?;
+        Ok(out)
+    }
+}
+
+/// Every message under `root`, Maildir folders and mbox files alike, in a
+/// stable order (names sorted, a folder's own messages before its children).
+pub fn messages(root: &Path) -> Messages {
+    Messages { root: root.to_path_buf(), dirs: vec![Vec::new()], queue: VecDeque::new(), scan: None }
+}
+
+/// The iterator returned by [`messages`].
+#[derive(Debug)]
+pub struct Messages {
+    root: PathBuf,
+    /// Folders still to visit, as escaped components; the last is next.
+    dirs: Vec<Vec<String>>,
+    queue: VecDeque<Job>,
+    scan: Option<MboxScan>,
+}
+
+#[derive(Debug)]
+enum Job {
+    Message(StoredMessage),
+    Mbox { path: PathBuf, mailbox: String, limit: Option<u64> },
+}
+
+impl Iterator for Messages {
+    type Item = Result<StoredMessage>;
+
+    fn next(&mut self) -> Option<Result<StoredMessage>> {
+        loop {
+            if let Some(scan) = &mut self.scan {
+                match scan.next_message() {
+                    Ok(Some(msg)) => return Some(Ok(msg)),
+                    Ok(None) => self.scan = None,
+                    Err(e) => {
+                        let err = Error::local_io(format!("cannot read {}", scan.path.display()), e);
+                        self.scan = None;
+                        return Some(Err(err));
+                    }
+                }
+            }
+            match self.queue.pop_front() {
+                Some(Job::Message(msg)) => return Some(Ok(msg)),
+                Some(Job::Mbox { path, mailbox, limit }) => match MboxScan::open(path, mailbox, limit) {
+                    Ok(scan) => self.scan = Some(scan),
+                    Err(e) => return Some(Err(e)),
+                },
+                None => {
+                    let comps = self.dirs.pop()?;
+                    if let Err(e) = self.visit(comps) {
+                        return Some(Err(e));
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl Messages {
+    /// Queues the messages of one folder and schedules its subfolders.
+    fn visit(&mut self, comps: Vec<String>) -> Result<()> {
+        let dir = comps.iter().fold(self.root.clone(), |p, c| p.join(c));
+        let is_maildir = dir.join("cur").is_dir();
+        let refs: Vec<&str> = comps.iter().map(String::as_str).collect();
+        if is_maildir {
+            for sub in ["cur", "new"] {
+                for (name, is_dir) in sorted_entries(&dir.join(sub))? {
+                    if !is_dir && !name.starts_with('.') {
+                        self.queue.push_back(Job::Message(StoredMessage {
+                            mailbox: name_of(&refs),
+                            location: Location::Maildir(dir.join(sub).join(name)),
+                        }));
+                    }
+                }
+            }
+        }
+        let mut children = Vec::new();
+        for (name, is_dir) in sorted_entries(&dir)? {
+            if name.starts_with('.') {
+                continue;
+            }
+            if is_dir {
+                if !(is_maildir && matches!(name.as_str(), "cur" | "new" | "tmp")) {
+                    let mut child = comps.clone();
+                    child.push(name);
+                    children.push(child);
+                }
+            } else if let Some(stem) = name.strip_suffix(MBOX_SUFFIX) {
+                let mut levels = refs.clone();
+                levels.push(stem);
+                let state_file =
+                    levels.iter().fold(self.root.join(".owl/tmp/mailboxes"), |p, c| p.join(c)).join(super::STATE_FILE);
+                // Without a readable state the whole file is read: it may
+                // be someone else's mbox, and reading cannot harm it.
+                let limit = state::load(&state_file).ok().flatten().and_then(|s| s.mbox_length);
+                self.queue.push_back(Job::Mbox { path: dir.join(&name), mailbox: name_of(&levels), limit });
+            }
+        }
+        self.dirs.extend(children.into_iter().rev());
+        Ok(())
+    }
+}
+
+/// (name, is a directory) of each entry with a UTF-8 name, sorted by name.
+/// Symbolic links are not followed, so a loop cannot trap the walk.
+fn sorted_entries(dir: &Path) -> Result<Vec<(String, bool)>> {
+    let read = || -> io::Result<Vec<(String, bool)>> {
+        let mut out = Vec::new();
+        for entry in fs::read_dir(dir)? {
+            let entry = entry?;
+            if let Ok(name) = entry.file_name().into_string() {
+                out.push((name, entry.file_type()?.is_dir()));
+            }
+        }
+        out.sort();
+        Ok(out)
+    };
+    read().map_err(|e| Error::local_io(format!("cannot read directory {}", dir.display()), e))
+}
+
+/// Finds message boundaries in an mbox, one line-start check at a time.
+#[derive(Debug)]
+struct MboxScan {
+    path: PathBuf,
+    mailbox: String,
+    r: BufReader<Take<File>>,
+    pos: u64,
+    /// The last two bytes consumed.
+    last: [u8; 2],
+    started: bool,
+    done: bool,
+}
+
+impl MboxScan {
+    fn open(path: PathBuf, mailbox: String, limit: Option<u64>) -> Result<MboxScan> {
+        let f = File::open(&path).map_err(|e| Error::local_io(format!("cannot open {}", path.display()), e))?;
+        Ok(MboxScan {
+            r: BufReader::with_capacity(64 * 1024, f.take(limit.unwrap_or(u64::MAX))),
+            path,
+            mailbox,
+            pos: 0,
+            last: [0, 0],
+            started: false,
+            done: false,
+        })
+    }
+
+    fn next_message(&mut self) -> io::Result<Option<StoredMessage>> {
+        if self.done {
+            return Ok(None);
+        }
+        if !self.started {
+            self.started = true;
+            if self.find_from()?.is_none() {
+                self.done = true;
+                return Ok(None);
+            }
+        }
+        self.skip_line()?;
+        let offset = self.pos;
+        let (next, before) = match self.find_from()? {
+            Some(found) => found,
+            None => {
+                self.done = true;
+                (self.pos, self.last)
+            }
+        };
+        // The blank line that ends every entry is not part of the message.
+        let end = if before == *b"\n\n" && next > offset { next - 1 } else { next };
+        Ok(Some(StoredMessage {
+            mailbox: self.mailbox.clone(),
+            location: Location::Mbox { path: self.path.clone(), offset, len: end - offset },
+        }))
+    }
+
+    /// From a line start, finds the next line starting with `From ` and
+    /// consumes those five bytes; returns where the line starts and the two
+    /// bytes before it.
+    fn find_from(&mut self) -> io::Result<Option<(u64, [u8; 2])>> {
+        const FROM: &[u8] = b"From ";
+        loop {
+            let (start, before) = (self.pos, self.last);
+            let mut matched = 0;
+            while matched < FROM.len() {
+                let buf = self.r.fill_buf()?;
+                match buf.first() {
+                    None => return Ok(None),
+                    Some(&b) if b == FROM[matched] => {
+                        self.consume(1);
+                        matched += 1;
+                    }
+                    Some(_) => break,
+                }
+            }
+            if matched == FROM.len() {
+                return Ok(Some((start, before)));
+            }
+            if !self.skip_line()? {
+                return Ok(None);
+            }
+        }
+    }
+
+    /// Consumes through the next newline; false if the input ended first.
+    fn skip_line(&mut self) -> io::Result<bool> {
+        loop {
+            let buf = self.r.fill_buf()?;
+            if buf.is_empty() {
+                return Ok(false);
+            }
+            match buf.iter().position(|&b| b == b'\n') {
+                Some(p) => {
+                    self.consume(p + 1);
+                    return Ok(true);
+                }
+                None => {
+                    let n = buf.len();
+                    self.consume(n);
+                }
+            }
+        }
+    }
+
+    fn consume(&mut self, n: usize) {
+        let buf = self.r.buffer();
+        self.last = match n {
+            0 => self.last,
+            1 => [self.last[1], buf[0]],
+            _ => [buf[n - 2], buf[n - 1]],
+        };
+        self.r.consume(n);
+        self.pos += n as u64;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn collect(root: &Path) -> Vec<(String, Vec<u8>)> {
+        messages(root)
+            .map(|m| {
+                let m = m.unwrap();
+                (m.mailbox.clone(), m.bytes().unwrap())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn splits_an_mbox_and_undoes_quoting() {
+        let dir = tempfile::tempdir().unwrap();
+        let text: &[u8] = b"From a Thu Jan  1 00:00:00 1970\nA\r\n>From x\r\n\nFrom b Thu Jan  1 00:00:00 1970\n\n\nFrom c x\nno blank line\nFrom d x\nlast";
+        fs::write(dir.path().join("INBOX.mbox"), text).unwrap();
+        let got = collect(dir.path());
+        let bodies: Vec<&[u8]> = got.iter().map(|(_, b)| b.as_slice()).collect();
+        assert_eq!(bodies, vec![&b"A\r\nFrom x\r\n"[..], b"\n", b"no blank line\n", b"last"]);
+        assert!(got.iter().all(|(m, _)| m == "INBOX"));
+    }
+
+    #[test]
+    fn walks_maildirs_and_skips_metadata_and_dot_entries() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for (path, body) in [
+            ("INBOX/cur/1:2,S", "one"),
+            ("INBOX/new/2", "two"),
+            ("INBOX/tmp/3", "partial"),
+            ("INBOX/new/.hidden", "x"),
+            ("INBOX/%63ur/cur/4", "four"),
+            ("INBOX/%63ur/new/.keep", "x"),
+            (".owl/tmp/mailboxes/INBOX/.state.json", "{}"),
+            (".notmuch/xapian/x", "db"),
+            ("notes.txt", "not mail"),
+        ] {
+            let p = root.join(path);
+            fs::create_dir_all(p.parent().unwrap()).unwrap();
+            fs::write(p, body).unwrap();
+        }
+        let got = collect(root);
+        let want: Vec<(String, Vec<u8>)> = [("INBOX", "one"), ("INBOX", "two"), ("INBOX/cur", "four")]
+            .iter()
+            .map(|(m, b)| (m.to_string(), b.as_bytes().to_vec()))
+            .collect();
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn an_mbox_is_read_only_up_to_its_recorded_length() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let committed = b"From a x\none\n\n";
+        let mut text = committed.to_vec();
+        text.extend_from_slice(b"From b x\nunrecorded\n\n");
+        fs::create_dir_all(root.join("Arch")).unwrap();
+        fs::write(root.join("Arch/%2Ex.mbox"), &text).unwrap();
+        let meta = root.join(".owl/tmp/mailboxes/Arch/%2Ex");
+        fs::create_dir_all(&meta).unwrap();
+        let st = state::SyncState { mbox_length: Some(committed.len() as u64), ..Default::default() };
+        state::save(&meta.join(super::super::STATE_FILE), &st).unwrap();
+        let got = collect(root);
+        assert_eq!(got, vec![("Arch/.x".to_string(), b"one\n".to_vec())]);
+        let first = messages(root).next().unwrap().unwrap();
+        assert!(first.id().ends_with("%2Ex.mbox:9"), "{}", first.id());
+    }
+}
