@@ -368,7 +368,13 @@ fn fetch_of(seq: u32, attrs: Vec<AttributeValue<'_>>) -> Fetch {
     for attr in attrs {
         match attr {
             AttributeValue::Uid(uid) => fetch.uid = Some(uid),
-            AttributeValue::Flags(flags) => fetch.flags = Some(flags.into_iter().map(|f| f.into_owned()).collect()),
+            // \Recent belongs to one session (and is gone in IMAP4rev2):
+            // it says nothing about the message to a user or a backup.
+            AttributeValue::Flags(flags) => {
+                fetch.flags = Some(
+                    flags.into_iter().filter(|f| !f.eq_ignore_ascii_case("\\Recent")).map(|f| f.into_owned()).collect(),
+                )
+            }
             AttributeValue::InternalDate(date) => fetch.internal_date = Some(date.into_owned()),
             AttributeValue::Rfc822Size(size) => fetch.size = Some(size),
             AttributeValue::ModSeq(modseq) => fetch.modseq = Some(modseq),
@@ -479,7 +485,7 @@ mod tests {
 
     #[test]
     fn fetch_with_body_flags_and_date() {
-        let frame = b"* 3 FETCH (UID 42 RFC822.SIZE 5 FLAGS (\\Seen \\Flagged) INTERNALDATE \"17-Jul-1996 02:44:25 -0700\" BODY[] {5}\r\nHello)\r\n";
+        let frame = b"* 3 FETCH (UID 42 RFC822.SIZE 5 FLAGS (\\Seen \\Recent \\Flagged) INTERNALDATE \"17-Jul-1996 02:44:25 -0700\" BODY[] {5}\r\nHello)\r\n";
         let Data::Fetch(f) = data(frame) else { panic!() };
         assert_eq!(f.seq, 3);
         assert_eq!(f.uid, Some(42));
