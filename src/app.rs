@@ -2,12 +2,16 @@
 //! account, run the command, render its result. The binary is a thin shell
 //! around [`run`].
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 
-use crate::cli::{Cli, Color, Command};
+use crate::cli::{Cli, Color, Command, FetchArgs};
+use crate::cmd::fetch::observer::{Observer, Silent};
+use crate::cmd::fetch::plan::Filters;
 use crate::cmd::{self, Context};
 use crate::config::{self, Config};
 use crate::error::{Error, Result};
+use crate::model::{date, size};
 use crate::output::{self, ColorChoice, Format, Output};
 
 /// Runs the command `cli` describes.
@@ -37,6 +41,7 @@ pub fn run(cli: Cli) -> Result<()> {
             ctx.finish();
             output::list::print(&out, &result.map_err(|e| e.context(ctx.label()))?)
         }
+        Command::Fetch(args) => fetch(&cli, args, &out),
         Command::Check(args) => {
             let ctx = context(&cli, args.account.as_deref())?;
             let report = cmd::check::run(&ctx);
@@ -44,11 +49,65 @@ pub fn run(cli: Cli) -> Result<()> {
             let report = report?;
             output::check::print(&out, &report)?;
             match report.failure() {
-                Some(kind) => Err(Error::new(kind, format!("{}: check failed", ctx.label())).quiet()),
+                Some((kind, message)) => Err(Error::new(kind, message).context(ctx.label())),
                 None => Ok(()),
             }
         }
     }
+}
+
+/// `owl fetch`: a backup, or one message when the arguments are MAILBOX UID.
+fn fetch(cli: &Cli, args: &FetchArgs, out: &Output) -> Result<()> {
+    if let [mailbox, uid] = args.targets.as_slice()
+        && let Ok(uid) = uid.parse::<u32>()
+    {
+        return read_one(cli, args, out, mailbox, uid);
+    }
+    if args.raw || args.save_attachments.is_some() {
+        return Err(Error::usage("--raw and --save-attachments need MAILBOX UID"));
+    }
+    let today = date::today_utc();
+    let filters = Filters {
+        since: args.since.as_deref().map(|s| date::parse_date_arg(s, today)).transpose()?,
+        max_size: args.max_size.as_deref().map(size::parse_size).transpose()?,
+        limit: args.limit,
+    };
+    let fetch_args = cmd::fetch::FetchArgs {
+        mailboxes: args.targets.clone(),
+        into: args.into.clone(),
+        exclude: args.exclude.clone(),
+        filters,
+        dry_run: args.dry_run,
+        wait: args.wait,
+    };
+    let ctx = context(cli, None)?;
+    let bars = (!cli.quiet && std::io::stderr().is_terminal()).then(output::progress::Bars::new);
+    let observer: &dyn Observer = match &bars {
+        Some(bars) => bars,
+        None => &Silent,
+    };
+    let result = cmd::fetch::run(&ctx, &fetch_args, observer);
+    ctx.finish();
+    let summary = result.map_err(|e| e.context(ctx.label()))?;
+    let show_text = !cli.quiet && (cli.verbose > 0 || args.dry_run || std::io::stdout().is_terminal());
+    output::fetch::print(out, &summary, show_text)?;
+    match summary.failure() {
+        Some((kind, message)) => Err(Error::new(kind, message).context(ctx.label())),
+        None => Ok(()),
+    }
+}
+
+fn read_one(cli: &Cli, args: &FetchArgs, out: &Output, mailbox: &str, uid: u32) -> Result<()> {
+    let ctx = context(cli, None)?;
+    let result = if args.raw {
+        let mut stdout = std::io::stdout().lock();
+        cmd::read::raw(&ctx, mailbox, uid, &mut stdout).map(drop)
+    } else {
+        cmd::read::read(&ctx, mailbox, uid, args.save_attachments.as_deref())
+            .and_then(|message| output::message::print(out, &message, !args.no_pager))
+    };
+    ctx.finish();
+    result.map_err(|e| e.context(ctx.label()))
 }
 
 fn config_path(cli: &Cli) -> Result<PathBuf> {

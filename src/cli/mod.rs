@@ -64,6 +64,15 @@ pub enum Color {
 pub enum Command {
     /// List mailboxes with their counts, or the newest messages of one.
     List(ListArgs),
+    /// Back mailboxes up into a Maildir or mbox store, incrementally; or,
+    /// given MAILBOX UID, print one message.
+    ///
+    /// Safe for cron: only new messages are downloaded, a killed or
+    /// interrupted run loses and duplicates nothing, and a second run waits
+    /// or exits 75 while one is busy. Without a terminal it prints nothing
+    /// but errors (use --json for a summary). Messages are stored byte for
+    /// byte and the server is never changed (BODY.PEEK).
+    Fetch(FetchArgs),
     /// Connect to each configured server and report TLS, certificate,
     /// capabilities, compression and whether login works.
     Check(CheckArgs),
@@ -85,6 +94,48 @@ pub struct ListArgs {
     /// Only messages not yet seen.
     #[arg(short, long)]
     pub unseen: bool,
+}
+
+/// `owl fetch`
+#[derive(Debug, Args)]
+pub struct FetchArgs {
+    /// Mailboxes to back up (default: fetch.mailboxes in the config, else
+    /// all). MAILBOX UID (a number last) prints that one message instead.
+    #[arg(value_name = "MAILBOX")]
+    pub targets: Vec<String>,
+    /// Store to back up into: maildir:PATH or mbox:PATH (default: into in
+    /// the account's [fetch] section).
+    #[arg(long, value_name = "STORE")]
+    pub into: Option<String>,
+    /// Leave out mailboxes matching this pattern (* and ? wildcards);
+    /// repeatable.
+    #[arg(long, value_name = "PATTERN")]
+    pub exclude: Vec<String>,
+    /// Only messages that arrived on or after DATE (YYYY-MM-DD, 7d, 2w, 3m,
+    /// 1y, today, yesterday).
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+    /// Only messages up to SIZE (e.g. 10M, 500k).
+    #[arg(long, value_name = "SIZE")]
+    pub max_size: Option<String>,
+    /// At most N new messages per mailbox, oldest first.
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+    /// Show what would be fetched; download nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// If another run holds the store, wait for it instead of exiting 75.
+    #[arg(long)]
+    pub wait: bool,
+    /// With MAILBOX UID: print the message's exact bytes.
+    #[arg(long)]
+    pub raw: bool,
+    /// With MAILBOX UID: write its attachments into DIR under safe names.
+    #[arg(long, value_name = "DIR")]
+    pub save_attachments: Option<PathBuf>,
+    /// With MAILBOX UID: do not use $PAGER.
+    #[arg(long)]
+    pub no_pager: bool,
 }
 
 /// `owl check`

@@ -61,9 +61,10 @@ pub struct ServiceReport {
 }
 
 impl CheckReport {
-    /// The first failure's kind, for the exit code.
-    pub fn failure(&self) -> Option<ErrorKind> {
-        self.services.iter().find_map(|s| s.error_kind)
+    /// The first failure's kind and message, for the exit code and the
+    /// line on stderr.
+    pub fn failure(&self) -> Option<(ErrorKind, String)> {
+        self.services.iter().find_map(|s| Some((s.error_kind?, s.error.clone()?)))
     }
 }
 

@@ -2,6 +2,7 @@
 //! and the run's byte counters. Pools open lazily, so a command that needs
 //! no IMAP never connects; [`Context::finish`] logs every connection out.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::config::{Account, Server};
@@ -25,13 +26,19 @@ pub struct Context {
     /// The account commands act on.
     pub account: Account,
     counters: Arc<Counters>,
+    compressed: Arc<AtomicBool>,
     imap: OnceLock<Pool<imap::Session>>,
 }
 
 impl Context {
     /// A context for `account`; nothing is connected yet.
     pub fn new(account: Account) -> Context {
-        Context { account, counters: Arc::new(Counters::default()), imap: OnceLock::new() }
+        Context {
+            account,
+            counters: Arc::new(Counters::default()),
+            compressed: Arc::new(AtomicBool::new(false)),
+            imap: OnceLock::new(),
+        }
     }
 
     /// Names the account in error messages.
@@ -52,6 +59,7 @@ impl Context {
             )));
         };
         let counters = self.counters.clone();
+        let compressed = self.compressed.clone();
         let credentials = CredentialCache::new(settings.server.clone());
         let pool = Pool::new(settings.connections, move |number| {
             let options = imap::Options {
@@ -59,7 +67,11 @@ impl Context {
                 compress: settings.compress,
                 label: format!("imap#{number}"),
             };
-            open_imap(&options, &credentials, counters.clone())
+            let session = open_imap(&options, &credentials, counters.clone())?;
+            if session.is_compressed() {
+                compressed.store(true, Ordering::Relaxed);
+            }
+            Ok(session)
         });
         Ok(self.imap.get_or_init(|| pool))
     }
@@ -67,6 +79,11 @@ impl Context {
     /// Bytes moved so far by every connection of this run.
     pub fn bytes(&self) -> ByteCounts {
         self.counters.snapshot()
+    }
+
+    /// Whether any IMAP connection of this run was compressed.
+    pub fn compressed(&self) -> bool {
+        self.compressed.load(Ordering::Relaxed)
     }
 
     /// The shared counters, for connections made outside the pools.

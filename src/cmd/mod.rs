@@ -4,6 +4,8 @@
 
 pub mod check;
 pub mod context;
+pub mod fetch;
 pub mod list;
+pub mod read;
 
 pub use context::Context;

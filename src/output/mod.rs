@@ -9,10 +9,16 @@
 //! |--------|---------|
 //! | [`list`] | `owl list` mailboxes and messages |
 //! | [`check`] | `owl check` reports |
+//! | [`fetch`] | the `owl fetch` summary |
+//! | [`progress`] | progress bars while fetching |
+//! | [`message`] | one message for reading |
 //! | [`table`] | the shared table layout |
 
 pub mod check;
+pub mod fetch;
 pub mod list;
+pub mod message;
+pub mod progress;
 pub mod table;
 
 use std::io::{IsTerminal, Write};

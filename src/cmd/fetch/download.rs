@@ -1,0 +1,296 @@
+//! Downloading: a queue of UID chunks shared by workers, one pooled
+//! connection each. A large mailbox is split into chunks that several
+//! connections fetch at once; a worker stays in its mailbox while it has
+//! chunks and pipelines two chunks at a time. Bodies above a size stream
+//! straight into spool files, so memory does not grow with message size.
+//! A chunk interrupted by a dropped connection is put back once and
+//! fetched again over a fresh connection.
+
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::io::{self, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::SyncSender;
+use std::sync::{Mutex, MutexGuard};
+
+use super::writer::Incoming;
+use crate::error::{Error, ErrorKind, Result, ResultExt};
+use crate::imap::{self, LiteralSink, Session, uid_set};
+use crate::model::date::parse_internaldate;
+use crate::net::pool::{Pool, Pooled};
+use crate::store::{Body, Spool, Spooler};
+
+/// Messages larger than this stream to a spool file instead of memory.
+pub const SPOOL_THRESHOLD: u64 = 256 * 1024;
+/// A chunk holds at most this many messages...
+const CHUNK_MESSAGES: usize = 500;
+/// ...and about this many bytes.
+const CHUNK_BYTES: u64 = 8 * 1024 * 1024;
+/// Chunks a worker keeps in flight on its connection.
+const PIPELINE: usize = 2;
+
+/// What a fetch downloads.
+pub const ITEMS: &str = "UID FLAGS INTERNALDATE RFC822.SIZE BODY.PEEK[]";
+
+/// One mailbox as the workers see it.
+pub struct Source {
+    /// Decoded name, for messages.
+    pub name: String,
+    /// Name on the wire.
+    pub wire: String,
+    /// UIDVALIDITY the plan was made under.
+    pub uidvalidity: u32,
+    /// Where its spool files go.
+    pub spooler: Spooler,
+}
+
+/// Some UIDs of one mailbox.
+#[derive(Debug, Clone)]
+pub struct Chunk {
+    mailbox: usize,
+    uids: Vec<u32>,
+    retried: bool,
+}
+
+/// Splits each mailbox's missing (uid, size) list into chunks.
+pub fn chunks(missing: &[Vec<(u32, u32)>]) -> Vec<VecDeque<Chunk>> {
+    missing
+        .iter()
+        .enumerate()
+        .map(|(mailbox, list)| {
+            let mut out = VecDeque::new();
+            let mut current = Vec::new();
+            let mut bytes = 0u64;
+            for &(uid, size) in list {
+                if !current.is_empty() && (current.len() >= CHUNK_MESSAGES || bytes + u64::from(size) > CHUNK_BYTES) {
+                    out.push_back(Chunk { mailbox, uids: std::mem::take(&mut current), retried: false });
+                    bytes = 0;
+                }
+                current.push(uid);
+                bytes += u64::from(size);
+            }
+            if !current.is_empty() {
+                out.push_back(Chunk { mailbox, uids: current, retried: false });
+            }
+            out
+        })
+        .collect()
+}
+
+/// Chunks waiting, per mailbox.
+pub struct Queue {
+    mailboxes: Mutex<Vec<VecDeque<Chunk>>>,
+}
+
+impl Queue {
+    /// A queue over `chunks` (one deque per mailbox).
+    pub fn new(chunks: Vec<VecDeque<Chunk>>) -> Queue {
+        Queue { mailboxes: Mutex::new(chunks) }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Vec<VecDeque<Chunk>>> {
+        self.mailboxes.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Up to `PIPELINE` chunks of one mailbox: `current` if it has any,
+    /// else the mailbox with the most chunks left (so big mailboxes get
+    /// several connections).
+    fn take(&self, current: Option<usize>, failed: &[AtomicBool]) -> Vec<Chunk> {
+        let mut boxes = self.lock();
+        for (i, deque) in boxes.iter_mut().enumerate() {
+            if failed[i].load(Ordering::Relaxed) {
+                deque.clear();
+            }
+        }
+        let pick = current
+            .filter(|&i| !boxes[i].is_empty())
+            .or_else(|| (0..boxes.len()).filter(|&i| !boxes[i].is_empty()).max_by_key(|&i| boxes[i].len()));
+        let Some(i) = pick else { return Vec::new() };
+        let n = PIPELINE.min(boxes[i].len());
+        boxes[i].drain(..n).collect()
+    }
+
+    fn put_back(&self, chunk: Chunk) {
+        let mailbox = chunk.mailbox;
+        self.lock()[mailbox].push_front(chunk);
+    }
+}
+
+/// Errors that stopped a mailbox, by index, for the summary.
+pub type MailboxErrors = Mutex<HashMap<usize, Error>>;
+
+/// Runs one worker until the queue is empty. Its connection is replaced
+/// once if it breaks; other failures end the worker.
+pub fn work<'p>(
+    pool: &'p Pool<Session>,
+    mut session: Pooled<'p, Session>,
+    sources: &[Source],
+    queue: &Queue,
+    to_writer: &SyncSender<Incoming>,
+    failed: &[AtomicBool],
+    errors: &MailboxErrors,
+) -> Result<()> {
+    let mut current: Option<usize> = None;
+    loop {
+        let batch = queue.take(current, failed);
+        let Some(first) = batch.first() else { return Ok(()) };
+        let mailbox = first.mailbox;
+        let source = &sources[mailbox];
+        let result = fetch_batch(&mut session, source, current == Some(mailbox), &batch, to_writer)
+            .with_context(|| format!("mailbox \"{}\"", source.name));
+        current = Some(mailbox);
+        let left = match result {
+            Ok(left) => left,
+            Err(err) => {
+                // Not received: put back once for a fresh connection.
+                let mut retry_failed = false;
+                for chunk in &batch {
+                    if chunk.retried || !session.is_broken() {
+                        retry_failed = true;
+                    } else {
+                        queue.put_back(Chunk { retried: true, ..chunk.clone() });
+                    }
+                }
+                if retry_failed || err.kind() != ErrorKind::TempFail {
+                    failed[mailbox].store(true, Ordering::Relaxed);
+                    lock(errors).entry(mailbox).or_insert(err);
+                } else {
+                    log::info!("{err}; retrying over a new connection");
+                }
+                if session.is_broken() {
+                    drop(session);
+                    session = pool.get()?;
+                    current = None;
+                }
+                continue;
+            }
+        };
+        if !left.is_empty() {
+            log::info!("mailbox \"{}\": {} message(s) vanished during the fetch (expunged)", source.name, left.len());
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Fetches the chunks of `batch` (one mailbox) in one pipelined round.
+/// Returns the UIDs the server did not send (expunged meanwhile).
+fn fetch_batch(
+    session: &mut Session,
+    source: &Source,
+    already_open: bool,
+    batch: &[Chunk],
+    to_writer: &SyncSender<Incoming>,
+) -> Result<HashSet<u32>> {
+    if !already_open {
+        let selected = session.open(&source.wire, true, false)?;
+        if selected.uidvalidity != Some(source.uidvalidity) {
+            return Err(Error::temp("UIDVALIDITY changed during the fetch; run owl fetch again"));
+        }
+    }
+    let mailbox = batch[0].mailbox;
+    let mut expected: HashSet<u32> = batch.iter().flat_map(|c| c.uids.iter().copied()).collect();
+    let sets: Vec<String> = batch.iter().map(|c| uid_set(&c.uids)).collect();
+    let spooled = RefCell::new(HashMap::new());
+    let mut sink = SpoolSink { spooler: source.spooler.clone(), current: None, done: &spooled, next: 0 };
+    // Each message goes to the writer as soon as it is complete, so disk
+    // work overlaps the rest of the download; what arrived before a
+    // dropped connection is kept.
+    session.uid_fetch(&sets, ITEMS, Some(&mut sink), &mut |fetch| {
+        let Some(uid) = fetch.uid else { return Ok(()) };
+        let body = match fetch.body {
+            Some(imap::Body::Memory(bytes)) => Body::Memory(bytes),
+            Some(imap::Body::Streamed(id)) => Body::Spooled(
+                spooled.borrow_mut().remove(&id).ok_or_else(|| Error::internal(format!("no spooled body {id}")))?,
+            ),
+            // A flag update for a message, not what we asked for.
+            None => return Ok(()),
+        };
+        if !expected.remove(&uid) {
+            // Sent twice, or never asked for: storing it could duplicate.
+            return Ok(());
+        }
+        let size = match &body {
+            Body::Memory(b) => b.len() as u64,
+            Body::Spooled(s) => s.len(),
+        };
+        let incoming = Incoming {
+            mailbox,
+            uid,
+            flags: fetch.flags.unwrap_or_default(),
+            internal_date: fetch.internal_date.as_deref().and_then(parse_internaldate),
+            body,
+            size,
+        };
+        to_writer.send(incoming).map_err(|_| Error::internal("the store writer stopped"))
+    })?;
+    Ok(expected)
+}
+
+/// Streams body literals into spool files of one mailbox; finished spools
+/// wait in `done` for the FETCH response they belong to.
+struct SpoolSink<'a> {
+    spooler: Spooler,
+    current: Option<Spool>,
+    done: &'a RefCell<HashMap<u64, Spool>>,
+    next: u64,
+}
+
+impl LiteralSink for SpoolSink<'_> {
+    fn wants(&mut self, size: u64) -> bool {
+        size >= SPOOL_THRESHOLD
+    }
+
+    fn begin(&mut self, _size: u64) -> io::Result<()> {
+        let spool = self.spooler.create().map_err(|e| io::Error::other(e.to_string()))?;
+        self.current = Some(spool);
+        Ok(())
+    }
+
+    fn write(&mut self, data: &[u8]) -> io::Result<()> {
+        match self.current.as_mut() {
+            Some(spool) => spool.write_all(data),
+            None => Err(io::Error::other("literal data before begin")),
+        }
+    }
+
+    fn end(&mut self) -> io::Result<u64> {
+        let spool = self.current.take().ok_or_else(|| io::Error::other("literal end before begin"))?;
+        let id = self.next;
+        self.next += 1;
+        self.done.borrow_mut().insert(id, spool);
+        Ok(id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunks_respect_counts_and_bytes() {
+        let many: Vec<(u32, u32)> = (1..=1200).map(|u| (u, 100)).collect();
+        let big: Vec<(u32, u32)> = vec![(1, 5_000_000), (2, 5_000_000), (3, 10), (4, 20_000_000)];
+        let c = chunks(&[many, big, Vec::new()]);
+        let sizes: Vec<usize> = c[0].iter().map(|ch| ch.uids.len()).collect();
+        assert_eq!(sizes, [500, 500, 200]);
+        let big_uids: Vec<Vec<u32>> = c[1].iter().map(|ch| ch.uids.clone()).collect();
+        assert_eq!(big_uids, [vec![1], vec![2, 3], vec![4]]);
+        assert!(c[2].is_empty());
+    }
+
+    #[test]
+    fn the_queue_keeps_a_worker_in_its_mailbox_and_feeds_the_biggest_first() {
+        let lists = [(1..=1500).map(|u| (u, 10)).collect::<Vec<_>>(), vec![(1, 10)]];
+        let queue = Queue::new(chunks(&lists));
+        let failed = [AtomicBool::new(false), AtomicBool::new(false)];
+        let first = queue.take(None, &failed);
+        assert_eq!((first.len(), first[0].mailbox), (2, 0));
+        let second = queue.take(Some(1), &failed);
+        assert_eq!((second.len(), second[0].mailbox), (1, 1));
+        failed[0].store(true, Ordering::Relaxed);
+        assert!(queue.take(Some(0), &failed).is_empty());
+    }
+}
