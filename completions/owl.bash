@@ -22,6 +22,9 @@ _owl() {
             owl,completions)
                 cmd="owl__subcmd__completions"
                 ;;
+            owl,fetch)
+                cmd="owl__subcmd__fetch"
+                ;;
             owl,help)
                 cmd="owl__subcmd__help"
                 ;;
@@ -33,6 +36,9 @@ _owl() {
                 ;;
             owl__subcmd__help,completions)
                 cmd="owl__subcmd__help__subcmd__completions"
+                ;;
+            owl__subcmd__help,fetch)
+                cmd="owl__subcmd__help__subcmd__fetch"
                 ;;
             owl__subcmd__help,help)
                 cmd="owl__subcmd__help__subcmd__help"
@@ -47,7 +53,7 @@ _owl() {
 
     case "${cmd}" in
         owl)
-            opts="-a -c -q -v -h -V --account --config --json --quiet --verbose --color --help --version list check completions help"
+            opts="-a -c -q -v -h -V --account --config --json --quiet --verbose --color --help --version list fetch check completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -140,8 +146,66 @@ _owl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        owl__subcmd__fetch)
+            opts="-a -c -q -v -h -V --into --exclude --since --max-size --limit --dry-run --wait --raw --save-attachments --no-pager --account --config --json --quiet --verbose --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --into)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --exclude)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --save-attachments)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --account)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -a)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         owl__subcmd__help)
-            opts="list check completions help"
+            opts="list fetch check completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -169,6 +233,20 @@ _owl() {
             return 0
             ;;
         owl__subcmd__help__subcmd__completions)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        owl__subcmd__help__subcmd__fetch)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -35,6 +35,7 @@ complete -c owl -n "__fish_owl_needs_command" -s v -l verbose -d 'Say more: -v c
 complete -c owl -n "__fish_owl_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c owl -n "__fish_owl_needs_command" -s V -l version -d 'Print version'
 complete -c owl -n "__fish_owl_needs_command" -f -a "list" -d 'List mailboxes with their counts, or the newest messages of one'
+complete -c owl -n "__fish_owl_needs_command" -f -a "fetch" -d 'Back mailboxes up into a Maildir or mbox store, incrementally; or, given MAILBOX UID, print one message'
 complete -c owl -n "__fish_owl_needs_command" -f -a "check" -d 'Connect to each configured server and report TLS, certificate, capabilities, compression and whether login works'
 complete -c owl -n "__fish_owl_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c owl -n "__fish_owl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -51,6 +52,26 @@ complete -c owl -n "__fish_owl_using_subcommand list" -s q -l quiet -d 'Print no
 complete -c owl -n "__fish_owl_using_subcommand list" -s v -l verbose -d 'Say more: -v connections and timings, -vv the protocol (secrets redacted)'
 complete -c owl -n "__fish_owl_using_subcommand list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c owl -n "__fish_owl_using_subcommand list" -s V -l version -d 'Print version'
+complete -c owl -n "__fish_owl_using_subcommand fetch" -l into -d 'Store to back up into: maildir:PATH or mbox:PATH (default: into in the account\'s [fetch] section)' -r
+complete -c owl -n "__fish_owl_using_subcommand fetch" -l exclude -d 'Leave out mailboxes matching this pattern (* and ? wildcards); repeatable' -r
+complete -c owl -n "__fish_owl_using_subcommand fetch" -l since -d 'Only messages that arrived on or after DATE (YYYY-MM-DD, 7d, 2w, 3m, 1y, today, yesterday)' -r
+complete -c owl -n "__fish_owl_using_subcommand fetch" -l max-size -d 'Only messages up to SIZE (e.g. 10M, 500k)' -r
+complete -c owl -n "__fish_owl_using_subcommand fetch" -l limit -d 'At most N new messages per mailbox, oldest first' -r
+complete -c owl -n "__fish_owl_using_subcommand fetch" -l save-attachments -d 'With MAILBOX UID: write its attachments into DIR under safe names' -r -F
+complete -c owl -n "__fish_owl_using_subcommand fetch" -s a -l account -d 'Account to use (default: the one marked default = true)' -r
+complete -c owl -n "__fish_owl_using_subcommand fetch" -s c -l config -d 'Config file [default: ~/.config/owl/config.toml]' -r -F
+complete -c owl -n "__fish_owl_using_subcommand fetch" -l color -d 'When to use colors (NO_COLOR is honoured in auto)' -r -f -a "auto\t'Colors on a terminal, unless NO_COLOR is set'
+always\t'Always'
+never\t'Never'"
+complete -c owl -n "__fish_owl_using_subcommand fetch" -l dry-run -d 'Show what would be fetched; download nothing'
+complete -c owl -n "__fish_owl_using_subcommand fetch" -l wait -d 'If another run holds the store, wait for it instead of exiting 75'
+complete -c owl -n "__fish_owl_using_subcommand fetch" -l raw -d 'With MAILBOX UID: print the message\'s exact bytes'
+complete -c owl -n "__fish_owl_using_subcommand fetch" -l no-pager -d 'With MAILBOX UID: do not use $PAGER'
+complete -c owl -n "__fish_owl_using_subcommand fetch" -l json -d 'Print JSON instead of tables (one object per line for streams)'
+complete -c owl -n "__fish_owl_using_subcommand fetch" -s q -l quiet -d 'Print nothing but errors'
+complete -c owl -n "__fish_owl_using_subcommand fetch" -s v -l verbose -d 'Say more: -v connections and timings, -vv the protocol (secrets redacted)'
+complete -c owl -n "__fish_owl_using_subcommand fetch" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c owl -n "__fish_owl_using_subcommand fetch" -s V -l version -d 'Print version'
 complete -c owl -n "__fish_owl_using_subcommand check" -s c -l config -d 'Config file [default: ~/.config/owl/config.toml]' -r -F
 complete -c owl -n "__fish_owl_using_subcommand check" -l color -d 'When to use colors (NO_COLOR is honoured in auto)' -r -f -a "auto\t'Colors on a terminal, unless NO_COLOR is set'
 always\t'Always'
@@ -70,7 +91,8 @@ complete -c owl -n "__fish_owl_using_subcommand completions" -s q -l quiet -d 'P
 complete -c owl -n "__fish_owl_using_subcommand completions" -s v -l verbose -d 'Say more: -v connections and timings, -vv the protocol (secrets redacted)'
 complete -c owl -n "__fish_owl_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c owl -n "__fish_owl_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list check completions help" -f -a "list" -d 'List mailboxes with their counts, or the newest messages of one'
-complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list check completions help" -f -a "check" -d 'Connect to each configured server and report TLS, certificate, capabilities, compression and whether login works'
-complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list check completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list check completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch check completions help" -f -a "list" -d 'List mailboxes with their counts, or the newest messages of one'
+complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch check completions help" -f -a "fetch" -d 'Back mailboxes up into a Maildir or mbox store, incrementally; or, given MAILBOX UID, print one message'
+complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch check completions help" -f -a "check" -d 'Connect to each configured server and report TLS, certificate, capabilities, compression and whether login works'
+complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch check completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch check completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -32,3 +32,4 @@ pub mod model;
 pub mod net;
 pub mod output;
 pub mod sasl;
+pub mod store;

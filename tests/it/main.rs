@@ -2,6 +2,8 @@
 //!
 //! - `harness`: real Dovecot/Postfix, fake servers, seeding, running owl
 //! - `list`, `check`: `owl list` and `owl check` against real Dovecot
+//! - `fetch`: backups, byte for byte, incremental, crash-safe; `corpus` has
+//!   the tricky messages
 //! - `security`: TLS rules, with fake servers for what Dovecot will not do
 //! - `errors`: exit codes and one-line errors
 //! - `trace`: `-vv` shows the protocol and never a secret
@@ -15,9 +17,12 @@ mod harness;
 
 mod assets;
 mod check;
+mod corpus;
 mod errors;
+mod fetch;
 mod layering;
 mod list;
 mod pool;
+mod read;
 mod security;
 mod trace;

@@ -99,3 +99,57 @@ pub fn delete(user: &User, mailbox: &str) {
     session.delete(mailbox).expect("seed: delete");
     session.logout();
 }
+
+/// Appends many messages to `mailbox` quickly: APPENDs are pipelined
+/// (LITERAL+) in batches instead of waiting for each.
+pub fn append_many(user: &User, mailbox: &str, messages: impl IntoIterator<Item = Msg>) {
+    use owl::imap::Command;
+    let mut session = session(user);
+    if !mailbox.eq_ignore_ascii_case("INBOX") {
+        let _ = session.create(mailbox);
+    }
+    let mut tags = Vec::new();
+    for msg in messages {
+        let mut command = Command::new("APPEND").string(mailbox);
+        if !msg.flags.is_empty() {
+            command = command.atom(format!("({})", msg.flags.join(" ")));
+        }
+        if let Some(date) = &msg.date {
+            command = command.string(date.clone());
+        }
+        tags.push(session.send(&command.literal(msg.bytes)).expect("seed: send APPEND"));
+        if tags.len() == 200 {
+            wait_all(&mut session, &mut tags);
+        }
+    }
+    wait_all(&mut session, &mut tags);
+    session.logout();
+}
+
+fn wait_all(session: &mut Session, tags: &mut Vec<String>) {
+    session.flush().expect("seed: flush");
+    for tag in tags.drain(..) {
+        let done = session.wait(&tag, None, &mut |_| Ok(())).expect("seed: APPEND reply");
+        session.check(done, "APPEND").expect("seed: APPEND accepted");
+    }
+}
+
+/// Every message of `mailbox` as the server sends it: UID and BODY[].
+pub fn bodies(user: &User, mailbox: &str) -> Vec<(u32, Vec<u8>)> {
+    let mut session = session(user);
+    session.open(mailbox, true, false).expect("seed: examine");
+    let mut out = Vec::new();
+    if session.selected().map_or(0, |s| s.exists) > 0 {
+        session
+            .uid_fetch(&["1:*".to_string()], "UID BODY.PEEK[]", None, &mut |f| {
+                if let (Some(uid), Some(owl::imap::Body::Memory(bytes))) = (f.uid, f.body) {
+                    out.push((uid, bytes));
+                }
+                Ok(())
+            })
+            .expect("seed: fetch bodies");
+    }
+    session.logout();
+    out.sort_by_key(|(uid, _)| *uid);
+    out
+}
