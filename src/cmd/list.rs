@@ -113,7 +113,7 @@ fn mailboxes(ctx: &Context) -> Result<Vec<MailboxRow>> {
         items.push_str(" SIZE");
     }
     let names: Vec<String> = entries.iter().filter(|e| e.is_selectable()).map(|e| e.name.clone()).collect();
-    let statuses = status_over_pool(ctx, &names, &items)?;
+    let statuses = status_over_pool(ctx, &names, &items, Spread::OverPool)?;
     let mut entries = entries;
     // INBOX first, the rest in the server's order.
     entries.sort_by_key(|e| !e.name.eq_ignore_ascii_case("INBOX"));
@@ -134,12 +134,32 @@ fn mailboxes(ctx: &Context) -> Result<Vec<MailboxRow>> {
         .collect())
 }
 
-/// STATUS for every mailbox, spread over the pool's connections, each
-/// connection pipelining its share. A mailbox whose STATUS fails is
-/// reported as a warning and left out.
-pub fn status_over_pool(ctx: &Context, names: &[String], items: &str) -> Result<HashMap<String, MailboxStatus>> {
+/// How widely STATUS work is spread.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Spread {
+    /// Over as many pooled connections as the mailbox count justifies
+    /// (one per [`MAILBOXES_PER_CONNECTION`]): pays when a server is slow
+    /// per STATUS, as big remote mailboxes often are.
+    OverPool,
+    /// Only over connections already open: for a quick check whose usual
+    /// answer is "nothing changed", where a new login costs more than the
+    /// STATUS commands it would share.
+    OpenOnly,
+}
+
+/// STATUS for every mailbox, each connection pipelining its share. A
+/// mailbox whose STATUS fails is reported as a warning and left out.
+pub fn status_over_pool(
+    ctx: &Context,
+    names: &[String],
+    items: &str,
+    spread: Spread,
+) -> Result<HashMap<String, MailboxStatus>> {
     let pool = ctx.imap()?;
-    let wanted = names.len().div_ceil(MAILBOXES_PER_CONNECTION).clamp(1, pool.max());
+    let wanted = match spread {
+        Spread::OverPool => names.len().div_ceil(MAILBOXES_PER_CONNECTION).clamp(1, pool.max()),
+        Spread::OpenOnly => pool.idle().max(1),
+    };
     let sessions = pool.get_many(wanted)?;
     let workers = sessions.len();
     let shares: Vec<Vec<String>> =

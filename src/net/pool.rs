@@ -62,6 +62,11 @@ impl<C: Poolable> Pool<C> {
         self.lock().max
     }
 
+    /// How many connections are open and waiting to be lent.
+    pub fn idle(&self) -> usize {
+        self.lock().idle.len()
+    }
+
     /// How many connections were opened so far (each one is a login).
     pub fn opened(&self) -> usize {
         self.opened.load(Ordering::Relaxed)

@@ -7,6 +7,7 @@
 
 use std::fmt;
 use std::path::PathBuf;
+use std::sync::Mutex;
 
 use native_tls::{Certificate, HandshakeError, Protocol, TlsConnector, TlsStream};
 use sha2::{Digest, Sha256};
@@ -109,7 +110,7 @@ fn fingerprint_as_string<S: serde::Serializer>(fp: &Fingerprint, s: S) -> std::r
 
 /// Runs the TLS handshake over `wire` for `host`, under `policy`.
 pub fn handshake(mut wire: Wire, host: &str, policy: &TlsPolicy) -> Result<(TlsStream<Wire>, TlsInfo)> {
-    let connector = connector(policy)?;
+    let connector = shared_connector(policy)?;
     wire.start_sniffing();
     let mut stream = match connector.connect(host, wire) {
         Ok(stream) => stream,
@@ -143,6 +144,25 @@ pub fn handshake(mut wire: Wire, host: &str, policy: &TlsPolicy) -> Result<(TlsS
     };
     let version = tls_version_from_server_hello(&sniffed).map(str::to_string);
     Ok((stream, TlsInfo { version, fingerprint, verified_by }))
+}
+
+/// What makes two policies need different connectors.
+type ConnectorKey = (Option<PathBuf>, bool);
+
+/// One connector per policy for the whole process. Building one is costly:
+/// native-tls loads the system CA bundle each time (tens of milliseconds
+/// of OpenSSL 3 work), even when a CA file replaces it, and every pooled
+/// connection would pay that again.
+fn shared_connector(policy: &TlsPolicy) -> Result<TlsConnector> {
+    static CONNECTORS: Mutex<Vec<(ConnectorKey, TlsConnector)>> = Mutex::new(Vec::new());
+    let key = (policy.ca_file.clone(), policy.danger_probe_only || policy.fingerprint.is_some());
+    let mut cache = CONNECTORS.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, connector)) = cache.iter().find(|(k, _)| *k == key) {
+        return Ok(connector.clone());
+    }
+    let connector = connector(policy)?;
+    cache.push((key, connector.clone()));
+    Ok(connector)
 }
 
 fn connector(policy: &TlsPolicy) -> Result<TlsConnector> {

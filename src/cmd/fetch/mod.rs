@@ -29,7 +29,7 @@ use self::observer::{Observer, Planned};
 use self::plan::{Filters, Known, Survey};
 use self::select::Target;
 use super::context::Context;
-use super::list::status_over_pool;
+use super::list::{Spread, status_over_pool};
 use crate::error::{Error, ErrorKind, Result};
 use crate::store::{MailboxStore, Store, StoreSpec};
 
@@ -178,7 +178,7 @@ pub fn run(ctx: &Context, args: &FetchArgs, observer: &dyn Observer) -> Result<F
         items.push_str(" HIGHESTMODSEQ");
     }
     let wire_names: Vec<String> = targets.iter().map(|t| t.wire.clone()).collect();
-    let statuses = status_over_pool(ctx, &wire_names, &items)?;
+    let statuses = status_over_pool(ctx, &wire_names, &items, Spread::OpenOnly)?;
     let filtered = args.filters.any();
     let mut changed: Vec<usize> = Vec::new();
     for (i, target) in targets.iter().enumerate() {

@@ -1,0 +1,405 @@
+#!/usr/bin/env python3
+"""Benchmark `owl fetch` against mbsync (isync), getmail6 and fetchmail.
+
+Everything runs against one local Dovecot (started by bench/fetch.sh) on the
+same deterministic corpus, in one run, each measurement repeated; the medians
+and the ratios to mbsync are printed. Measured: cold backup (empty store),
+no-change re-run, peak RSS, bytes on the wire (loopback traffic, both
+directions, from /sys/class/net/lo), and the peak RSS of fetching one 200 MB
+message. Wall time and max RSS come from wait4(2) on the tool's process.
+"""
+import argparse
+import base64
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+BENCH_USER, BENCH_PASS = "u1", "pw-u1"
+HUGE_USER, HUGE_PASS = "u2", "pw-u2"
+
+
+def log(*args):
+    print(*args, file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------- corpus
+def message(rng, i, kind):
+    """One message with LF line ends, as Dovecot keeps it on disk."""
+    words = ["mail", "backup", "server", "cron", "terminal", "owl", "report", "invoice", "meeting", "patch",
+             "Grüße", "naïve", "日本語", "résumé"]
+    subject = " ".join(rng.choice(words) for _ in range(rng.randint(2, 8)))
+    head = (f"From: Sender {i % 97} <sender{i % 97}@example.org>\nTo: me@example.org\n"
+            f"Subject: {subject} #{i}\nDate: Mon, 02 Nov 2026 {i % 24:02d}:{i % 60:02d}:00 +0000\n"
+            f"Message-ID: <{i}.bench@example.org>\nMIME-Version: 1.0\n")
+    def text(n_lines):
+        return "".join(" ".join(rng.choice(words) for _ in range(rng.randint(4, 14))) + "\n"
+                       for _ in range(n_lines))
+    if kind == "small":
+        body = text(rng.randint(20, 160))
+        return (head + "Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n" + body).encode()
+    size = rng.randint(20_000, 160_000) if kind == "medium" else rng.randint(200_000, 500_000)
+    blob = base64.encodebytes(rng.randbytes(size)).decode()
+    return (head + "Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain; charset=utf-8\n\n"
+            + text(rng.randint(5, 40)) + "--b\nContent-Type: application/octet-stream; name=data.bin\n"
+            "Content-Transfer-Encoding: base64\n\n" + blob + "--b--\n").encode()
+
+
+def seed_corpus(maildir, messages, mailboxes, uid, gid):
+    """Writes the corpus straight into Dovecot's Maildir++ (fast, exact)."""
+    rng = random.Random(20261122)
+    folders = ["INBOX"] + [f"Box{n:02d}" for n in range(1, mailboxes)]
+    total = 0
+    for i in range(messages):
+        roll = rng.random()
+        kind = "small" if roll < 0.85 else ("medium" if roll < 0.98 else "large")
+        data = message(rng, i, kind)
+        total += len(data)
+        folder = folders[i % len(folders)]
+        path = maildir if folder == "INBOX" else os.path.join(maildir, "." + folder)
+        for sub in ("cur", "new", "tmp"):
+            os.makedirs(os.path.join(path, sub), exist_ok=True)
+        if folder != "INBOX":
+            open(os.path.join(path, "maildirfolder"), "a").close()
+        flags = ":2,S" if i % 3 else ":2,"
+        with open(os.path.join(path, "cur", f"{1700000000 + i}.bench{i}.host{flags}"), "wb") as f:
+            f.write(data)
+    for root, dirs, files in os.walk(os.path.dirname(maildir)):
+        for name in dirs + files:
+            os.chown(os.path.join(root, name), uid, gid)
+    return folders, total
+
+
+def seed_huge(maildir, uid, gid, size):
+    rng = random.Random(7)
+    os.makedirs(os.path.join(maildir, "cur"), exist_ok=True)
+    for sub in ("new", "tmp"):
+        os.makedirs(os.path.join(maildir, sub), exist_ok=True)
+    path = os.path.join(maildir, "cur", "1700000000.huge.host:2,S")
+    with open(path, "wb") as f:
+        f.write(b"From: big@example.org\nSubject: 200 MB\nContent-Type: application/octet-stream\n"
+                b"Content-Transfer-Encoding: base64\n\n")
+        chunk = base64.encodebytes(rng.randbytes(3 * 1024 * 1024))
+        written = 0
+        while written < size:
+            f.write(chunk)
+            written += len(chunk)
+    for root, dirs, files in os.walk(os.path.dirname(maildir)):
+        for name in dirs + files:
+            os.chown(os.path.join(root, name), uid, gid)
+
+
+def warm(env, user, password, folders):
+    """Lets Dovecot build its indexes and size caches before anything is timed."""
+    import imaplib
+    import ssl
+    ctx = ssl.create_default_context(cafile=env["CA_FILE"])
+    imap = imaplib.IMAP4_SSL("localhost", int(env["IMAPS_PORT"]), ssl_context=ctx)
+    imap.login(user, password)
+    for folder in folders:
+        imap.select(folder, readonly=True)
+        imap.fetch("1:*", "(UID FLAGS RFC822.SIZE INTERNALDATE)")
+    imap.logout()
+
+
+# ---------------------------------------------------------------- measuring
+def lo_bytes():
+    with open("/sys/class/net/lo/statistics/rx_bytes") as f:
+        return int(f.read())
+
+
+def measure(cmd, env=None, timeout=None, cwd=None):
+    """Runs cmd; returns (seconds, max RSS in MiB, loopback bytes, exit code, stdout), or None on timeout.
+
+    Max RSS comes from GNU time: Linux keeps ru_maxrss across exec, so a
+    child forked from this (large) Python process would inherit its mark.
+    """
+    rss_file = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"owl-bench-rss.{os.getpid()}")
+    err_file = rss_file + ".err"
+    before = lo_bytes()
+    start = time.monotonic()
+    with open(err_file, "wb") as err:
+        try:
+            done = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", rss_file] + cmd, stdout=subprocess.PIPE,
+                                  stderr=err, env=env, cwd=cwd, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return None
+    seconds = time.monotonic() - start
+    wire = lo_bytes() - before
+    with open(rss_file) as f:
+        lines = [l for l in f.read().split() if l.isdigit()]
+    rss = int(lines[-1]) / 1024.0 if lines else float("nan")
+    if done.returncode != 0:
+        with open(err_file, "rb") as f:
+            log(f"{cmd[0]} exited {done.returncode}: {f.read().decode(errors='replace')[-2000:]}")
+    return seconds, rss, wire, done.returncode, done.stdout
+
+
+def median(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+# ---------------------------------------------------------------- tools
+def owl_config(path, env, user, password, connections):
+    with open(path, "w") as f:
+        f.write(f"""[accounts.bench]
+default = true
+user = "{user}"
+password = "{password}"
+ca_file = "{env['CA_FILE']}"
+[accounts.bench.imap]
+host = "localhost"
+port = {env['IMAPS_PORT']}
+tls = "implicit"
+connections = {connections}
+""")
+    os.chmod(path, 0o600)
+
+
+def mbsync_config(path, env, store, user, password):
+    with open(path, "w") as f:
+        f.write(f"""IMAPAccount bench
+Host localhost
+Port {env['IMAPS_PORT']}
+User {user}
+Pass {password}
+SSLType IMAPS
+CertificateFile {env['CA_FILE']}
+
+IMAPStore remote
+Account bench
+
+MaildirStore local
+Path {store}/
+Inbox {store}/INBOX
+SubFolders Verbatim
+
+Channel bench
+Far :remote:
+Near :local:
+Patterns *
+Create Near
+Sync Pull
+SyncState *
+Expunge None
+""")
+
+
+def getmail_config(path, env, store, folders):
+    with open(path, "w") as f:
+        f.write(f"""[retriever]
+type = SimpleIMAPSSLRetriever
+server = localhost
+port = {env['IMAPS_PORT']}
+username = {BENCH_USER}
+password = {BENCH_PASS}
+ca_certs = {env['CA_FILE']}
+mailboxes = ({", ".join(repr(f) for f in folders)},)
+
+[destination]
+type = Maildir
+path = {store}/
+user = nobody
+
+[options]
+read_all = true
+delete = false
+verbose = 0
+""")
+
+
+def fetchmail_config(path, env, store, folders):
+    with open(path, "w") as f:
+        f.write(f"""set no syslog
+poll localhost with proto IMAP port {env['IMAPS_PORT']}
+  user '{BENCH_USER}' there with password '{BENCH_PASS}' is 'root' here
+  ssl sslproto TLS1.2+ sslcertck sslcertfile {env['CA_FILE']}
+  folder {",".join(folders)}
+  keep fetchall
+  mda "cat > {store}/msg.$$"
+""")
+    os.chmod(path, 0o600)
+
+
+def fresh(path, owner=None):
+    shutil.rmtree(path, ignore_errors=True)
+    os.makedirs(path)
+    if owner:
+        for sub in ("cur", "new", "tmp"):
+            os.makedirs(os.path.join(path, sub))
+        for root, dirs, _ in os.walk(path):
+            os.chown(root, *owner)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--env", required=True, help="the servers' env file")
+    ap.add_argument("--owl", required=True)
+    ap.add_argument("--work", required=True, help="scratch directory for the stores (same disk as a real backup)")
+    ap.add_argument("--messages", type=int, default=10_000)
+    ap.add_argument("--mailboxes", type=int, default=10)
+    ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--huge-mb", type=int, default=200)
+    ap.add_argument("--slow-tools", choices=["yes", "no"], default="yes",
+                    help="also run getmail6 and fetchmail (minutes on the full corpus)")
+    ap.add_argument("--slow-timeout", type=int, default=900)
+    args = ap.parse_args()
+
+    env = dict(line.strip().split("=", 1) for line in open(args.env) if "=" in line)
+    mail_root = os.path.join(env["MAILTEST_DIR"], "mail")
+    nobody = (int(subprocess.check_output(["id", "-u", "nobody"])), int(subprocess.check_output(["id", "-g", "nobody"])))
+    os.makedirs(args.work, exist_ok=True)
+
+    log(f"seeding {args.messages} messages into {args.mailboxes} mailboxes ...")
+    maildir = os.path.join(mail_root, BENCH_USER, "Maildir")
+    shutil.rmtree(maildir, ignore_errors=True)
+    folders, corpus_bytes = seed_corpus(maildir, args.messages, args.mailboxes, *nobody)
+    huge_dir = os.path.join(mail_root, HUGE_USER, "Maildir", ".Huge")
+    shutil.rmtree(os.path.join(mail_root, HUGE_USER, "Maildir"), ignore_errors=True)
+    seed_huge(huge_dir, *nobody, args.huge_mb * 1024 * 1024)
+    warm(env, BENCH_USER, BENCH_PASS, folders)
+    warm(env, HUGE_USER, HUGE_PASS, ["Huge"])
+    log(f"corpus: {args.messages} messages, {corpus_bytes / 1e6:.0f} MB (LF) in {len(folders)} mailboxes")
+
+    cfg = os.path.join(args.work, "cfg")
+    os.makedirs(cfg, exist_ok=True)
+    owl4_cfg, owl1_cfg = os.path.join(cfg, "owl4.toml"), os.path.join(cfg, "owl1.toml")
+    owl_config(owl4_cfg, env, BENCH_USER, BENCH_PASS, 4)
+    owl_config(owl1_cfg, env, BENCH_USER, BENCH_PASS, 1)
+    store = os.path.join(args.work, "store")
+    mbsync_rc = os.path.join(cfg, "mbsyncrc")
+    mbsync_config(mbsync_rc, env, store, BENCH_USER, BENCH_PASS)
+    home = os.path.join(args.work, "home")
+    os.makedirs(home, exist_ok=True)
+    tool_env = dict(os.environ, HOME=home)
+
+    def owl(config):
+        return [args.owl, "-c", config, "fetch", "--into", f"maildir:{store}", "--json"]
+
+    mbsync = ["mbsync", "-c", mbsync_rc, "-q", "-a"]
+
+    def reset_store():
+        shutil.rmtree(store, ignore_errors=True)
+        shutil.rmtree(os.path.join(home, ".mbsync"), ignore_errors=True)
+        os.makedirs(store)
+
+    tools = {"owl (4 connections)": owl(owl4_cfg), "owl (1 connection)": owl(owl1_cfg), "mbsync": mbsync}
+    results = {name: {"cold": [], "rss": [], "wire": [], "nochange": [], "nochange_wire": []} for name in tools}
+    owl_wire = []
+    # One untimed run so server caches are equally warm for everybody.
+    reset_store()
+    measure(owl(owl4_cfg), env=tool_env)
+    for rep in range(args.reps):
+        order = list(tools)
+        order = order[rep % len(order):] + order[:rep % len(order)]
+        for name in order:
+            reset_store()
+            subprocess.run(["sync"])
+            r = measure(tools[name], env=tool_env)
+            seconds, rss, wire, code, out = r
+            if code != 0:
+                sys.exit(f"{name} failed with exit code {code}")
+            results[name]["cold"].append(seconds)
+            results[name]["rss"].append(rss)
+            results[name]["wire"].append(wire)
+            if name.startswith("owl") and rep == 0:
+                import json
+                owl_wire.append((name, json.loads(out)["wire"]))
+            # No-change re-runs on the store just written.
+            for _ in range(3):
+                s, _, w, code, _ = measure(tools[name], env=tool_env)
+                results[name]["nochange"].append(s)
+                results[name]["nochange_wire"].append(w)
+            log(f"rep {rep + 1} {name}: cold {seconds:.2f} s, rss {rss:.1f} MiB, "
+                f"no-change {median(results[name]['nochange'][-3:]) * 1000:.0f} ms")
+        n = sum(len(files) for _, _, files in os.walk(store))
+        log(f"  (store holds {n} files)")
+
+    slow = {}
+    if args.slow_tools == "yes":
+        for name, make in (("getmail6", "getmail"), ("fetchmail", "fetchmail")):
+            times = []
+            for rep in range(args.reps):
+                if name == "getmail6":
+                    fresh(store, owner=nobody)
+                    rc = os.path.join(cfg, "getmailrc")
+                    getmail_config(rc, env, store, folders)
+                    shutil.rmtree(os.path.join(cfg, "getmail-data"), ignore_errors=True)
+                    os.makedirs(os.path.join(cfg, "getmail-data"))
+                    cmd = ["getmail", "--getmaildir", os.path.join(cfg, "getmail-data"), "--rcfile", rc, "--quiet"]
+                else:
+                    fresh(store)
+                    rc = os.path.join(cfg, "fetchmailrc")
+                    fetchmail_config(rc, env, store, folders)
+                    cmd = ["fetchmail", "-f", rc, "--nodetach", "--silent", "-i", os.path.join(cfg, "fetchids")]
+                    shutil.rmtree(os.path.join(cfg, "fetchids"), ignore_errors=True)
+                r = measure(cmd, env=dict(tool_env, FETCHMAILHOME=cfg), timeout=args.slow_timeout)
+                if r is None:
+                    log(f"{name}: did not finish within {args.slow_timeout} s")
+                    times.append(None)
+                    break
+                seconds, rss, wire, code, _ = r
+                if code not in (0, 1):
+                    log(f"{name} exited {code}")
+                times.append((seconds, rss, wire))
+                log(f"rep {rep + 1} {name}: cold {seconds:.2f} s, rss {rss:.1f} MiB")
+            slow[name] = times
+
+    # The 200 MB message.
+    huge_rss = {}
+    for name, make in (("owl", lambda s: [args.owl, "-c", owl_huge, "fetch", "Huge", "--into", f"maildir:{s}", "--json"]),
+                       ("mbsync", lambda s: ["mbsync", "-c", huge_rc, "-q", "-a"])):
+        owl_huge = os.path.join(cfg, "owl-huge.toml")
+        owl_config(owl_huge, env, HUGE_USER, HUGE_PASS, 4)
+        huge_store = os.path.join(args.work, "huge-store")
+        huge_rc = os.path.join(cfg, "mbsync-huge")
+        mbsync_config(huge_rc, env, huge_store, HUGE_USER, HUGE_PASS)
+        rss = []
+        for _ in range(args.reps):
+            shutil.rmtree(huge_store, ignore_errors=True)
+            shutil.rmtree(os.path.join(home, ".mbsync"), ignore_errors=True)
+            os.makedirs(huge_store)
+            seconds, r, _, code, _ = measure(make(huge_store), env=tool_env)
+            if code != 0:
+                sys.exit(f"{name} failed on the huge message ({code})")
+            rss.append(r)
+        huge_rss[name] = (median(rss), seconds)
+    shutil.rmtree(os.path.join(args.work, "huge-store"), ignore_errors=True)
+
+    # ------------------------------------------------------------ report
+    print(f"\ncorpus: {args.messages} messages, {corpus_bytes / 1e6:.0f} MB in {len(folders)} mailboxes; "
+          f"medians of {args.reps}; store on {args.work}\n")
+    print(f"{'tool':22} {'cold backup':>12} {'no-change':>10} {'peak RSS':>9} {'wire MB':>8} {'no-change wire':>15}")
+    for name, r in results.items():
+        print(f"{name:22} {median(r['cold']):10.2f} s {median(r['nochange']) * 1000:7.0f} ms "
+              f"{median(r['rss']):6.1f} MiB {median(r['wire']) / 1e6:8.1f} {median(r['nochange_wire']) / 1e3:12.1f} kB")
+    for name, times in slow.items():
+        done = [t for t in times if t]
+        if not done or None in times:
+            print(f"{name:22} {'> ' + str(args.slow_timeout) + ' s':>12}")
+            continue
+        print(f"{name:22} {median([t[0] for t in done]):10.2f} s {'':>10} {median([t[1] for t in done]):6.1f} MiB "
+              f"{median([t[2] for t in done]) / 1e6:8.1f}")
+    m = results["mbsync"]
+    print("\nratios (mbsync time / owl time; above 1 means owl is faster):")
+    for name in ("owl (4 connections)", "owl (1 connection)"):
+        r = results[name]
+        print(f"  {name:20} cold {median(m['cold']) / median(r['cold']):.2f}x   "
+              f"no-change {median(m['nochange']) / median(r['nochange']):.2f}x")
+    for name, times in slow.items():
+        done = [t for t in times if t]
+        if done and None not in times:
+            print(f"  owl (4) vs {name:9} cold {median([t[0] for t in done]) / median(results['owl (4 connections)']['cold']):.2f}x")
+    for name, wire in owl_wire:
+        print(f"  {name}: owl's own count: {wire['received'] / 1e6:.1f} MB received for "
+              f"{wire['protocol_received'] / 1e6:.1f} MB of IMAP (ratio {wire['ratio']}, compressed: {wire['compressed']})")
+    print(f"\none {args.huge_mb} MB message: " + ", ".join(
+        f"{name} peak RSS {rss:.1f} MiB ({secs:.1f} s)" for name, (rss, secs) in huge_rss.items()))
+
+
+if __name__ == "__main__":
+    main()
