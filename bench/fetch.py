@@ -75,6 +75,10 @@ def seed_corpus(maildir, messages, mailboxes, uid, gid):
 
 def seed_huge(maildir, uid, gid, size):
     rng = random.Random(7)
+    # The user's INBOX must exist too: a Maildir root without cur/new/tmp
+    # makes some clients (mbsync) fail to open it.
+    for sub in ("cur", "new", "tmp"):
+        os.makedirs(os.path.join(os.path.dirname(maildir), sub), exist_ok=True)
     os.makedirs(os.path.join(maildir, "cur"), exist_ok=True)
     for sub in ("new", "tmp"):
         os.makedirs(os.path.join(maildir, sub), exist_ok=True)
@@ -160,7 +164,7 @@ connections = {connections}
     os.chmod(path, 0o600)
 
 
-def mbsync_config(path, env, store, user, password):
+def mbsync_config(path, env, store, user, password, patterns="*"):
     with open(path, "w") as f:
         f.write(f"""IMAPAccount bench
 Host localhost
@@ -181,7 +185,7 @@ SubFolders Verbatim
 Channel bench
 Far :remote:
 Near :local:
-Patterns *
+Patterns {patterns}
 Create Near
 Sync Pull
 SyncState *
@@ -270,37 +274,46 @@ def main():
     owl4_cfg, owl1_cfg = os.path.join(cfg, "owl4.toml"), os.path.join(cfg, "owl1.toml")
     owl_config(owl4_cfg, env, BENCH_USER, BENCH_PASS, 4)
     owl_config(owl1_cfg, env, BENCH_USER, BENCH_PASS, 1)
-    store = os.path.join(args.work, "store")
-    mbsync_rc = os.path.join(cfg, "mbsyncrc")
-    mbsync_config(mbsync_rc, env, store, BENCH_USER, BENCH_PASS)
+    runs = os.path.join(args.work, "runs")
+    shutil.rmtree(runs, ignore_errors=True)
+    os.makedirs(runs)
     home = os.path.join(args.work, "home")
     os.makedirs(home, exist_ok=True)
     tool_env = dict(os.environ, HOME=home)
 
-    def owl(config):
+    # Every run writes into a directory of its own and nothing is deleted
+    # until the end: right after 10,000 files are deleted, ext4 spends
+    # seconds of CPU skipping the freed inodes when it allocates new ones
+    # (find_inode_bit/recently_deleted), which would tax whichever tool
+    # runs next, and most the one that creates files fastest.
+    def owl(config, store):
         return [args.owl, "-c", config, "fetch", "--into", f"maildir:{store}", "--json"]
 
-    mbsync = ["mbsync", "-c", mbsync_rc, "-q", "-a"]
+    def mbsync(store):
+        rc = store + ".mbsyncrc"
+        mbsync_config(rc, env, store, BENCH_USER, BENCH_PASS)
+        return ["mbsync", "-c", rc, "-q", "-a"]
 
-    def reset_store():
-        shutil.rmtree(store, ignore_errors=True)
-        shutil.rmtree(os.path.join(home, ".mbsync"), ignore_errors=True)
-        os.makedirs(store)
-
-    tools = {"owl (4 connections)": owl(owl4_cfg), "owl (1 connection)": owl(owl1_cfg), "mbsync": mbsync}
+    tools = {
+        "owl (4 connections)": lambda store: owl(owl4_cfg, store),
+        "owl (1 connection)": lambda store: owl(owl1_cfg, store),
+        "mbsync": mbsync,
+    }
     results = {name: {"cold": [], "rss": [], "wire": [], "nochange": [], "nochange_wire": []} for name in tools}
     owl_wire = []
     # One untimed run so server caches are equally warm for everybody.
-    reset_store()
-    measure(owl(owl4_cfg), env=tool_env)
+    measure(owl(owl4_cfg, os.path.join(runs, "warmup")), env=tool_env)
+    run_no = 0
     for rep in range(args.reps):
         order = list(tools)
         order = order[rep % len(order):] + order[:rep % len(order)]
         for name in order:
-            reset_store()
+            run_no += 1
+            store = os.path.join(runs, f"run{run_no}")
+            os.makedirs(store)
+            cmd = tools[name](store)
             subprocess.run(["sync"])
-            r = measure(tools[name], env=tool_env)
-            seconds, rss, wire, code, out = r
+            seconds, rss, wire, code, out = measure(cmd, env=tool_env)
             if code != 0:
                 sys.exit(f"{name} failed with exit code {code}")
             results[name]["cold"].append(seconds)
@@ -311,19 +324,132 @@ def main():
                 owl_wire.append((name, json.loads(out)["wire"]))
             # No-change re-runs on the store just written.
             for _ in range(3):
-                s, _, w, code, _ = measure(tools[name], env=tool_env)
+                s, _, w, code, _ = measure(cmd, env=tool_env)
                 results[name]["nochange"].append(s)
                 results[name]["nochange_wire"].append(w)
+            n = sum(len(files) for _, _, files in os.walk(store))
             log(f"rep {rep + 1} {name}: cold {seconds:.2f} s, rss {rss:.1f} MiB, "
-                f"no-change {median(results[name]['nochange'][-3:]) * 1000:.0f} ms")
-        n = sum(len(files) for _, _, files in os.walk(store))
-        log(f"  (store holds {n} files)")
+                f"no-change {median(results[name]['nochange'][-3:]) * 1000:.0f} ms ({n} files)")
 
     slow = {}
     if args.slow_tools == "yes":
         for name, make in (("getmail6", "getmail"), ("fetchmail", "fetchmail")):
             times = []
             for rep in range(args.reps):
+                run_no += 1
+                store = os.path.join(runs, f"run{run_no}")
+                if name == "getmail6":
+                    fresh(store, owner=nobody)
+                    rc = os.path.join(cfg, "getmailrc")
+                    getmail_config(rc, env, store, folders)
+                    shutil.rmtree(os.path.join(cfg, "getmail-data"), ignore_errors=True)
+                    os.makedirs(os.path.join(cfg, "getmail-data"))
+                    cmd = ["getmail", "--getmaildir", os.path.join(cfg, "getmail-data"), "--rcfile", rc, "--quiet"]
+                else:
+                    fresh(store)
+                    rc = os.path.join(cfg, "fetchmailrc")
+                    fetchmail_config(rc, env, store, folders)
+                    cmd = ["fetchmail", "-f", rc, "--nodetach", "--silent", "-i", os.path.join(cfg, "fetchids")]
+                    shutil.rmtree(os.path.join(cfg, "fetchids"), ignore_errors=True)
+                r = measure(cmd, env=dict(tool_env, FETCHMAILHOME=cfg), timeout=args.slow_timeout)
+                if r is None:
+                    log(f"{name}: did not finish within {args.slow_timeout} s")
+                    times.append(None)
+                    break
+                seconds, rss, wire, code, _ = r
+                if code not in (0, 1):
+                    log(f"{name} exited {code}")
+                times.append((seconds, rss, wire))
+                log(f"rep {rep + 1} {name}: cold {seconds:.2f} s, rss {rss:.1f} MiB")
+            slow[name] = times
+
+    # The 200 MB message.
+    owl_huge = os.path.join(cfg, "owl-huge.toml")
+    owl_config(owl_huge, env, HUGE_USER, HUGE_PASS, 4)
+
+    def huge_command(name, store):
+        if name == "owl":
+            return [args.owl, "-c", owl_huge, "fetch", "Huge", "--into", f"maildir:{store}", "--json"]
+        rc = store + ".mbsyncrc"
+        mbsync_config(rc, env, store, HUGE_USER, HUGE_PASS, patterns="Huge")
+        return ["mbsync", "-c", rc, "-q", "-a"]
+
+    huge_rss = {}
+    for name in ("owl", "mbsync"):
+        rss, seconds = [], []
+        for _ in range(args.reps):
+            run_no += 1
+            store = os.path.join(runs, f"run{run_no}")
+            os.makedirs(store)
+            s, r, _, code, _ = measure(huge_command(name, store), env=tool_env)
+            if code != 0:
+                sys.exit(f"{name} failed on the huge message ({code})")
+            rss.append(r)
+            seconds.append(s)
+        huge_rss[name] = (median(rss), median(seconds))
+    shutil.rmtree(runs, ignore_errors=True)
+    os.makedirs(runs)
+    home = os.path.join(args.work, "home")
+    os.makedirs(home, exist_ok=True)
+    tool_env = dict(os.environ, HOME=home)
+
+    # Every run writes into a directory of its own and nothing is deleted
+    # until the end: right after 10,000 files are deleted, ext4 spends
+    # seconds of CPU skipping the freed inodes when it allocates new ones
+    # (find_inode_bit/recently_deleted), which would tax whichever tool
+    # runs next, and most the one that creates files fastest.
+    def owl(config, store):
+        return [args.owl, "-c", config, "fetch", "--into", f"maildir:{store}", "--json"]
+
+    def mbsync(store):
+        rc = store + ".mbsyncrc"
+        mbsync_config(rc, env, store, BENCH_USER, BENCH_PASS)
+        return ["mbsync", "-c", rc, "-q", "-a"]
+
+    tools = {
+        "owl (4 connections)": lambda store: owl(owl4_cfg, store),
+        "owl (1 connection)": lambda store: owl(owl1_cfg, store),
+        "mbsync": mbsync,
+    }
+    results = {name: {"cold": [], "rss": [], "wire": [], "nochange": [], "nochange_wire": []} for name in tools}
+    owl_wire = []
+    # One untimed run so server caches are equally warm for everybody.
+    measure(owl(owl4_cfg, os.path.join(runs, "warmup")), env=tool_env)
+    run_no = 0
+    for rep in range(args.reps):
+        order = list(tools)
+        order = order[rep % len(order):] + order[:rep % len(order)]
+        for name in order:
+            run_no += 1
+            store = os.path.join(runs, f"run{run_no}")
+            os.makedirs(store)
+            cmd = tools[name](store)
+            subprocess.run(["sync"])
+            seconds, rss, wire, code, out = measure(cmd, env=tool_env)
+            if code != 0:
+                sys.exit(f"{name} failed with exit code {code}")
+            results[name]["cold"].append(seconds)
+            results[name]["rss"].append(rss)
+            results[name]["wire"].append(wire)
+            if name.startswith("owl") and rep == 0:
+                import json
+                owl_wire.append((name, json.loads(out)["wire"]))
+            # No-change re-runs on the store just written.
+            for _ in range(3):
+                s, _, w, code, _ = measure(cmd, env=tool_env)
+                results[name]["nochange"].append(s)
+                results[name]["nochange_wire"].append(w)
+            n = sum(len(files) for _, _, files in os.walk(store))
+            log(f"rep {rep + 1} {name}: cold {seconds:.2f} s, rss {rss:.1f} MiB, "
+                f"no-change {median(results[name]['nochange'][-3:]) * 1000:.0f} ms ({n} files)")
+
+    slow = {}
+    if args.slow_tools == "yes":
+        for name, make in (("getmail6", "getmail"), ("fetchmail", "fetchmail")):
+            times = []
+            for rep in range(args.reps):
+                run_no += 1
+                store = os.path.join(runs, f"run{run_no}")
                 if name == "getmail6":
                     fresh(store, owner=nobody)
                     rc = os.path.join(cfg, "getmailrc")
@@ -355,20 +481,19 @@ def main():
                        ("mbsync", lambda s: ["mbsync", "-c", huge_rc, "-q", "-a"])):
         owl_huge = os.path.join(cfg, "owl-huge.toml")
         owl_config(owl_huge, env, HUGE_USER, HUGE_PASS, 4)
-        huge_store = os.path.join(args.work, "huge-store")
-        huge_rc = os.path.join(cfg, "mbsync-huge")
-        mbsync_config(huge_rc, env, huge_store, HUGE_USER, HUGE_PASS)
         rss = []
         for _ in range(args.reps):
-            shutil.rmtree(huge_store, ignore_errors=True)
-            shutil.rmtree(os.path.join(home, ".mbsync"), ignore_errors=True)
+            run_no += 1
+            huge_store = os.path.join(runs, f"run{run_no}")
             os.makedirs(huge_store)
+            huge_rc = huge_store + ".mbsyncrc"
+            mbsync_config(huge_rc, env, huge_store, HUGE_USER, HUGE_PASS)
             seconds, r, _, code, _ = measure(make(huge_store), env=tool_env)
             if code != 0:
                 sys.exit(f"{name} failed on the huge message ({code})")
             rss.append(r)
         huge_rss[name] = (median(rss), seconds)
-    shutil.rmtree(os.path.join(args.work, "huge-store"), ignore_errors=True)
+    shutil.rmtree(runs, ignore_errors=True)
 
     # ------------------------------------------------------------ report
     print(f"\ncorpus: {args.messages} messages, {corpus_bytes / 1e6:.0f} MB in {len(folders)} mailboxes; "
