@@ -32,4 +32,5 @@ pub mod model;
 pub mod net;
 pub mod output;
 pub mod sasl;
+pub mod smtp;
 pub mod store;

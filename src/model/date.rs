@@ -235,6 +235,22 @@ pub fn format_rfc3339(ts: i64, offset: i32) -> String {
     format!("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}{sign}{:02}:{:02}", c.y, c.m, c.d, c.hh, c.mm, c.ss, off / 60, off % 60)
 }
 
+/// The RFC 5322 form a `Date:` header takes, in UTC:
+/// `Sun, 22 Nov 2026 18:38:41 +0000`.
+pub fn format_rfc5322(ts: i64) -> String {
+    let c = civil(ts, 0);
+    format!(
+        "{}, {} {} {:04} {:02}:{:02}:{:02} +0000",
+        WEEKDAYS[c.weekday],
+        c.d,
+        MONTHS[c.m as usize - 1],
+        c.y,
+        c.hh,
+        c.mm,
+        c.ss
+    )
+}
+
 /// Compact display form for listings: `2026-11-22 18:38`.
 pub fn format_short(ts: i64, offset: i32) -> String {
     let c = civil(ts, sane_offset(offset));
@@ -326,6 +342,14 @@ mod tests {
 
     fn date(y: i32, m: u32, d: u32) -> Date {
         Date::new(y, m, d).unwrap()
+    }
+
+    #[test]
+    fn rfc5322_dates_parse_back() {
+        let ts = 1_795_374_637;
+        let text = format_rfc5322(ts);
+        assert_eq!(text, "Sun, 22 Nov 2026 19:10:37 +0000");
+        assert_eq!(parse_rfc5322_date(&text), Some(ts));
     }
 
     #[test]

@@ -6,6 +6,7 @@
 
 pub mod attachment;
 pub mod auth_results;
+pub mod compose;
 pub mod date;
 pub mod decode;
 pub mod header;
@@ -13,6 +14,8 @@ pub mod html;
 pub mod html_entity;
 pub mod message;
 pub mod mime;
+pub mod mime_type;
+pub mod raw;
 pub mod rfc2047;
 pub mod size;
 pub mod text;

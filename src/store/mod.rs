@@ -13,6 +13,7 @@ mod maildir_name;
 mod mbox;
 mod mboxrd;
 mod names;
+pub mod outbox;
 pub mod read;
 mod spec;
 mod spool;

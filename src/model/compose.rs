@@ -1,0 +1,261 @@
+//! Composing a message from command-line parts with lettre's builder:
+//! RFC 2047 for non-ASCII names and subjects, UTF-8 bodies, an HTML
+//! alternative, base64 attachments, extra headers, Date and Message-ID.
+//!
+//! Gives two renderings of the same message: the one to send (no Bcc
+//! header) and the copy for the Sent mailbox (which keeps Bcc, so the
+//! sender can see who got a blind copy).
+
+use std::str::FromStr;
+
+use lettre::message::header::{self, ContentTransferEncoding, ContentType, HeaderName, HeaderValue};
+use lettre::message::{Attachment, Body, Mailbox, Mailboxes, MultiPart, SinglePart};
+
+use super::mime_type;
+use crate::error::{Error, Result};
+
+/// A file to attach.
+#[derive(Debug, Clone)]
+pub struct AttachmentFile {
+    /// The name recipients see.
+    pub name: String,
+    /// Its bytes.
+    pub data: Vec<u8>,
+}
+
+/// What the user asked to send.
+#[derive(Debug, Clone, Default)]
+pub struct Draft {
+    /// The author: display name and address.
+    pub from: (Option<String>, String),
+    /// `To`, each entry one address or a comma-separated list.
+    pub to: Vec<String>,
+    /// `Cc`.
+    pub cc: Vec<String>,
+    /// Blind copies: in the envelope, never in the sent header.
+    pub bcc: Vec<String>,
+    /// `Reply-To`.
+    pub reply_to: Vec<String>,
+    /// The Message-ID this answers.
+    pub in_reply_to: Option<String>,
+    /// The subject.
+    pub subject: Option<String>,
+    /// The plain-text body.
+    pub text: String,
+    /// An HTML alternative.
+    pub html: Option<String>,
+    /// Attachments.
+    pub attachments: Vec<AttachmentFile>,
+    /// Extra `Name: value` headers.
+    pub headers: Vec<String>,
+}
+
+/// A message ready to go out.
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    /// The bytes to send.
+    pub bytes: Vec<u8>,
+    /// The Sent copy.
+    pub copy: Vec<u8>,
+    /// The envelope sender.
+    pub from: String,
+    /// The envelope recipients.
+    pub recipients: Vec<String>,
+    /// Its Message-ID.
+    pub message_id: Option<String>,
+}
+
+/// Headers the flags set; `--header` may not add a second one.
+const RESERVED: [&str; 12] = [
+    "from",
+    "to",
+    "cc",
+    "bcc",
+    "subject",
+    "date",
+    "message-id",
+    "reply-to",
+    "in-reply-to",
+    "mime-version",
+    "content-type",
+    "content-transfer-encoding",
+];
+
+fn mailboxes(list: &[String], what: &str) -> Result<Vec<Mailbox>> {
+    let mut out = Vec::new();
+    for item in list.iter().filter(|i| !i.trim().is_empty()) {
+        let parsed = Mailboxes::from_str(item.trim())
+            .map_err(|e| Error::usage(format!("{what}: \"{item}\" is not an address list ({e})")))?;
+        out.extend(parsed);
+    }
+    Ok(out)
+}
+
+fn message_id(id: &str) -> String {
+    let id = id.trim();
+    if id.starts_with('<') { id.to_string() } else { format!("<{id}>") }
+}
+
+/// Builds the message described by `draft`.
+pub fn compose(draft: &Draft) -> Result<Outgoing> {
+    let (name, address) = &draft.from;
+    let from = Mailbox::new(
+        name.clone(),
+        address
+            .parse()
+            .map_err(|e| Error::config(format!("the account's email \"{address}\" is not an address ({e})")))?,
+    );
+    let to = mailboxes(&draft.to, "--to")?;
+    let cc = mailboxes(&draft.cc, "--cc")?;
+    let bcc = mailboxes(&draft.bcc, "--bcc")?;
+    if to.is_empty() && cc.is_empty() && bcc.is_empty() {
+        return Err(Error::usage("no recipients: give --to, --cc or --bcc"));
+    }
+    let mut builder = lettre::Message::builder().from(from.clone()).date_now().message_id(None).keep_bcc();
+    for m in to {
+        builder = builder.to(m);
+    }
+    for m in cc {
+        builder = builder.cc(m);
+    }
+    for m in bcc {
+        builder = builder.bcc(m);
+    }
+    for m in mailboxes(&draft.reply_to, "--reply-to")? {
+        builder = builder.reply_to(m);
+    }
+    if let Some(id) = &draft.in_reply_to {
+        builder = builder.in_reply_to(message_id(id)).references(message_id(id));
+    }
+    if let Some(subject) = &draft.subject {
+        builder = builder.subject(subject.clone());
+    }
+    builder = builder.user_agent(format!("owl/{}", env!("CARGO_PKG_VERSION")));
+    for raw in &draft.headers {
+        let (name, value) =
+            raw.split_once(':').ok_or_else(|| Error::usage(format!("--header \"{raw}\": expected \"Name: value\"")))?;
+        let name = name.trim();
+        if RESERVED.contains(&name.to_ascii_lowercase().as_str()) {
+            return Err(Error::usage(format!("--header {name}: use the option for it instead")));
+        }
+        if value.contains(['\r', '\n']) {
+            return Err(Error::usage(format!("--header {name}: the value may not contain a line break")));
+        }
+        let header_name = HeaderName::new_from_ascii(name.to_string())
+            .map_err(|_| Error::usage(format!("--header: \"{name}\" is not a valid header name")))?;
+        builder = builder.raw_header(HeaderValue::new(header_name, value.trim().to_string()));
+    }
+
+    let text = || SinglePart::plain(draft.text.clone());
+    let alternative =
+        |html: &String| MultiPart::alternative().singlepart(text()).singlepart(SinglePart::html(html.clone()));
+    let message = match (&draft.html, draft.attachments.is_empty()) {
+        (None, true) => builder.singlepart(text()),
+        (Some(html), true) => builder.multipart(alternative(html)),
+        (html, false) => {
+            let mut mixed = match html {
+                Some(html) => MultiPart::mixed().multipart(alternative(html)),
+                None => MultiPart::mixed().singlepart(text()),
+            };
+            for file in &draft.attachments {
+                let content_type = ContentType::parse(mime_type::from_filename(&file.name))
+                    .map_err(|e| Error::internal(format!("content type: {e}")))?;
+                // Always base64: text attachments sent as 7bit or
+                // quoted-printable get their line ends rewritten in transit,
+                // and an attachment must arrive byte for byte.
+                let body = Body::new_with_encoding(file.data.clone(), ContentTransferEncoding::Base64)
+                    .map_err(|_| Error::internal("base64 refused an attachment"))?;
+                mixed = mixed.singlepart(Attachment::new(file.name.clone()).body(body, content_type));
+            }
+            builder.multipart(mixed)
+        }
+    };
+    let mut message = message.map_err(|e| Error::usage(format!("cannot build the message: {e}")))?;
+    let envelope = message.envelope().clone();
+    let copy = message.formatted();
+    message.headers_mut().remove::<header::Bcc>();
+    let bytes = message.formatted();
+    let message_id = message.headers().get_raw("Message-ID").map(|v| v.trim().to_string());
+    Ok(Outgoing {
+        bytes,
+        copy,
+        from: envelope.from().map(ToString::to_string).unwrap_or_else(|| address.clone()),
+        recipients: envelope.to().iter().map(ToString::to_string).collect(),
+        message_id,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::message::MessageView;
+
+    fn draft() -> Draft {
+        Draft {
+            from: (Some("Jürgen Müller".into()), "jm@example.de".into()),
+            to: vec!["Ann <ann@example.org>, bob@example.org".into()],
+            bcc: vec!["secret@example.org".into()],
+            subject: Some("Grüße aus Köln — ☕".into()),
+            text: "Hallo, schöne Grüße!\n".into(),
+            ..Draft::default()
+        }
+    }
+
+    #[test]
+    fn non_ascii_names_and_subjects_round_trip_and_bcc_stays_out() {
+        let out = compose(&draft()).unwrap();
+        assert!(
+            out.bytes.is_ascii() || !String::from_utf8_lossy(&out.bytes).contains("Grüße aus"),
+            "subject is encoded"
+        );
+        let view = MessageView::parse(&out.bytes);
+        assert_eq!(view.header.subject, "Grüße aus Köln — ☕");
+        assert_eq!(view.header.from[0].name.as_deref(), Some("Jürgen Müller"));
+        assert!(view.text.contains("schöne Grüße"));
+        assert_eq!(out.recipients, ["ann@example.org", "bob@example.org", "secret@example.org"]);
+        assert!(!String::from_utf8_lossy(&out.bytes).contains("secret@"), "no Bcc in what is sent");
+        assert!(String::from_utf8_lossy(&out.copy).contains("secret@"), "Bcc kept in the Sent copy");
+        assert!(out.message_id.as_deref().unwrap().starts_with('<'));
+        let text = String::from_utf8_lossy(&out.bytes);
+        assert!(text.contains("Date: ") && text.contains("Message-ID: "));
+    }
+
+    #[test]
+    fn attachments_html_and_headers() {
+        let mut d = draft();
+        d.html = Some("<p>Hallo</p>".into());
+        d.headers = vec!["X-Ticket: 42".into()];
+        d.in_reply_to = Some("abc@host".into());
+        d.attachments = vec![
+            AttachmentFile { name: "report.pdf".into(), data: b"%PDF-1.4 binary \x00\xff".to_vec() },
+            AttachmentFile { name: "notes.txt".into(), data: b"plain\nlines\n".to_vec() },
+        ];
+        let out = compose(&d).unwrap();
+        let view = MessageView::parse(&out.bytes);
+        let names: Vec<_> = view.attachments.iter().filter_map(|a| a.filename.clone()).collect();
+        assert_eq!(names, ["report.pdf", "notes.txt"]);
+        assert_eq!(view.attachments[0].content_type, "application/pdf");
+        let saved = crate::model::attachment::attachments_with_data(&out.bytes);
+        assert_eq!(saved[1].1, b"plain\nlines\n", "text attachments keep their exact bytes");
+        let text = String::from_utf8_lossy(&out.bytes);
+        assert!(text.contains("X-Ticket: 42") && text.contains("In-Reply-To: <abc@host>"), "{text}");
+    }
+
+    #[test]
+    fn bad_input_is_a_usage_error() {
+        let mut d = draft();
+        d.headers = vec!["Subject: again".into()];
+        assert!(compose(&d).is_err());
+        let mut d = draft();
+        d.headers = vec!["X-Evil: a\r\nBcc: x@y".into()];
+        assert!(compose(&d).is_err());
+        let mut d = draft();
+        d.to = vec!["not an address".into()];
+        d.bcc.clear();
+        assert!(compose(&d).is_err());
+        let mut d = draft();
+        d.to.clear();
+        d.bcc.clear();
+        assert!(compose(&d).unwrap_err().to_string().contains("no recipients"));
+    }
+}
