@@ -36,6 +36,7 @@ complete -c owl -n "__fish_owl_needs_command" -s h -l help -d 'Print help (see m
 complete -c owl -n "__fish_owl_needs_command" -s V -l version -d 'Print version'
 complete -c owl -n "__fish_owl_needs_command" -f -a "list" -d 'List mailboxes with their counts, or the newest messages of one'
 complete -c owl -n "__fish_owl_needs_command" -f -a "fetch" -d 'Back mailboxes up into a Maildir or mbox store, incrementally; or, given MAILBOX UID, print one message'
+complete -c owl -n "__fish_owl_needs_command" -f -a "send" -d 'Send mail: composed from flags, or whole messages (--raw, and the sendmail flags git and cron pass)'
 complete -c owl -n "__fish_owl_needs_command" -f -a "check" -d 'Connect to each configured server and report TLS, certificate, capabilities, compression and whether login works'
 complete -c owl -n "__fish_owl_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c owl -n "__fish_owl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -72,6 +73,38 @@ complete -c owl -n "__fish_owl_using_subcommand fetch" -s q -l quiet -d 'Print n
 complete -c owl -n "__fish_owl_using_subcommand fetch" -s v -l verbose -d 'Say more: -v connections and timings, -vv the protocol (secrets redacted)'
 complete -c owl -n "__fish_owl_using_subcommand fetch" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c owl -n "__fish_owl_using_subcommand fetch" -s V -l version -d 'Print version'
+complete -c owl -n "__fish_owl_using_subcommand send" -l to -d 'Recipient, or a comma-separated list; repeatable' -r
+complete -c owl -n "__fish_owl_using_subcommand send" -l cc -d 'Copy recipient; repeatable' -r
+complete -c owl -n "__fish_owl_using_subcommand send" -l bcc -d 'Blind copy recipient (in the envelope, never in the header); repeatable' -r
+complete -c owl -n "__fish_owl_using_subcommand send" -s s -l subject -d 'Subject (UTF-8 is fine)' -r
+complete -c owl -n "__fish_owl_using_subcommand send" -l body -d 'The body text (else --body-file, else stdin)' -r
+complete -c owl -n "__fish_owl_using_subcommand send" -l body-file -d 'Read the body text from FILE' -r -F
+complete -c owl -n "__fish_owl_using_subcommand send" -l html -d 'Add FILE as an HTML alternative to the text' -r -F
+complete -c owl -n "__fish_owl_using_subcommand send" -s A -l attach -d 'Attach FILE (content type from its name); repeatable' -r -F
+complete -c owl -n "__fish_owl_using_subcommand send" -s H -l header -d 'Add a header, "Name: value"; repeatable' -r
+complete -c owl -n "__fish_owl_using_subcommand send" -l reply-to -d 'Where replies should go' -r
+complete -c owl -n "__fish_owl_using_subcommand send" -l in-reply-to -d 'The Message-ID this message answers (sets In-Reply-To and References)' -r
+complete -c owl -n "__fish_owl_using_subcommand send" -s f -d 'Envelope sender (default: the account\'s email)' -r
+complete -c owl -n "__fish_owl_using_subcommand send" -s F -d 'Full name for a From header owl adds when the message has none' -r
+complete -c owl -n "__fish_owl_using_subcommand send" -s o -d 'Accepted for sendmail compatibility (-oi, -oem) and ignored' -r
+complete -c owl -n "__fish_owl_using_subcommand send" -s B -d 'Accepted for sendmail compatibility (-B8BITMIME) and ignored' -r
+complete -c owl -n "__fish_owl_using_subcommand send" -s a -l account -d 'Account to use (default: the one marked default = true)' -r
+complete -c owl -n "__fish_owl_using_subcommand send" -s c -l config -d 'Config file [default: ~/.config/owl/config.toml]' -r -F
+complete -c owl -n "__fish_owl_using_subcommand send" -l color -d 'When to use colors (NO_COLOR is honoured in auto)' -r -f -a "auto\t'Colors on a terminal, unless NO_COLOR is set'
+always\t'Always'
+never\t'Never'"
+complete -c owl -n "__fish_owl_using_subcommand send" -l raw -d 'Send whole RFC 5322 messages as given (Date and Message-ID added only when missing)'
+complete -c owl -n "__fish_owl_using_subcommand send" -s t -d 'With --raw: take recipients from To, Cc and Bcc (Bcc is removed before sending)'
+complete -c owl -n "__fish_owl_using_subcommand send" -s i -d 'Accepted for sendmail compatibility; lines with a single dot are never special here'
+complete -c owl -n "__fish_owl_using_subcommand send" -l flush -d 'Send what waits in the outbox, nothing new'
+complete -c owl -n "__fish_owl_using_subcommand send" -l queue -d 'List what waits in the outbox'
+complete -c owl -n "__fish_owl_using_subcommand send" -l no-save -d 'Do not save a copy in the Sent mailbox'
+complete -c owl -n "__fish_owl_using_subcommand send" -l dry-run -d 'Print the message that would be sent; send nothing'
+complete -c owl -n "__fish_owl_using_subcommand send" -l json -d 'Print JSON instead of tables (one object per line for streams)'
+complete -c owl -n "__fish_owl_using_subcommand send" -s q -l quiet -d 'Print nothing but errors'
+complete -c owl -n "__fish_owl_using_subcommand send" -s v -l verbose -d 'Say more: -v connections and timings, -vv the protocol (secrets redacted)'
+complete -c owl -n "__fish_owl_using_subcommand send" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c owl -n "__fish_owl_using_subcommand send" -s V -l version -d 'Print version'
 complete -c owl -n "__fish_owl_using_subcommand check" -s c -l config -d 'Config file [default: ~/.config/owl/config.toml]' -r -F
 complete -c owl -n "__fish_owl_using_subcommand check" -l color -d 'When to use colors (NO_COLOR is honoured in auto)' -r -f -a "auto\t'Colors on a terminal, unless NO_COLOR is set'
 always\t'Always'
@@ -91,8 +124,9 @@ complete -c owl -n "__fish_owl_using_subcommand completions" -s q -l quiet -d 'P
 complete -c owl -n "__fish_owl_using_subcommand completions" -s v -l verbose -d 'Say more: -v connections and timings, -vv the protocol (secrets redacted)'
 complete -c owl -n "__fish_owl_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c owl -n "__fish_owl_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch check completions help" -f -a "list" -d 'List mailboxes with their counts, or the newest messages of one'
-complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch check completions help" -f -a "fetch" -d 'Back mailboxes up into a Maildir or mbox store, incrementally; or, given MAILBOX UID, print one message'
-complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch check completions help" -f -a "check" -d 'Connect to each configured server and report TLS, certificate, capabilities, compression and whether login works'
-complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch check completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch check completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch send check completions help" -f -a "list" -d 'List mailboxes with their counts, or the newest messages of one'
+complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch send check completions help" -f -a "fetch" -d 'Back mailboxes up into a Maildir or mbox store, incrementally; or, given MAILBOX UID, print one message'
+complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch send check completions help" -f -a "send" -d 'Send mail: composed from flags, or whole messages (--raw, and the sendmail flags git and cron pass)'
+complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch send check completions help" -f -a "check" -d 'Connect to each configured server and report TLS, certificate, capabilities, compression and whether login works'
+complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch send check completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch send check completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -6,8 +6,20 @@ use std::process::ExitCode;
 use clap::Parser;
 use clap::error::ErrorKind as ClapErrorKind;
 
+/// Invoked through a link named `sendmail`, owl behaves as
+/// `owl send --raw`, so cron and other tools can use it as their mailer.
+fn args() -> Vec<std::ffi::OsString> {
+    let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let called =
+        args.first().and_then(|a| std::path::Path::new(a).file_name()).map(|n| n.to_string_lossy().into_owned());
+    if called.is_some_and(|name| name == "sendmail") {
+        args.splice(1..1, ["send".into(), "--raw".into()]);
+    }
+    args
+}
+
 fn main() -> ExitCode {
-    let cli = match owl::cli::Cli::try_parse() {
+    let cli = match owl::cli::Cli::try_parse_from(args()) {
         Ok(cli) => cli,
         Err(err) => {
             let _ = err.print();

@@ -72,7 +72,16 @@ pub enum Command {
     /// or exits 75 while one is busy. Without a terminal it prints nothing
     /// but errors (use --json for a summary). Messages are stored byte for
     /// byte and the server is never changed (BODY.PEEK).
-    Fetch(FetchArgs),
+    Fetch(Box<FetchArgs>),
+    /// Send mail: composed from flags, or whole messages (--raw, and the
+    /// sendmail flags git and cron pass).
+    ///
+    /// Nothing is ever lost: a message the server could not take now (4xx,
+    /// network down, login failing) waits in the outbox and goes out with
+    /// the next owl send or owl send --flush, exactly once. A copy goes to
+    /// the Sent mailbox (\Seen) unless --no-save. Silent on success unless
+    /// on a terminal or -v.
+    Send(Box<SendArgs>),
     /// Connect to each configured server and report TLS, certificate,
     /// capabilities, compression and whether login works.
     Check(CheckArgs),
@@ -136,6 +145,86 @@ pub struct FetchArgs {
     /// With MAILBOX UID: do not use $PAGER.
     #[arg(long)]
     pub no_pager: bool,
+}
+
+/// `owl send`
+#[derive(Debug, Args)]
+#[command(after_help = "Sendmail mode: owl send --raw [-t] [-i] [-f ADDR] [-F NAME] [RECIPIENT...] < message\n\
+    (git: sendemail.sendmailCmd = \"owl send --raw\"; a symlink named sendmail runs owl send --raw)")]
+pub struct SendArgs {
+    /// Recipients (To); with --raw, files holding whole messages ("-" or
+    /// none: stdin) and recipients (arguments with an @ that are not files).
+    #[arg(value_name = "ARG")]
+    pub args: Vec<String>,
+    /// Recipient, or a comma-separated list; repeatable.
+    #[arg(long, value_name = "ADDR")]
+    pub to: Vec<String>,
+    /// Copy recipient; repeatable.
+    #[arg(long, value_name = "ADDR")]
+    pub cc: Vec<String>,
+    /// Blind copy recipient (in the envelope, never in the header); repeatable.
+    #[arg(long, value_name = "ADDR")]
+    pub bcc: Vec<String>,
+    /// Subject (UTF-8 is fine).
+    #[arg(short = 's', long, value_name = "TEXT")]
+    pub subject: Option<String>,
+    /// The body text (else --body-file, else stdin).
+    #[arg(long, value_name = "TEXT", conflicts_with = "body_file")]
+    pub body: Option<String>,
+    /// Read the body text from FILE.
+    #[arg(long, value_name = "FILE")]
+    pub body_file: Option<PathBuf>,
+    /// Add FILE as an HTML alternative to the text.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// Attach FILE (content type from its name); repeatable.
+    #[arg(short = 'A', long, value_name = "FILE")]
+    pub attach: Vec<PathBuf>,
+    /// Add a header, "Name: value"; repeatable.
+    #[arg(short = 'H', long, value_name = "HEADER")]
+    pub header: Vec<String>,
+    /// Where replies should go.
+    #[arg(long, value_name = "ADDR")]
+    pub reply_to: Vec<String>,
+    /// The Message-ID this message answers (sets In-Reply-To and References).
+    #[arg(long, value_name = "ID")]
+    pub in_reply_to: Option<String>,
+    /// Send whole RFC 5322 messages as given (Date and Message-ID added
+    /// only when missing).
+    #[arg(long)]
+    pub raw: bool,
+    /// With --raw: take recipients from To, Cc and Bcc (Bcc is removed
+    /// before sending).
+    #[arg(short = 't')]
+    pub from_headers: bool,
+    /// Envelope sender (default: the account's email).
+    #[arg(short = 'f', value_name = "ADDR")]
+    pub envelope_from: Option<String>,
+    /// Full name for a From header owl adds when the message has none.
+    #[arg(short = 'F', value_name = "NAME")]
+    pub full_name: Option<String>,
+    /// Accepted for sendmail compatibility; lines with a single dot are
+    /// never special here.
+    #[arg(short = 'i', hide = true)]
+    pub ignore_dots: bool,
+    /// Accepted for sendmail compatibility (-oi, -oem) and ignored.
+    #[arg(short = 'o', hide = true, value_name = "OPTION")]
+    pub sendmail_option: Vec<String>,
+    /// Accepted for sendmail compatibility (-B8BITMIME) and ignored.
+    #[arg(short = 'B', hide = true, value_name = "TYPE")]
+    pub body_type: Option<String>,
+    /// Send what waits in the outbox, nothing new.
+    #[arg(long, conflicts_with = "queue")]
+    pub flush: bool,
+    /// List what waits in the outbox.
+    #[arg(long)]
+    pub queue: bool,
+    /// Do not save a copy in the Sent mailbox.
+    #[arg(long)]
+    pub no_save: bool,
+    /// Print the message that would be sent; send nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 /// `owl check`

@@ -7,10 +7,11 @@
 use serde::Serialize;
 
 use super::context::{Context, open_imap_unauthenticated};
-use crate::config::Imap;
+use crate::config::{Imap, Smtp};
 use crate::error::{Error, ErrorKind, Result};
 use crate::imap;
 use crate::net::{TlsPolicy, Verification};
+use crate::smtp;
 
 /// The result of `owl check` (its `--json` schema).
 #[derive(Debug, Clone, Serialize)]
@@ -75,6 +76,9 @@ pub fn run(ctx: &Context) -> Result<CheckReport> {
     if let Some(imap) = &account.imap {
         services.push(check_imap(ctx, imap));
     }
+    if let Some(smtp) = &account.smtp {
+        services.push(check_smtp(smtp));
+    }
     if services.is_empty() {
         return Err(Error::config(format!("{} has no service that owl check can test", ctx.label())));
     }
@@ -127,6 +131,62 @@ fn check_imap(ctx: &Context, settings: &Imap) -> ServiceReport {
     report
 }
 
+/// SMTP: connect and secure (the same fail-closed rules), EHLO, AUTH, QUIT.
+/// lettre does not say which TLS version it negotiated; TLS 1.2 is the
+/// floor it is given.
+fn check_smtp(settings: &Smtp) -> ServiceReport {
+    let endpoint = &settings.server.endpoint;
+    let mut report = ServiceReport {
+        protocol: "smtp".into(),
+        host: endpoint.host.clone(),
+        port: endpoint.port,
+        tls_mode: endpoint.security.as_str().into(),
+        ..ServiceReport::default()
+    };
+    let context = format!("smtp {}", endpoint.address());
+    let mut session = match smtp::Session::connect(endpoint) {
+        Ok(session) => session,
+        Err(err) => {
+            if err.kind() == ErrorKind::Tls && endpoint.tls.fingerprint.is_none() {
+                let mut probe = endpoint.clone();
+                probe.tls = TlsPolicy { danger_probe_only: true, ..TlsPolicy::default() };
+                if let Ok(session) = smtp::Session::connect(&probe) {
+                    if let Some(fp) = session.info().fingerprint {
+                        report.fingerprint = Some(fp.to_string());
+                        report.hint = Some(pin_hint(&endpoint.host, &fp.to_string()));
+                    }
+                    session.quit();
+                }
+            }
+            fail(&mut report, err.context(context));
+            return report;
+        }
+    };
+    let info = session.info().clone();
+    report.fingerprint = info.fingerprint.map(|f| f.to_string());
+    report.verified_by = info.verified_by;
+    report.capabilities_before_login = info.extensions.clone();
+    let result = settings.server.secret.resolve(&settings.server.user).and_then(|creds| session.authenticate(&creds));
+    match result {
+        Ok(()) => {
+            report.authenticated = true;
+            report.auth_mechanism = session.info().auth_mechanism.clone();
+            report.capabilities = info.extensions;
+            report.ok = true;
+        }
+        Err(err) => fail(&mut report, err.context(context)),
+    }
+    session.quit();
+    report
+}
+
+fn pin_hint(host: &str, fingerprint: &str) -> String {
+    format!(
+        "the certificate is not trusted; if {host} is yours, check this fingerprint against the server \
+         (openssl x509 -noout -fingerprint -sha256 -in cert.pem) and pin it: fingerprint = \"{fingerprint}\""
+    )
+}
+
 fn ctx_credentials(settings: &Imap) -> Result<crate::sasl::Credentials> {
     settings.server.secret.resolve(&settings.server.user)
 }
@@ -154,11 +214,7 @@ fn probe_fingerprint(ctx: &Context, options: &imap::Options, report: &mut Servic
         if let Some(tls) = &session.info().tls {
             report.tls_version = tls.version.clone();
             report.fingerprint = Some(tls.fingerprint.to_string());
-            report.hint = Some(format!(
-                "the certificate is not trusted; if {} is yours, check this fingerprint against the server \
-                 (openssl x509 -noout -fingerprint -sha256 -in cert.pem) and pin it: fingerprint = \"{}\"",
-                options.endpoint.host, tls.fingerprint
-            ));
+            report.hint = Some(pin_hint(&options.endpoint.host, &tls.fingerprint.to_string()));
         }
         session.logout();
     }

@@ -7,5 +7,6 @@ pub mod context;
 pub mod fetch;
 pub mod list;
 pub mod read;
+pub mod send;
 
 pub use context::Context;

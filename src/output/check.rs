@@ -28,6 +28,7 @@ fn service(out: &mut String, s: &ServiceReport) {
     let tls = match (&s.tls_version, s.tls_mode.as_str()) {
         (_, "none") => "none (plaintext)".to_string(),
         (Some(v), mode) => format!("{v} ({mode})"),
+        (None, mode) if s.fingerprint.is_some() => format!("TLS 1.2 or later ({mode})"),
         (None, mode) => format!("not established ({mode})"),
     };
     line(out, "tls", &tls);
