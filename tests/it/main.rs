@@ -25,4 +25,5 @@ mod list;
 mod pool;
 mod read;
 mod security;
+mod send;
 mod trace;

@@ -228,6 +228,10 @@ if [ "$WITH_POSTFIX" = 1 ]; then
   chown postfix:postfix "$PF/data"
   # uN@any-domain -> user uN; anything else -> the sink user testuser2.
   printf '%s\n' '/^(u[0-9]+)@/ ${1}@localhost' '/./ testuser2@localhost' > "$PF/etc/virtual"
+  # Refusals on demand, for tests: @denied.example is refused for good,
+  # @later.example for now.
+  printf '%s\n' '/@denied\.example$/ REJECT 5.7.1 Relay access denied' \
+    '/@later\.example$/ DEFER 4.7.1 Try again later' > "$PF/etc/recipient_access"
   cat > "$PF/etc/main.cf" <<EOF
 compatibility_level = 3.6
 queue_directory = $PF/spool
@@ -264,7 +268,7 @@ smtpd_sasl_type = dovecot
 smtpd_sasl_path = $DIR/dovecot/run/auth-postfix
 broken_sasl_auth_clients = no
 smtpd_relay_restrictions = permit_sasl_authenticated, reject
-smtpd_recipient_restrictions = permit_sasl_authenticated, reject
+smtpd_recipient_restrictions = check_recipient_access regexp:$PF/etc/recipient_access, permit_sasl_authenticated, reject
 smtpd_error_sleep_time = 0
 smtpd_soft_error_limit = 1000
 smtpd_hard_error_limit = 1000

@@ -10,8 +10,8 @@ use std::fs::File;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{ChildStdin, Command, Stdio};
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 /// How many users the servers know; tests take one each.
 const USERS: usize = 200;
@@ -51,6 +51,11 @@ impl User {
     }
 }
 
+fn postfix_lock() -> &'static RwLock<()> {
+    static LOCK: RwLock<()> = RwLock::new(());
+    &LOCK
+}
+
 /// Starts the servers on first use.
 pub fn servers() -> &'static Servers {
     static SERVERS: OnceLock<Servers> = OnceLock::new();
@@ -73,6 +78,41 @@ impl Servers {
     /// Postfix's log, for envelope recipients.
     pub fn postfix_log(&self) -> String {
         std::fs::read_to_string(self.dir.join("log/postfix.log")).unwrap_or_default()
+    }
+
+    /// Held by every test that sends mail, so one test can stop Postfix
+    /// without pulling it from under the others.
+    pub fn postfix_shared(&self) -> RwLockReadGuard<'static, ()> {
+        postfix_lock().read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Held by a test that stops Postfix or counts its connections.
+    pub fn postfix_exclusive(&self) -> RwLockWriteGuard<'static, ()> {
+        postfix_lock().write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Runs `postfix -c ... stop|start`; on start, waits for the port.
+    pub fn postfix(&self, action: &str) {
+        let etc = self.dir.join("postfix/etc");
+        let log = File::options().create(true).append(true).open(self.dir.join("log/postfix.stderr")).expect("log");
+        let status = Command::new("postfix")
+            .arg("-c")
+            .arg(&etc)
+            .arg(action)
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().expect("log"))
+            .stderr(log)
+            .status()
+            .expect("run postfix");
+        assert!(status.success(), "postfix {action} failed");
+        let up = |port| std::net::TcpStream::connect(("127.0.0.1", port)).is_ok();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        // Postfix stops and starts asynchronously: wait for the port to
+        // reach the state asked for.
+        while up(self.smtp) != (action == "start") {
+            assert!(std::time::Instant::now() < deadline, "postfix did not {action}");
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
     }
 }
 
