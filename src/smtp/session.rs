@@ -175,13 +175,40 @@ impl Session {
             return Err(Error::new(kind, format!("every recipient was refused: {}", names.join("; "))));
         }
         self.conn.command(Data).map_err(|e| from_lettre(e, Stage::Data))?;
-        self.conn.message(message).map_err(|e| from_lettre(e, Stage::Data))?;
+        let sent = match std::str::from_utf8(message) {
+            Ok(text) => self.conn.command(DataPayload(text)),
+            // Not UTF-8: lettre's own path (two writes, see DataPayload).
+            Err(_) => self.conn.message(message),
+        };
+        sent.map_err(|e| from_lettre(e, Stage::Data))?;
         Ok(delivery)
     }
 
     /// QUIT, ignoring a server that hangs up first.
     pub fn quit(mut self) {
         let _ = self.conn.quit();
+    }
+}
+
+/// The message after DATA, dot-stuffed, with its terminating `.` line, to
+/// be written in one go. lettre writes the terminator separately and never
+/// sets TCP_NODELAY (nor lets us), so that small second write waits for
+/// the server to acknowledge the first, which it delays by up to 40 ms:
+/// measured here as 44 ms per message. One write avoids the stall.
+struct DataPayload<'a>(&'a str);
+
+impl std::fmt::Display for DataPayload<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for line in self.0.split_inclusive('\n') {
+            if line.starts_with('.') {
+                f.write_str(".")?;
+            }
+            f.write_str(line)?;
+        }
+        if !self.0.ends_with("\r\n") {
+            f.write_str("\r\n")?;
+        }
+        f.write_str(".\r\n")
     }
 }
 
@@ -272,4 +299,16 @@ pub fn from_lettre(e: lettre::transport::smtp::Error, stage: Stage) -> Error {
         return Error::protocol(format!("unexpected reply: {text}"));
     }
     Error::temp(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn data_is_dot_stuffed_and_terminated_once() {
+        let payload = DataPayload("Subject: x\r\n\r\n.leading dot\r\nmiddle . dot\r\n.\r\nend").to_string();
+        assert_eq!(payload, "Subject: x\r\n\r\n..leading dot\r\nmiddle . dot\r\n..\r\nend\r\n.\r\n");
+        assert_eq!(DataPayload("a\r\n").to_string(), "a\r\n.\r\n");
+    }
 }
