@@ -23,6 +23,8 @@ pub enum Arg {
     Secret(String),
     /// An atom that must never be shown: a SASL initial response.
     SecretAtom(String),
+    /// A parenthesized list, e.g. a group of search keys.
+    List(Vec<Arg>),
 }
 
 impl std::fmt::Debug for Arg {
@@ -32,6 +34,7 @@ impl std::fmt::Debug for Arg {
             Arg::Str(s) => write!(f, "Str({s:?})"),
             Arg::Literal(b) => write!(f, "Literal({} bytes)", b.len()),
             Arg::Secret(_) | Arg::SecretAtom(_) => f.write_str("Secret(<redacted>)"),
+            Arg::List(args) => f.debug_tuple("List").field(args).finish(),
         }
     }
 }
@@ -107,23 +110,38 @@ impl Command {
         let mut text = format!("{tag} {}", self.verb).into_bytes();
         for arg in &self.args {
             text.push(b' ');
-            match arg {
-                Arg::Atom(atom) | Arg::SecretAtom(atom) => {
-                    if atom.bytes().any(|b| b == b'\r' || b == b'\n' || b == 0) {
-                        return Err(Error::usage(format!("{}: argument contains a line break", self.verb)));
-                    }
-                    text.extend_from_slice(atom.as_bytes());
-                }
-                Arg::Str(s) | Arg::Secret(s) => match quoted(s) {
-                    Some(q) => text.extend_from_slice(q.as_bytes()),
-                    None => push_literal(&mut pieces, &mut text, s.as_bytes().to_vec(), literal_plus),
-                },
-                Arg::Literal(data) => push_literal(&mut pieces, &mut text, data.clone(), literal_plus),
-            }
+            self.write_arg(arg, &mut pieces, &mut text, literal_plus)?;
         }
         text.extend_from_slice(b"\r\n");
         pieces.push(Piece::Text(text));
         Ok(pieces)
+    }
+
+    fn write_arg(&self, arg: &Arg, pieces: &mut Vec<Piece>, text: &mut Vec<u8>, literal_plus: bool) -> Result<()> {
+        match arg {
+            Arg::Atom(atom) | Arg::SecretAtom(atom) => {
+                if atom.bytes().any(|b| b == b'\r' || b == b'\n' || b == 0) {
+                    return Err(Error::usage(format!("{}: argument contains a line break", self.verb)));
+                }
+                text.extend_from_slice(atom.as_bytes());
+            }
+            Arg::Str(s) | Arg::Secret(s) => match quoted(s) {
+                Some(q) => text.extend_from_slice(q.as_bytes()),
+                None => push_literal(pieces, text, s.as_bytes().to_vec(), literal_plus),
+            },
+            Arg::Literal(data) => push_literal(pieces, text, data.clone(), literal_plus),
+            Arg::List(args) => {
+                text.push(b'(');
+                for (i, inner) in args.iter().enumerate() {
+                    if i > 0 {
+                        text.push(b' ');
+                    }
+                    self.write_arg(inner, pieces, text, literal_plus)?;
+                }
+                text.push(b')');
+            }
+        }
+        Ok(())
     }
 
     /// The form shown in `-vv` traces: secrets redacted, literals as sizes.
@@ -131,21 +149,35 @@ impl Command {
         let mut out = format!("{tag} {}", self.verb);
         for arg in &self.args {
             out.push(' ');
-            match arg {
-                Arg::Atom(a) => out.push_str(a),
-                Arg::Str(s) => match quoted(s) {
-                    Some(q) => out.push_str(&q),
-                    None => {
-                        let _ = write!(out, "{{{} bytes}}", s.len());
-                    }
-                },
-                Arg::Literal(d) => {
-                    let _ = write!(out, "{{{} bytes}}", d.len());
-                }
-                Arg::Secret(_) | Arg::SecretAtom(_) => out.push_str("<redacted>"),
-            }
+            trace_arg(arg, &mut out);
         }
         out
+    }
+}
+
+fn trace_arg(arg: &Arg, out: &mut String) {
+    match arg {
+        Arg::Atom(a) => out.push_str(a),
+        Arg::Str(s) => match quoted(s) {
+            Some(q) => out.push_str(&q),
+            None => {
+                let _ = write!(out, "{{{} bytes}}", s.len());
+            }
+        },
+        Arg::Literal(d) => {
+            let _ = write!(out, "{{{} bytes}}", d.len());
+        }
+        Arg::Secret(_) | Arg::SecretAtom(_) => out.push_str("<redacted>"),
+        Arg::List(args) => {
+            out.push('(');
+            for (i, inner) in args.iter().enumerate() {
+                if i > 0 {
+                    out.push(' ');
+                }
+                trace_arg(inner, out);
+            }
+            out.push(')');
+        }
     }
 }
 
@@ -244,6 +276,18 @@ mod tests {
     fn atoms_cannot_smuggle_commands() {
         let cmd = Command::new("UID FETCH").atom("1:* (FLAGS)\r\na2 DELETE INBOX");
         assert!(cmd.to_wire("a1", true).is_err());
+    }
+
+    #[test]
+    fn lists_nest_and_keep_literals() {
+        let cmd = Command::new("UID SEARCH").arg(Arg::List(vec![
+            Arg::Atom("FROM".into()),
+            Arg::Str("Müller".into()),
+            Arg::List(vec![Arg::Atom("UNSEEN".into())]),
+        ]));
+        let wire = cmd.to_wire("a1", true).unwrap();
+        assert_eq!(text(&wire), "a1 UID SEARCH (FROM {7+}\r\nMüller (UNSEEN))\r\n");
+        assert_eq!(cmd.to_trace("a1"), "a1 UID SEARCH (FROM {7 bytes} (UNSEEN))");
     }
 
     #[test]
