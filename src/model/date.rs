@@ -272,6 +272,21 @@ pub fn format_asctime(ts: i64) -> String {
     )
 }
 
+/// Unix seconds of an asctime string (UTC), as in mbox `From ` lines:
+/// `Thu Jan  1 00:00:00 1970`; `None` unless it has exactly that shape.
+pub fn parse_asctime(s: &str) -> Option<i64> {
+    let words: Vec<&str> = s.split_whitespace().collect();
+    let [_weekday, month, day, time, year] = words.as_slice() else { return None };
+    let m = MONTHS.iter().position(|name| name.eq_ignore_ascii_case(month))? as u32 + 1;
+    let date = Date::new(year.parse().ok()?, m, day.parse().ok()?)?;
+    let mut hms = time.split(':').map(|n| n.parse::<i64>().ok());
+    let (h, mi, se) = (hms.next()??, hms.next()??, hms.next()??);
+    if hms.next().is_some() || h > 23 || mi > 59 || se > 60 {
+        return None;
+    }
+    Some(date.to_unix() + h * 3600 + mi * 60 + se)
+}
+
 /// Unix seconds of an RFC 5322 `Date:` value; `None` for anything unparsable
 /// or outside years 1970-9999.
 pub fn parse_rfc5322_date(s: &str) -> Option<i64> {
@@ -342,6 +357,15 @@ mod tests {
 
     fn date(y: i32, m: u32, d: u32) -> Date {
         Date::new(y, m, d).unwrap()
+    }
+
+    #[test]
+    fn asctime_parses_back() {
+        for ts in [0, 1_732_300_000, 951_782_400, 1_795_374_637] {
+            assert_eq!(parse_asctime(&format_asctime(ts)), Some(ts));
+        }
+        assert_eq!(parse_asctime("Thu Jan  1 00:00:00"), None);
+        assert_eq!(parse_asctime("Thu Foo  1 00:00:00 1970"), None);
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! kept as CRLF, except that a message without a final newline gains `\n`
 //! (and Python leaves the `>From` quoting in). No file access here.
 
+use crate::model::date::format_asctime;
 use std::io::{self, Read, Write};
 
 const FROM: &[u8] = b"From ";
@@ -16,7 +17,7 @@ pub const HEADER_PEEK: usize = 64 * 1024;
 /// clean one, else `MAILER-DAEMON`, and the date in UTC.
 pub fn from_line(head: &[u8], unix_secs: i64) -> String {
     let sender = return_path(head).unwrap_or_else(|| "MAILER-DAEMON".to_string());
-    format!("From {sender} {}\n", asctime(unix_secs))
+    format!("From {sender} {}\n", format_asctime(unix_secs))
 }
 
 /// The address of the first `Return-Path:` header in `head`, if it is
@@ -47,39 +48,6 @@ fn return_path(head: &[u8]) -> Option<String> {
         && addr.len() <= 254
         && addr.bytes().all(|b| b.is_ascii_graphic() && !b"<>()[],;:\"\\".contains(&b));
     clean.then(|| addr.to_string())
-}
-
-/// C's asctime layout without the newline: `Thu Nov  2 09:05:00 2024`.
-pub fn asctime(unix_secs: i64) -> String {
-    const DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
-    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-    let days = unix_secs.div_euclid(86_400);
-    let secs = unix_secs.rem_euclid(86_400);
-    let (y, m, d) = civil_from_days(days);
-    // 1970-01-01 was a Thursday; both indexes are in range by construction.
-    let weekday = DAYS[(days + 4).rem_euclid(7) as usize];
-    format!(
-        "{weekday} {} {d:2} {:02}:{:02}:{:02} {y}",
-        MONTHS[(m - 1) as usize],
-        secs / 3600,
-        secs % 3600 / 60,
-        secs % 60
-    )
-}
-
-/// (year, month 1-12, day 1-31) of a day count since 1970-01-01 (Hinnant's
-/// algorithm, proleptic Gregorian).
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
 }
 
 /// Writes one whole mboxrd entry (From line, quoted body, final newline if
@@ -353,10 +321,10 @@ mod tests {
 
     #[test]
     fn asctime_matches_c() {
-        assert_eq!(asctime(0), "Thu Jan  1 00:00:00 1970");
-        assert_eq!(asctime(1_732_300_000), "Fri Nov 22 18:26:40 2024");
-        assert_eq!(asctime(951_782_400), "Tue Feb 29 00:00:00 2000");
-        assert_eq!(asctime(-1), "Wed Dec 31 23:59:59 1969");
+        assert_eq!(format_asctime(0), "Thu Jan  1 00:00:00 1970");
+        assert_eq!(format_asctime(1_732_300_000), "Fri Nov 22 18:26:40 2024");
+        assert_eq!(format_asctime(951_782_400), "Tue Feb 29 00:00:00 2000");
+        assert_eq!(format_asctime(-1), "Wed Dec 31 23:59:59 1969");
     }
 
     #[test]

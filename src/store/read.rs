@@ -29,6 +29,8 @@ pub enum Location {
         offset: u64,
         /// Raw length, without the From line and the blank separator line.
         len: u64,
+        /// The date of its From line (owl writes the arrival time there).
+        received: Option<i64>,
     },
 }
 
@@ -58,13 +60,29 @@ impl StoredMessage {
                 let f = File::open(path).map_err(|e| Error::local_io(format!("cannot open {}", path.display()), e))?;
                 Ok(Box::new(f))
             }
-            Location::Mbox { path, offset, len } => {
+            Location::Mbox { path, offset, len, .. } => {
                 let mut f =
                     File::open(path).map_err(|e| Error::local_io(format!("cannot open {}", path.display()), e))?;
                 f.seek(SeekFrom::Start(*offset))
                     .map_err(|e| Error::local_io(format!("cannot read {}", path.display()), e))?;
                 Ok(Box::new(Unquote::new(BufReader::new(f.take(*len)))))
             }
+        }
+    }
+
+    /// When the message arrived, as far as the store knows: a Maildir
+    /// file's modification time (owl sets it to the server's INTERNALDATE)
+    /// or the date of an mbox From line.
+    pub fn received(&self) -> Option<i64> {
+        match &self.location {
+            Location::Maildir(path) => {
+                let modified = fs::metadata(path).and_then(|m| m.modified()).ok()?;
+                match modified.duration_since(std::time::UNIX_EPOCH) {
+                    Ok(d) => i64::try_from(d.as_secs()).ok(),
+                    Err(before) => i64::try_from(before.duration().as_secs()).ok().map(|s| -s),
+                }
+            }
+            Location::Mbox { received, .. } => *received,
         }
     }
 
@@ -176,6 +194,15 @@ impl Messages {
     }
 }
 
+/// The date of a From line's rest (`SENDER Thu Jan  1 00:00:00 1970`): its
+/// last five words in asctime layout.
+fn from_line_date(rest: &[u8]) -> Option<i64> {
+    let text = std::str::from_utf8(rest).ok()?;
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let tail = words.get(words.len().checked_sub(5)?..)?;
+    crate::model::date::parse_asctime(&tail.join(" "))
+}
+
 /// (name, is a directory) of each entry with a UTF-8 name, sorted by name.
 /// Symbolic links are not followed, so a loop cannot trap the walk.
 fn sorted_entries(dir: &Path) -> Result<Vec<(String, bool)>> {
@@ -231,7 +258,7 @@ impl MboxScan {
                 return Ok(None);
             }
         }
-        self.skip_line()?;
+        let received = self.read_line_capped(1024)?.and_then(|line| from_line_date(&line));
         let offset = self.pos;
         let (next, before) = match self.find_from()? {
             Some(found) => found,
@@ -244,7 +271,7 @@ impl MboxScan {
         let end = if before == *b"\n\n" && next > offset { next - 1 } else { next };
         Ok(Some(StoredMessage {
             mailbox: self.mailbox.clone(),
-            location: Location::Mbox { path: self.path.clone(), offset, len: end - offset },
+            location: Location::Mbox { path: self.path.clone(), offset, len: end - offset, received },
         }))
     }
 
@@ -272,6 +299,28 @@ impl MboxScan {
             }
             if !self.skip_line()? {
                 return Ok(None);
+            }
+        }
+    }
+
+    /// Consumes through the next newline, keeping at most `cap` bytes of the
+    /// line; `None` if the input ended first.
+    fn read_line_capped(&mut self, cap: usize) -> io::Result<Option<Vec<u8>>> {
+        let mut line = Vec::new();
+        loop {
+            let buf = self.r.fill_buf()?;
+            if buf.is_empty() {
+                return Ok(None);
+            }
+            let (n, done) = match buf.iter().position(|&b| b == b'\n') {
+                Some(p) => (p + 1, true),
+                None => (buf.len(), false),
+            };
+            let room = cap.saturating_sub(line.len());
+            line.extend_from_slice(&buf[..n.min(room)]);
+            self.consume(n);
+            if done {
+                return Ok(Some(line));
             }
         }
     }
