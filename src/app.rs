@@ -45,6 +45,7 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Command::Fetch(args) => fetch(&cli, args, &out),
         Command::Send(args) => send(&cli, args, &out),
+        Command::Search(args) => search(&cli, args, &out),
         Command::Check(args) => {
             let ctx = context(&cli, args.account.as_deref())?;
             let report = cmd::check::run(&ctx);
@@ -111,6 +112,33 @@ fn read_one(cli: &Cli, args: &FetchArgs, out: &Output, mailbox: &str, uid: u32) 
     };
     ctx.finish();
     result.map_err(|e| e.context(ctx.label()))
+}
+
+/// `owl search`: the query is checked before anything else, so a typo
+/// never costs a connection.
+fn search(cli: &Cli, args: &crate::cli::SearchArgs, out: &Output) -> Result<()> {
+    let text = args.query.join(" ");
+    let query = if text.trim().is_empty() {
+        None
+    } else {
+        Some(crate::search::parse(&text, date::today_utc()).map_err(|e| e.to_error(&text))?)
+    };
+    let search_args = cmd::search::SearchArgs {
+        query,
+        raw_imap: args.imap.clone(),
+        mailboxes: args.mailbox.clone(),
+        all: args.all,
+        limit: args.limit,
+        count: args.count,
+        local: args.local.clone(),
+    };
+    if args.local.is_some() {
+        return output::search::print(out, &cmd::search::run(None, &search_args)?);
+    }
+    let ctx = context(cli, None)?;
+    let result = cmd::search::run(Some(&ctx), &search_args);
+    ctx.finish();
+    output::search::print(out, &result.map_err(|e| e.context(ctx.label()))?)
 }
 
 /// `owl send`.

@@ -82,6 +82,13 @@ pub enum Command {
     /// the Sent mailbox (\Seen) unless --no-save. Silent on success unless
     /// on a terminal or -v.
     Send(Box<SendArgs>),
+    /// Find messages with one query language, on the server (in parallel
+    /// over mailboxes) or offline in a backup (--local).
+    ///
+    /// No hits is not an error (exit 0); --count or --json tell a script
+    /// how many.
+    #[command(after_long_help = crate::search::QUERY_HELP)]
+    Search(SearchArgs),
     /// Connect to each configured server and report TLS, certificate,
     /// capabilities, compression and whether login works.
     Check(CheckArgs),
@@ -225,6 +232,35 @@ pub struct SendArgs {
     /// Print the message that would be sent; send nothing.
     #[arg(long)]
     pub dry_run: bool,
+}
+
+/// `owl search`
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// The query, e.g. from:bank since:7d is:unseen has:attachment (see
+    /// --help for the language). Several words are one query.
+    #[arg(value_name = "QUERY")]
+    pub query: Vec<String>,
+    /// Mailbox to search (default: INBOX; with --local: all); repeatable.
+    #[arg(short, long, value_name = "MAILBOX")]
+    pub mailbox: Vec<String>,
+    /// Search every mailbox.
+    #[arg(long, conflicts_with = "mailbox")]
+    pub all: bool,
+    /// At most N results, newest first (0: all).
+    #[arg(short = 'n', long, default_value_t = 50, value_name = "N")]
+    pub limit: usize,
+    /// Only count matches per mailbox.
+    #[arg(long)]
+    pub count: bool,
+    /// Raw IMAP SEARCH criteria, ANDed with the query (for what the
+    /// language lacks), e.g. --imap 'KEYWORD $Forwarded'.
+    #[arg(long, value_name = "CRITERIA")]
+    pub imap: Option<String>,
+    /// Search a local store written by owl fetch instead of the server:
+    /// maildir:PATH, mbox:PATH or PATH.
+    #[arg(long, value_name = "STORE")]
+    pub local: Option<String>,
 }
 
 /// `owl check`

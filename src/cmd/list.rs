@@ -72,6 +72,12 @@ pub struct MessageRow {
     pub seen: bool,
     /// RFC822.SIZE in bytes.
     pub size: u32,
+    /// Where the message is in a local store (`owl search --local` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    /// When it arrived (unix seconds), for sorting newest first.
+    #[serde(skip)]
+    pub received: Option<i64>,
 }
 
 /// The result of `owl list`.
@@ -253,6 +259,8 @@ pub fn message_row(mailbox: &str, fetch: Fetch) -> Option<MessageRow> {
         seen: flags.iter().any(|f| f.eq_ignore_ascii_case("\\Seen")),
         flags,
         size: fetch.size.unwrap_or(0),
+        file: None,
+        received: fetch.internal_date.as_deref().and_then(parse_internaldate),
     })
 }
 

@@ -6,7 +6,9 @@ pub mod check;
 pub mod context;
 pub mod fetch;
 pub mod list;
+pub mod parallel;
 pub mod read;
+pub mod search;
 pub mod send;
 
 pub use context::Context;

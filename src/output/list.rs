@@ -111,6 +111,8 @@ mod tests {
             flags: vec!["\\Flagged".into()],
             seen: false,
             size: 2048,
+            file: None,
+            received: None,
         }];
         let text = messages_table(&rows, Some(80), false);
         let lines: Vec<&str> = text.lines().collect();

@@ -19,6 +19,7 @@ pub mod fetch;
 pub mod list;
 pub mod message;
 pub mod progress;
+pub mod search;
 pub mod send;
 pub mod table;
 

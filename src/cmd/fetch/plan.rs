@@ -8,10 +8,11 @@
 use std::collections::HashMap;
 
 use super::select::Target;
+use crate::cmd::parallel::over_pool;
 use crate::error::{Error, Result, ResultExt};
 use crate::imap::{Arg, Session, uid_set};
 use crate::model::date::{Date, imap_date};
-use crate::net::pool::{Pool, Pooled};
+use crate::net::pool::Pool;
 use crate::store::UidSet;
 
 /// Limits that leave some messages out of this run.
@@ -64,35 +65,10 @@ pub fn survey_all(
     known: &[Known],
     filters: &Filters,
 ) -> Result<Vec<Result<Survey>>> {
-    if targets.is_empty() {
-        return Ok(Vec::new());
-    }
-    let sessions = pool.get_many(targets.len().min(pool.max()))?;
-    let workers = sessions.len();
-    let mut results: Vec<Option<Result<Survey>>> = (0..targets.len()).map(|_| None).collect();
-    let outcomes: Vec<Vec<(usize, Result<Survey>)>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = sessions
-            .into_iter()
-            .enumerate()
-            .map(|(w, mut session): (usize, Pooled<'_, Session>)| {
-                scope.spawn(move || {
-                    (w..targets.len())
-                        .step_by(workers)
-                        .map(|i| {
-                            let result = survey(&mut session, targets[i], &known[i], filters)
-                                .with_context(|| format!("mailbox \"{}\"", targets[i].name));
-                            (i, result)
-                        })
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().unwrap_or_default()).collect()
-    });
-    for (i, result) in outcomes.into_iter().flatten() {
-        results[i] = Some(result);
-    }
-    Ok(results.into_iter().map(|r| r.unwrap_or_else(|| Err(Error::internal("survey worker failed")))).collect())
+    let jobs: Vec<(&Target, &Known)> = targets.iter().copied().zip(known).collect();
+    over_pool(pool, &jobs, pool.max(), |session, (target, known)| {
+        survey(session, target, known, filters).with_context(|| format!("mailbox \"{}\"", target.name))
+    })
 }
 
 /// EXAMINE, UID SEARCH, and RFC822.SIZE of what is missing.
