@@ -24,6 +24,7 @@ mod layering;
 mod list;
 mod pool;
 mod read;
+mod search;
 mod security;
 mod send;
 mod trace;
