@@ -146,6 +146,26 @@ impl<S: Read + Write> Codec<S> {
         &self.trace
     }
 
+    /// Like [`Codec::read_response`], but a read timeout before the
+    /// response's first byte is `Ok(None)` instead of an error (IDLE waits
+    /// in short ticks to notice a stop request). A timeout inside a
+    /// response is still an error.
+    pub fn read_response_or_timeout(&mut self) -> Result<Option<Response>> {
+        if self.pos == self.len {
+            self.pos = 0;
+            self.len = 0;
+            match self.stream.read(&mut self.buf) {
+                Ok(0) => {
+                    return Err(Error::temp(format!("{}: the server closed the connection", self.address)));
+                }
+                Ok(n) => self.len = n,
+                Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => return Ok(None),
+                Err(e) => return Err(Error::network(format!("{}: read", self.address), e)),
+            }
+        }
+        self.read_response(None).map(Some)
+    }
+
     fn fill(&mut self) -> Result<()> {
         if self.pos == self.len {
             self.pos = 0;

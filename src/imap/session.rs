@@ -69,6 +69,8 @@ pub struct Session {
     pub(super) selected: Option<Selected>,
     pub(super) info: ConnectInfo,
     pub(super) authenticated: bool,
+    /// The configured read timeout, restored after short IDLE ticks.
+    pub(super) timeout: std::time::Duration,
     /// Counts capability updates, so a caller can tell whether a command's
     /// reply carried a fresh list.
     pub(super) caps_updates: u64,
@@ -95,6 +97,7 @@ impl Session {
             selected: None,
             info: ConnectInfo::default(),
             authenticated: false,
+            timeout: endpoint.timeout,
             caps_updates: 0,
             next_tag: 1,
             in_flight: HashSet::new(),
@@ -272,6 +275,60 @@ impl Session {
         self.codec.write(line.as_bytes());
         self.codec.write(b"\r\n");
         self.flush()
+    }
+
+    /// Sends a plain line inside a command exchange (IDLE's DONE).
+    pub(super) fn send_continuation_line_plain(&mut self, line: &str) -> Result<()> {
+        log::trace!("{} C: {line}", self.label);
+        self.codec.write(line.as_bytes());
+        self.codec.write(b"\r\n");
+        self.flush()
+    }
+
+    /// Untagged data read earlier and not yet handed out.
+    pub(super) fn take_queued(&mut self) -> Option<Data> {
+        self.queued.pop_front()
+    }
+
+    /// Puts data back in front of the queue, in order.
+    pub(super) fn requeue(&mut self, data: Vec<Data>) {
+        for d in data.into_iter().rev() {
+            self.queued.push_front(d);
+        }
+    }
+
+    /// Reads one response; with `tick`, waits at most that long and returns
+    /// `None` if nothing came. Untagged data updates the session's picture
+    /// of the server as usual.
+    pub(super) fn next_or_timeout(&mut self, tick: Option<std::time::Duration>) -> Result<Option<Response>> {
+        if let Some(tick) = tick {
+            self.set_read_timeout(Some(tick))?;
+        }
+        let result = if tick.is_some() {
+            self.codec.read_response_or_timeout()
+        } else {
+            self.codec.read_response(None).map(Some)
+        };
+        if tick.is_some() {
+            let restore = self.timeout;
+            let _ = self.set_read_timeout(Some(restore));
+        }
+        match result {
+            Ok(Some(response)) => {
+                if log::log_enabled!(log::Level::Trace) {
+                    log::trace!("{} S: {}", self.label, self.codec.trace_text());
+                }
+                if let Response::Data(data) = &response {
+                    self.observe(data);
+                }
+                Ok(Some(response))
+            }
+            Ok(None) => Ok(None),
+            Err(err) => {
+                self.broken = true;
+                Err(err)
+            }
+        }
     }
 
     /// Sends everything queued.

@@ -41,7 +41,8 @@ impl Wire {
                     let setup = tcp
                         .set_nodelay(true)
                         .and_then(|()| tcp.set_read_timeout(Some(timeout)))
-                        .and_then(|()| tcp.set_write_timeout(Some(timeout)));
+                        .and_then(|()| tcp.set_write_timeout(Some(timeout)))
+                        .and_then(|()| socket2::SockRef::from(&tcp).set_tcp_keepalive(&keepalive()));
                     setup.map_err(|e| Error::network(&what, e))?;
                     return Ok(Wire { tcp, counters, sniff: None });
                 }
@@ -87,6 +88,15 @@ impl Wire {
     pub fn tcp(&self) -> &TcpStream {
         &self.tcp
     }
+}
+
+/// Keepalive probes find a dead peer (a laptop that slept, a changed
+/// network) within about 90 seconds, even while a long IDLE sends nothing.
+fn keepalive() -> socket2::TcpKeepalive {
+    socket2::TcpKeepalive::new()
+        .with_time(Duration::from_secs(60))
+        .with_interval(Duration::from_secs(10))
+        .with_retries(3)
 }
 
 impl Read for Wire {
