@@ -28,6 +28,9 @@ _owl() {
             owl,help)
                 cmd="owl__subcmd__help"
                 ;;
+            owl,idle)
+                cmd="owl__subcmd__idle"
+                ;;
             owl,list)
                 cmd="owl__subcmd__list"
                 ;;
@@ -49,6 +52,9 @@ _owl() {
             owl__subcmd__help,help)
                 cmd="owl__subcmd__help__subcmd__help"
                 ;;
+            owl__subcmd__help,idle)
+                cmd="owl__subcmd__help__subcmd__idle"
+                ;;
             owl__subcmd__help,list)
                 cmd="owl__subcmd__help__subcmd__list"
                 ;;
@@ -65,7 +71,7 @@ _owl() {
 
     case "${cmd}" in
         owl)
-            opts="-a -c -q -v -h -V --account --config --json --quiet --verbose --color --help --version list fetch send search check completions help"
+            opts="-a -c -q -v -h -V --account --config --json --quiet --verbose --color --help --version list fetch send search idle check completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -217,7 +223,7 @@ _owl() {
             return 0
             ;;
         owl__subcmd__help)
-            opts="list fetch send search check completions help"
+            opts="list fetch send search idle check completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -286,6 +292,20 @@ _owl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        owl__subcmd__help__subcmd__idle)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         owl__subcmd__help__subcmd__list)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -321,6 +341,48 @@ _owl() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        owl__subcmd__idle)
+            opts="-a -c -q -v -h -V --all --exec --shell --fetch --once --timeout --account --config --json --quiet --verbose --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --exec)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --account)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -a)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

@@ -46,6 +46,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Fetch(args) => fetch(&cli, args, &out),
         Command::Send(args) => send(&cli, args, &out),
         Command::Search(args) => search(&cli, args, &out),
+        Command::Idle(args) => idle(&cli, args, &out),
         Command::Check(args) => {
             let ctx = context(&cli, args.account.as_deref())?;
             let report = cmd::check::run(&ctx);
@@ -139,6 +140,41 @@ fn search(cli: &Cli, args: &crate::cli::SearchArgs, out: &Output) -> Result<()> 
     let result = cmd::search::run(Some(&ctx), &search_args);
     ctx.finish();
     output::search::print(out, &result.map_err(|e| e.context(ctx.label()))?)
+}
+
+/// `owl idle`: SIGINT and SIGTERM raise the stop flag; watchers notice
+/// it within a tick, end IDLE with DONE and log out.
+fn idle(cli: &Cli, args: &crate::cli::IdleArgs, out: &Output) -> Result<()> {
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(signal, stop.clone()).map_err(|e| Error::internal(format!("signals: {e}")))?;
+    }
+    let hook = match &args.exec {
+        Some(line) if args.shell => Some(cmd::idle::hooks::Hook::Shell(line.clone())),
+        Some(line) => Some(cmd::idle::hooks::Hook::Argv(cmd::idle::hooks::split_words(line)?)),
+        None => None,
+    };
+    let timeout = match &args.timeout {
+        Some(text) => Some(
+            crate::config::account::parse_duration(text)
+                .ok_or_else(|| Error::usage(format!("--timeout {text}: expected a duration like 30s, 10m, 1h")))?,
+        ),
+        None => None,
+    };
+    let idle_args = cmd::idle::IdleArgs {
+        mailboxes: args.mailboxes.clone(),
+        all: args.all,
+        hook,
+        fetch: args.fetch,
+        once: args.once,
+        timeout,
+        stop,
+    };
+    let ctx = context(cli, None)?;
+    let printer = output::idle::Printer::new(*out);
+    let result = cmd::idle::run(&ctx, &idle_args, &printer);
+    ctx.finish();
+    result.map_err(|e| e.context(ctx.label()))
 }
 
 /// `owl send`.

@@ -89,6 +89,13 @@ pub enum Command {
     /// how many.
     #[command(after_long_help = crate::search::QUERY_HELP)]
     Search(SearchArgs),
+    /// Watch mailboxes and report each new, expunged or re-flagged message
+    /// as it happens (one JSON object per line with --json).
+    ///
+    /// Survives dropped links, suspend and server restarts: it reconnects
+    /// with backoff and reports what arrived meanwhile, exactly once.
+    /// SIGINT and SIGTERM end it cleanly (exit 0).
+    Idle(IdleArgs),
     /// Connect to each configured server and report TLS, certificate,
     /// capabilities, compression and whether login works.
     Check(CheckArgs),
@@ -261,6 +268,34 @@ pub struct SearchArgs {
     /// maildir:PATH, mbox:PATH or PATH.
     #[arg(long, value_name = "STORE")]
     pub local: Option<String>,
+}
+
+/// `owl idle`
+#[derive(Debug, Args)]
+pub struct IdleArgs {
+    /// Mailboxes to watch (default: INBOX).
+    #[arg(value_name = "MAILBOX")]
+    pub mailboxes: Vec<String>,
+    /// Watch every mailbox.
+    #[arg(long, conflicts_with = "mailboxes")]
+    pub all: bool,
+    /// Run COMMAND for each event (no shell; quotes group words). It gets
+    /// the event as JSON on stdin and OWL_EVENT, OWL_ACCOUNT, OWL_MAILBOX,
+    /// OWL_UID, OWL_FROM, OWL_SUBJECT.
+    #[arg(long, value_name = "COMMAND")]
+    pub exec: Option<String>,
+    /// Run --exec through sh -c.
+    #[arg(long, requires = "exec")]
+    pub shell: bool,
+    /// Back each new message up into the account's store (owl fetch).
+    #[arg(long)]
+    pub fetch: bool,
+    /// Exit 0 after the first new message.
+    #[arg(long)]
+    pub once: bool,
+    /// Exit 0 after DURATION (e.g. 30s, 10m, 1h).
+    #[arg(long, value_name = "DURATION")]
+    pub timeout: Option<String>,
 }
 
 /// `owl check`

@@ -28,6 +28,7 @@ pub struct Context {
     counters: Arc<Counters>,
     compressed: Arc<AtomicBool>,
     imap: OnceLock<Pool<imap::Session>>,
+    imap_credentials: OnceLock<Arc<CredentialCache>>,
 }
 
 impl Context {
@@ -38,6 +39,7 @@ impl Context {
             counters: Arc::new(Counters::default()),
             compressed: Arc::new(AtomicBool::new(false)),
             imap: OnceLock::new(),
+            imap_credentials: OnceLock::new(),
         }
     }
 
@@ -46,21 +48,38 @@ impl Context {
         format!("account \"{}\"", self.account.name)
     }
 
+    fn imap_settings(&self) -> Result<crate::config::Imap> {
+        self.account.imap.clone().ok_or_else(|| {
+            Error::config(format!("{} has no [accounts.{}.imap] section", self.label(), self.account.name))
+        })
+    }
+
+    fn imap_credentials(&self, settings: &crate::config::Imap) -> Arc<CredentialCache> {
+        self.imap_credentials.get_or_init(|| Arc::new(CredentialCache::new(settings.server.clone()))).clone()
+    }
+
+    /// A connection of its own, outside the pool, for work that holds it
+    /// for long (IDLE); `label` names it in traces.
+    pub fn dedicated_imap(&self, label: &str) -> Result<imap::Session> {
+        let settings = self.imap_settings()?;
+        let credentials = self.imap_credentials(&settings);
+        let options = imap::Options {
+            endpoint: settings.server.endpoint.clone(),
+            compress: settings.compress,
+            label: label.to_string(),
+        };
+        open_imap(&options, &credentials, self.counters.clone())
+    }
+
     /// The IMAP pool; an error if the account has no IMAP section.
     pub fn imap(&self) -> Result<&Pool<imap::Session>> {
         if let Some(pool) = self.imap.get() {
             return Ok(pool);
         }
-        let Some(settings) = self.account.imap.clone() else {
-            return Err(Error::config(format!(
-                "{} has no [accounts.{}.imap] section",
-                self.label(),
-                self.account.name
-            )));
-        };
+        let settings = self.imap_settings()?;
         let counters = self.counters.clone();
         let compressed = self.compressed.clone();
-        let credentials = CredentialCache::new(settings.server.clone());
+        let credentials = self.imap_credentials(&settings);
         let pool = Pool::new(settings.connections, move |number| {
             let options = imap::Options {
                 endpoint: settings.server.endpoint.clone(),

@@ -5,6 +5,7 @@
 pub mod check;
 pub mod context;
 pub mod fetch;
+pub mod idle;
 pub mod list;
 pub mod parallel;
 pub mod read;

@@ -16,6 +16,7 @@
 
 pub mod check;
 pub mod fetch;
+pub mod idle;
 pub mod list;
 pub mod message;
 pub mod progress;

@@ -1,0 +1,210 @@
+//! `owl idle`: watch mailboxes and report each change as it happens.
+//!
+//! One watcher thread per mailbox ([`watch`]) sends [`Event`]s to this
+//! module's dispatcher, which hands them to the output (one line each, or
+//! one JSON object per line), to `--exec` hooks ([`hooks`]) and, with
+//! `--fetch`, to a backup thread. It ends when asked: SIGINT or SIGTERM,
+//! `--once` after the first new message, or `--timeout`.
+
+pub mod hooks;
+pub mod watch;
+
+use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{RecvTimeoutError, channel};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use self::hooks::{Hook, Hooks};
+use self::watch::Watch;
+use super::context::Context;
+use super::list::MessageRow;
+use crate::error::{Error, Result};
+use crate::model::utf7;
+
+/// Something that happened in a mailbox (one JSON line of `owl idle
+/// --json`).
+#[derive(Debug, Clone, Serialize)]
+pub struct Event {
+    /// `new`, `expunge` or `flags`.
+    pub event: &'static str,
+    /// The account.
+    pub account: String,
+    /// The mailbox.
+    pub mailbox: String,
+    /// The message's UID.
+    pub uid: u32,
+    /// `new`: the first From, `Name <addr>`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// `new`: the decoded subject.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    /// `new`: the Date header as RFC 3339.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
+    /// `new`: RFC822.SIZE.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size: Option<u32>,
+    /// `new` and `flags`: the message's flags.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub flags: Option<Vec<String>>,
+}
+
+impl Event {
+    fn simple(kind: &'static str, account: &str, mailbox: &str, uid: u32) -> Event {
+        Event {
+            event: kind,
+            account: account.to_string(),
+            mailbox: mailbox.to_string(),
+            uid,
+            from: None,
+            subject: None,
+            date: None,
+            size: None,
+            flags: None,
+        }
+    }
+
+    fn new_message(account: &str, row: MessageRow) -> Event {
+        Event {
+            event: "new",
+            account: account.to_string(),
+            mailbox: row.mailbox,
+            uid: row.uid,
+            from: Some(row.from),
+            subject: Some(row.subject),
+            date: row.date,
+            size: Some(row.size),
+            flags: Some(row.flags),
+        }
+    }
+}
+
+/// Receives events as they happen (the output layer prints them).
+pub trait EventSink: Sync {
+    /// One event; called from the dispatcher thread only.
+    fn event(&self, event: &Event) -> Result<()>;
+}
+
+/// What to watch and what to do.
+#[derive(Debug, Clone)]
+pub struct IdleArgs {
+    /// Mailboxes (default INBOX).
+    pub mailboxes: Vec<String>,
+    /// Every selectable mailbox.
+    pub all: bool,
+    /// Run this for each event.
+    pub hook: Option<Hook>,
+    /// Back each new message up with owl fetch.
+    pub fetch: bool,
+    /// Exit after the first new message.
+    pub once: bool,
+    /// Exit after this long.
+    pub timeout: Option<Duration>,
+    /// Raised to stop (signals).
+    pub stop: Arc<AtomicBool>,
+}
+
+/// Runs `owl idle` until stopped.
+pub fn run(ctx: &Context, args: &IdleArgs, sink: &dyn EventSink) -> Result<()> {
+    let settings =
+        ctx.account.imap.clone().ok_or_else(|| Error::config(format!("{} has no IMAP section", ctx.label())))?;
+    let mailboxes: Vec<String> = if args.all {
+        let (entries, _) = super::list::list_mailboxes(ctx)?;
+        entries.iter().filter(|e| e.is_selectable()).map(|e| utf7::decode_mailbox(&e.name)).collect()
+    } else if args.mailboxes.is_empty() {
+        vec!["INBOX".to_string()]
+    } else {
+        args.mailboxes.clone()
+    };
+    let stop = &*args.stop;
+    let deadline = args.timeout.map(|t| Instant::now() + t);
+    let (events, incoming) = channel::<Event>();
+    let (to_fetch, fetch_queue) = channel::<String>();
+    let failure: Mutex<Option<Error>> = Mutex::new(None);
+
+    std::thread::scope(|scope| -> Result<()> {
+        let mut watchers = Vec::new();
+        for mailbox in &mailboxes {
+            let events = events.clone();
+            let failure = &failure;
+            let (refresh, poll) = (settings.idle_refresh, settings.poll_interval);
+            watchers.push(scope.spawn(move || {
+                let mut watch =
+                    Watch::new(ctx, mailbox.clone(), utf7::encode_mailbox(mailbox), events, stop, refresh, poll);
+                if let Err(err) = watch.run() {
+                    failure.lock().unwrap_or_else(|e| e.into_inner()).get_or_insert(err);
+                    stop.store(true, Ordering::Relaxed);
+                }
+            }));
+        }
+        drop(events);
+        let fetcher = args.fetch.then(|| scope.spawn(move || backup(ctx, fetch_queue)));
+        let mut hooks = args.hook.clone().map(Hooks::new);
+        let mut result = Ok(());
+        loop {
+            if deadline.is_some_and(|d| Instant::now() >= d) {
+                stop.store(true, Ordering::Relaxed);
+            }
+            match incoming.recv_timeout(Duration::from_millis(200)) {
+                Ok(event) => {
+                    if let Err(err) = sink.event(&event) {
+                        result = Err(err);
+                        stop.store(true, Ordering::Relaxed);
+                    }
+                    if let Some(hooks) = hooks.as_mut() {
+                        hooks.dispatch(&event);
+                    }
+                    if args.fetch && event.event == "new" {
+                        let _ = to_fetch.send(event.mailbox.clone());
+                    }
+                    if args.once && event.event == "new" {
+                        stop.store(true, Ordering::Relaxed);
+                    }
+                }
+                Err(RecvTimeoutError::Timeout) => {}
+                // Every watcher has finished.
+                Err(RecvTimeoutError::Disconnected) => break,
+            }
+        }
+        for watcher in watchers {
+            let _ = watcher.join();
+        }
+        drop(to_fetch);
+        if let Some(fetcher) = fetcher {
+            let _ = fetcher.join();
+        }
+        if let Some(hooks) = hooks {
+            hooks.finish();
+        }
+        result
+    })?;
+    match failure.into_inner().unwrap_or_else(|e| e.into_inner()) {
+        Some(err) => Err(err),
+        None => Ok(()),
+    }
+}
+
+/// `--fetch`: backs up the mailboxes named in the queue, coalescing
+/// requests that pile up while a fetch runs.
+fn backup(ctx: &Context, queue: std::sync::mpsc::Receiver<String>) {
+    while let Ok(first) = queue.recv() {
+        let mut pending: BTreeSet<String> = BTreeSet::from([first]);
+        while let Ok(more) = queue.try_recv() {
+            pending.insert(more);
+        }
+        let args =
+            super::fetch::FetchArgs { mailboxes: pending.into_iter().collect(), wait: true, ..Default::default() };
+        match super::fetch::run(ctx, &args, &super::fetch::observer::Silent) {
+            Ok(summary) => {
+                if let Some((_, message)) = summary.failure() {
+                    log::warn!("--fetch: {message}");
+                }
+            }
+            Err(err) => log::warn!("--fetch: {err}"),
+        }
+    }
+}
