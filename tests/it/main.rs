@@ -20,6 +20,7 @@ mod check;
 mod corpus;
 mod errors;
 mod fetch;
+mod idle;
 mod layering;
 mod list;
 mod pool;
