@@ -31,6 +31,8 @@ pub mod logger;
 pub mod model;
 pub mod net;
 pub mod output;
+pub mod pop3;
 pub mod sasl;
+pub mod search;
 pub mod smtp;
 pub mod store;
