@@ -128,6 +128,12 @@ impl MailboxStore {
         }
     }
 
+    /// A file of owl's beside this mailbox's state (for other per-mailbox
+    /// records, such as the POP3 index).
+    pub fn side_file(&self, name: &str) -> PathBuf {
+        self.state_path.with_file_name(name)
+    }
+
     /// A handle that creates spool files for this mailbox from any thread,
     /// so downloads can stream while another thread owns the mailbox.
     pub fn spooler(&self) -> Spooler {

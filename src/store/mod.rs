@@ -15,6 +15,7 @@ mod mboxrd;
 mod names;
 pub mod outbox;
 pub mod read;
+pub mod remote;
 mod spec;
 mod spool;
 mod state;
