@@ -165,7 +165,7 @@ _owl() {
             return 0
             ;;
         owl__subcmd__fetch)
-            opts="-a -c -q -v -h -V --into --exclude --since --max-size --limit --dry-run --wait --raw --save-attachments --no-pager --account --config --json --quiet --verbose --color --help --version"
+            opts="-a -c -q -v -h -V --into --exclude --since --max-size --limit --dry-run --wait --raw --save-attachments --no-pager --protocol --account --config --json --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -193,6 +193,10 @@ _owl() {
                     ;;
                 --save-attachments)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --protocol)
+                    COMPREPLY=($(compgen -W "imap pop3" -- "${cur}"))
                     return 0
                     ;;
                 --account)
@@ -391,7 +395,7 @@ _owl() {
             return 0
             ;;
         owl__subcmd__list)
-            opts="-n -p -u -a -c -q -v -h -V --limit --page --unseen --account --config --json --quiet --verbose --color --help --version"
+            opts="-n -p -u -a -c -q -v -h -V --limit --page --unseen --protocol --account --config --json --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -411,6 +415,10 @@ _owl() {
                     ;;
                 -p)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --protocol)
+                    COMPREPLY=($(compgen -W "imap pop3" -- "${cur}"))
                     return 0
                     ;;
                 --account)

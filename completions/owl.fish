@@ -44,6 +44,8 @@ complete -c owl -n "__fish_owl_needs_command" -f -a "completions" -d 'Print a sh
 complete -c owl -n "__fish_owl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c owl -n "__fish_owl_using_subcommand list" -s n -l limit -d 'Messages per page' -r
 complete -c owl -n "__fish_owl_using_subcommand list" -s p -l page -d 'Page to show, 1 being the newest messages' -r
+complete -c owl -n "__fish_owl_using_subcommand list" -l protocol -d 'Which server to list when the account has both (default: IMAP)' -r -f -a "imap\t'IMAP'
+pop3\t'POP3'"
 complete -c owl -n "__fish_owl_using_subcommand list" -s a -l account -d 'Account to use (default: the one marked default = true)' -r
 complete -c owl -n "__fish_owl_using_subcommand list" -s c -l config -d 'Config file [default: ~/.config/owl/config.toml]' -r -F
 complete -c owl -n "__fish_owl_using_subcommand list" -l color -d 'When to use colors (NO_COLOR is honoured in auto)' -r -f -a "auto\t'Colors on a terminal, unless NO_COLOR is set'
@@ -61,6 +63,8 @@ complete -c owl -n "__fish_owl_using_subcommand fetch" -l since -d 'Only message
 complete -c owl -n "__fish_owl_using_subcommand fetch" -l max-size -d 'Only messages up to SIZE (e.g. 10M, 500k)' -r
 complete -c owl -n "__fish_owl_using_subcommand fetch" -l limit -d 'At most N new messages per mailbox, oldest first' -r
 complete -c owl -n "__fish_owl_using_subcommand fetch" -l save-attachments -d 'With MAILBOX UID: write its attachments into DIR under safe names' -r -F
+complete -c owl -n "__fish_owl_using_subcommand fetch" -l protocol -d 'Which server to fetch from when the account has both (default: IMAP)' -r -f -a "imap\t'IMAP'
+pop3\t'POP3'"
 complete -c owl -n "__fish_owl_using_subcommand fetch" -s a -l account -d 'Account to use (default: the one marked default = true)' -r
 complete -c owl -n "__fish_owl_using_subcommand fetch" -s c -l config -d 'Config file [default: ~/.config/owl/config.toml]' -r -F
 complete -c owl -n "__fish_owl_using_subcommand fetch" -l color -d 'When to use colors (NO_COLOR is honoured in auto)' -r -f -a "auto\t'Colors on a terminal, unless NO_COLOR is set'

@@ -39,7 +39,11 @@ pub fn run(cli: Cli) -> Result<()> {
                 page: args.page,
                 unseen: args.unseen,
             };
-            let result = cmd::list::run(&ctx, &list_args);
+            let result = if use_pop3(&ctx, args.protocol) {
+                cmd::pop3_list::run(&ctx, &list_args).map(cmd::list::Listing::Pop3)
+            } else {
+                cmd::list::run(&ctx, &list_args)
+            };
             ctx.finish();
             output::list::print(&out, &result.map_err(|e| e.context(ctx.label()))?)
         }
@@ -58,6 +62,14 @@ pub fn run(cli: Cli) -> Result<()> {
                 None => Ok(()),
             }
         }
+    }
+}
+
+/// POP3 when asked, or when the account has POP3 and no IMAP.
+fn use_pop3(ctx: &Context, protocol: Option<crate::cli::Protocol>) -> bool {
+    match protocol {
+        Some(p) => p == crate::cli::Protocol::Pop3,
+        None => ctx.account.imap.is_none() && ctx.account.pop3.is_some(),
     }
 }
 
@@ -91,7 +103,11 @@ fn fetch(cli: &Cli, args: &FetchArgs, out: &Output) -> Result<()> {
         Some(bars) => bars,
         None => &Silent,
     };
-    let result = cmd::fetch::run(&ctx, &fetch_args, observer);
+    let result = if use_pop3(&ctx, args.protocol) {
+        cmd::fetch::pop3::run(&ctx, &fetch_args, observer)
+    } else {
+        cmd::fetch::run(&ctx, &fetch_args, observer)
+    };
     ctx.finish();
     let summary = result.map_err(|e| e.context(ctx.label()))?;
     let show_text = !cli.quiet && (cli.verbose > 0 || args.dry_run || std::io::stdout().is_terminal());

@@ -117,6 +117,9 @@ pub struct ListArgs {
     /// Only messages not yet seen.
     #[arg(short, long)]
     pub unseen: bool,
+    /// Which server to list when the account has both (default: IMAP).
+    #[arg(long, value_enum, value_name = "PROTOCOL")]
+    pub protocol: Option<Protocol>,
 }
 
 /// `owl fetch`
@@ -159,6 +162,19 @@ pub struct FetchArgs {
     /// With MAILBOX UID: do not use $PAGER.
     #[arg(long)]
     pub no_pager: bool,
+    /// Which server to fetch from when the account has both (default:
+    /// IMAP).
+    #[arg(long, value_enum, value_name = "PROTOCOL")]
+    pub protocol: Option<Protocol>,
+}
+
+/// `--protocol` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Protocol {
+    /// IMAP.
+    Imap,
+    /// POP3.
+    Pop3,
 }
 
 /// `owl send`

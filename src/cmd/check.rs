@@ -6,11 +6,12 @@
 
 use serde::Serialize;
 
-use super::context::{Context, open_imap_unauthenticated};
-use crate::config::{Imap, Smtp};
+use super::context::{Context, open_imap_unauthenticated, pop3_method};
+use crate::config::{Imap, Pop3, Smtp};
 use crate::error::{Error, ErrorKind, Result};
 use crate::imap;
 use crate::net::{TlsPolicy, Verification};
+use crate::pop3;
 use crate::smtp;
 
 /// The result of `owl check` (its `--json` schema).
@@ -56,6 +57,9 @@ pub struct ServiceReport {
     pub error: Option<String>,
     /// What to do about it, when we know.
     pub hint: Option<String>,
+    /// POP3 only: whether the greeting offers APOP.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub apop_offered: Option<bool>,
     /// The error's kind, which decides the exit code.
     #[serde(skip)]
     pub error_kind: Option<ErrorKind>,
@@ -75,6 +79,9 @@ pub fn run(ctx: &Context) -> Result<CheckReport> {
     let mut services = Vec::new();
     if let Some(imap) = &account.imap {
         services.push(check_imap(ctx, imap));
+    }
+    if let Some(pop3) = &account.pop3 {
+        services.push(check_pop3(ctx, pop3));
     }
     if let Some(smtp) = &account.smtp {
         services.push(check_smtp(smtp));
@@ -128,6 +135,65 @@ fn check_imap(ctx: &Context, settings: &Imap) -> ServiceReport {
     report.capabilities = session.capabilities().to_vec();
     report.ok = true;
     session.logout();
+    report
+}
+
+/// POP3: connect and secure (STLS under the same rules), CAPA, login,
+/// CAPA again; says whether the greeting offers APOP.
+fn check_pop3(ctx: &Context, settings: &Pop3) -> ServiceReport {
+    let endpoint = &settings.server.endpoint;
+    let mut report = ServiceReport {
+        protocol: "pop3".into(),
+        host: endpoint.host.clone(),
+        port: endpoint.port,
+        tls_mode: endpoint.security.as_str().into(),
+        ..ServiceReport::default()
+    };
+    let context = format!("pop3 {}", endpoint.address());
+    let options = pop3::Options { endpoint: endpoint.clone(), label: "pop3#check".into() };
+    let mut session = match pop3::Session::connect(&options, ctx.counters()) {
+        Ok(session) => session,
+        Err(err) => {
+            if err.kind() == ErrorKind::Tls && endpoint.tls.fingerprint.is_none() {
+                let mut probe = options.clone();
+                probe.endpoint.tls = TlsPolicy { danger_probe_only: true, ..TlsPolicy::default() };
+                if let Ok(session) = pop3::Session::connect(&probe, ctx.counters()) {
+                    if let Some(tls) = &session.info().tls {
+                        report.tls_version = tls.version.clone();
+                        report.fingerprint = Some(tls.fingerprint.to_string());
+                        report.hint = Some(pin_hint(&endpoint.host, &tls.fingerprint.to_string()));
+                    }
+                    session.abort();
+                }
+            }
+            fail(&mut report, err.context(context));
+            return report;
+        }
+    };
+    let info = session.info().clone();
+    if let Some(tls) = &info.tls {
+        report.tls_version = tls.version.clone();
+        report.fingerprint = Some(tls.fingerprint.to_string());
+        report.verified_by = Some(tls.verified_by);
+    }
+    report.apop_offered = Some(info.apop_offered);
+    report.capabilities_before_login = info.capabilities_before_login.clone();
+    let method = pop3_method(settings.auth);
+    let result =
+        settings.server.secret.resolve(&settings.server.user).and_then(|creds| session.authenticate(&creds, method));
+    match result {
+        Ok(()) => {
+            report.authenticated = true;
+            report.auth_mechanism = session.info().auth_mechanism.clone();
+            report.capabilities = session.capabilities().to_vec();
+            report.ok = true;
+            let _ = session.quit();
+        }
+        Err(err) => {
+            fail(&mut report, err.context(context));
+            session.abort();
+        }
+    }
     report
 }
 

@@ -71,6 +71,21 @@ impl Context {
         open_imap(&options, &credentials, self.counters.clone())
     }
 
+    /// A logged-in POP3 session (POP3 locks the maildrop: one at a time).
+    pub fn pop3(&self) -> Result<crate::pop3::Session> {
+        let settings = self.account.pop3.clone().ok_or_else(|| {
+            Error::config(format!("{} has no [accounts.{}.pop3] section", self.label(), self.account.name))
+        })?;
+        let endpoint = &settings.server.endpoint;
+        let address = endpoint.address();
+        let options = crate::pop3::Options { endpoint: endpoint.clone(), label: "pop3".into() };
+        let mut session =
+            crate::pop3::Session::connect(&options, self.counters.clone()).context(format!("pop3 {address}"))?;
+        let creds = settings.server.secret.resolve(&settings.server.user)?;
+        session.authenticate(&creds, pop3_method(settings.auth)).context(format!("pop3 {address}"))?;
+        Ok(session)
+    }
+
     /// The IMAP pool; an error if the account has no IMAP section.
     pub fn imap(&self) -> Result<&Pool<imap::Session>> {
         if let Some(pool) = self.imap.get() {
@@ -115,6 +130,16 @@ impl Context {
         if let Some(pool) = self.imap.get() {
             pool.close();
         }
+    }
+}
+
+/// The POP3 login method the config asks for.
+pub fn pop3_method(auth: crate::config::Pop3Auth) -> crate::pop3::Method {
+    match auth {
+        crate::config::Pop3Auth::Auto => crate::pop3::Method::Auto,
+        crate::config::Pop3Auth::Apop => crate::pop3::Method::Apop,
+        crate::config::Pop3Auth::User => crate::pop3::Method::User,
+        crate::config::Pop3Auth::Plain => crate::pop3::Method::Plain,
     }
 }
 

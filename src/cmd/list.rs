@@ -87,6 +87,8 @@ pub enum Listing {
     Mailboxes(Vec<MailboxRow>),
     /// Messages of one mailbox, newest first.
     Messages(Vec<MessageRow>),
+    /// A POP3 maildrop, newest first.
+    Pop3(Vec<super::pop3_list::Pop3Row>),
 }
 
 /// The header fields a listing row needs.

@@ -8,6 +8,7 @@ pub mod fetch;
 pub mod idle;
 pub mod list;
 pub mod parallel;
+pub mod pop3_list;
 pub mod read;
 pub mod search;
 pub mod send;

@@ -41,6 +41,9 @@ fn service(out: &mut String, s: &ServiceReport) {
         line(out, "certificate", how);
         line(out, "fingerprint", fp);
     }
+    if let Some(apop) = s.apop_offered {
+        line(out, "apop", if apop { "offered (greeting has a timestamp)" } else { "not offered" });
+    }
     if !s.capabilities_before_login.is_empty() {
         line(out, "before login", &s.capabilities_before_login.join(" "));
     }

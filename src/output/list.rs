@@ -11,6 +11,8 @@ pub fn print(out: &Output, listing: &Listing) -> Result<()> {
     match (out.format, listing) {
         (Format::Json, Listing::Mailboxes(rows)) => out.json(rows),
         (Format::Json, Listing::Messages(rows)) => out.json(rows),
+        (Format::Json, Listing::Pop3(rows)) => out.json(rows),
+        (Format::Table, Listing::Pop3(rows)) => out.text(&pop3_table(rows, out.width, out.color)),
         (Format::Table, Listing::Mailboxes(rows)) => out.text(&mailboxes_table(rows, out.width, out.color)),
         (Format::Table, Listing::Messages(rows)) => out.text(&messages_table(rows, out.width, out.color)),
     }
@@ -72,6 +74,35 @@ pub fn messages_table(rows: &[MessageRow], width: Option<usize>, color: bool) ->
         .collect();
     let bold: Vec<bool> = rows.iter().map(|r| !r.seen).collect();
     table::render(&columns, &cells, width, color, &bold)
+}
+
+/// The POP3 maildrop table.
+pub fn pop3_table(rows: &[crate::cmd::pop3_list::Pop3Row], width: Option<usize>, color: bool) -> String {
+    if rows.is_empty() {
+        return "no messages\n".to_string();
+    }
+    let columns = [
+        Column { header: "NR", align: Align::Right, flex: false },
+        Column { header: "UIDL", align: Align::Left, flex: true },
+        Column { header: "DATE", align: Align::Left, flex: false },
+        Column { header: "FROM", align: Align::Left, flex: true },
+        Column { header: "SUBJECT", align: Align::Left, flex: true },
+        Column { header: "SIZE", align: Align::Right, flex: false },
+    ];
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            vec![
+                r.number.to_string(),
+                r.uidl.clone().unwrap_or_default(),
+                r.date.as_deref().map(short_date).unwrap_or_default(),
+                r.from.clone(),
+                r.subject.clone(),
+                format_size(r.size),
+            ]
+        })
+        .collect();
+    table::render(&columns, &cells, width, color, &[])
 }
 
 /// `2026-11-22T18:38:41+01:00` -> `2026-11-22 18:38`.

@@ -15,6 +15,7 @@
 pub mod download;
 pub mod observer;
 pub mod plan;
+pub mod pop3;
 pub mod select;
 pub mod writer;
 
@@ -373,14 +374,14 @@ fn download_all(
     Ok(())
 }
 
-fn record_error(summary: &mut MailboxSummary, err: Error) {
+pub(crate) fn record_error(summary: &mut MailboxSummary, err: Error) {
     if summary.error.is_none() {
         summary.error_kind = Some(err.kind());
         summary.error = Some(err.to_string());
     }
 }
 
-fn describe_recovery(mailbox: &MailboxStore) -> Option<String> {
+pub(crate) fn describe_recovery(mailbox: &MailboxStore) -> Option<String> {
     let r = mailbox.recovery();
     let mut parts = Vec::new();
     if let Some(why) = &r.rebuilt {
