@@ -24,6 +24,7 @@ mod idle;
 mod layering;
 mod list;
 mod pool;
+mod pop3;
 mod read;
 mod search;
 mod security;
