@@ -113,6 +113,46 @@ impl Session {
         first_error.map_or(Ok(()), Err)
     }
 
+    /// `UID FETCH set (items) (CHANGEDSINCE modseq)` (RFC 7162): only the
+    /// messages whose metadata changed after `modseq`.
+    pub fn uid_fetch_changed_since(
+        &mut self,
+        set: &str,
+        items: &str,
+        modseq: u64,
+        on_fetch: &mut dyn FnMut(Fetch) -> Result<()>,
+    ) -> Result<()> {
+        let command =
+            Command::new("UID FETCH").atom(set).atom(format!("({items})")).atom(format!("(CHANGEDSINCE {modseq})"));
+        self.run(&command, &mut |data| match data {
+            Data::Fetch(fetch) => on_fetch(fetch),
+            _ => Ok(()),
+        })
+        .map(drop)
+    }
+
+    /// NOTIFY SET STATUS (RFC 5465) for `mailboxes`: new messages,
+    /// expunges and flag changes in them arrive as STATUS responses,
+    /// starting with one for each mailbox now.
+    pub fn notify_mailboxes(
+        &mut self,
+        mailboxes: &[String],
+        on_data: &mut dyn FnMut(Data) -> Result<()>,
+    ) -> Result<()> {
+        let names = Arg::List(mailboxes.iter().map(|m| Arg::Str(m.clone())).collect());
+        let events = Arg::List(vec![
+            Arg::Atom("MessageNew".into()),
+            Arg::Atom("MessageExpunge".into()),
+            Arg::Atom("FlagChange".into()),
+        ]);
+        let command = Command::new("NOTIFY").atom("SET STATUS").arg(Arg::List(vec![
+            Arg::Atom("MAILBOXES".into()),
+            names,
+            events,
+        ]));
+        self.run(&command, on_data).map(drop)
+    }
+
     /// `FETCH` by sequence numbers (for the newest messages of a mailbox).
     pub fn fetch_seq(&mut self, set: &str, items: &str, on_fetch: &mut dyn FnMut(Fetch) -> Result<()>) -> Result<()> {
         let command = Command::new("FETCH").atom(set).atom(format!("({items})"));

@@ -107,7 +107,12 @@ fn three_mailboxes_give_one_new_event_per_message() {
     seed::create(&user, &["Work", "Lists/rust"]);
     let env = Env::new(&smtp_config(&user));
     let idle = Idle::start(&env, &["INBOX", "Work", "Lists/rust"]);
-    idle.wait_log(&["\"INBOX\": watching", "\"Work\": watching", "\"Lists/rust\": watching"]);
+    // Dovecot offers NOTIFY: one connection watches all three.
+    idle.wait_log(&[
+        "\"INBOX\": watching (NOTIFY)",
+        "\"Work\": watching (NOTIFY)",
+        "\"Lists/rust\": watching (NOTIFY)",
+    ]);
 
     env.owl(&["send", "--to", &user.address(), "--subject", "by smtp", "--body", "x", "--no-save"]).expect_code(0);
     seed::append(&user, "Work", vec![Msg::simple("a@example.org", "appended to Work", "y")]);
@@ -433,4 +438,60 @@ fn sigterm_ends_idle_with_done_and_logout() {
     let done = got.find("DONE").expect("DONE sent");
     let logout = got.find("LOGOUT").expect("LOGOUT sent");
     assert!(done < logout, "{got}");
+}
+
+#[test]
+fn without_notify_each_mailbox_idles_and_exists_brings_the_new_message() {
+    // A server with IDLE but no NOTIFY: the first IDLE announces a message.
+    let fake = Fake::start(|conn| {
+        conn.send("* OK [CAPABILITY IMAP4rev1 IDLE AUTH=PLAIN SASL-IR] fake\r\n");
+        let mut idle_tag = String::new();
+        let mut idles = 0;
+        while let Some(line) = conn.line() {
+            let line = line.trim_end().to_string();
+            if line == "DONE" {
+                conn.send(&format!("{idle_tag} OK idle done\r\n"));
+                continue;
+            }
+            let (tag, rest) = line.split_once(' ').unwrap_or((&line, ""));
+            let upper = rest.to_ascii_uppercase();
+            if upper.starts_with("AUTHENTICATE") {
+                conn.send(&format!("{tag} OK [CAPABILITY IMAP4rev1 IDLE] in\r\n"));
+            } else if upper.starts_with("EXAMINE") {
+                conn.send(&format!("* 0 EXISTS\r\n* OK [UIDVALIDITY 7] x\r\n* OK [UIDNEXT 5] x\r\n{tag} OK done\r\n"));
+            } else if upper.starts_with("UID SEARCH") {
+                conn.send(&format!("* SEARCH\r\n{tag} OK done\r\n"));
+            } else if upper.starts_with("UID FETCH") {
+                let head = "From: Ann <ann@example.org>\r\nSubject: via EXISTS\r\n\r\n";
+                conn.send(&format!(
+                    "* 1 FETCH (UID 5 FLAGS () INTERNALDATE \"22-Nov-2026 10:00:00 +0000\" RFC822.SIZE 42 BODY[HEADER.FIELDS (FROM SUBJECT DATE)] {{{}}}\r\n{head})\r\n{tag} OK done\r\n",
+                    head.len()
+                ));
+            } else if upper.starts_with("IDLE") {
+                idle_tag = tag.to_string();
+                idles += 1;
+                conn.send("+ idling\r\n");
+                if idles == 1 {
+                    conn.send("* 1 EXISTS\r\n");
+                }
+            } else if upper.starts_with("LOGOUT") {
+                conn.send(&format!("* BYE bye\r\n{tag} OK out\r\n"));
+                return;
+            } else {
+                conn.send(&format!("{tag} OK done\r\n"));
+            }
+        }
+    });
+    let toml = format!(
+        "[accounts.f]\nuser = \"me\"\npassword = \"pw\"\n[accounts.f.imap]\nhost = \"127.0.0.1\"\nport = {}\ntls = \"none\"\n",
+        fake.port
+    );
+    let env = Env::new(&toml);
+    let idle = Idle::start(&env, &[]);
+    idle.wait_log(&["\"INBOX\": watching (IDLE)"]);
+    let event = idle.events(1);
+    assert_eq!((event[0]["event"].as_str(), event[0]["uid"].as_u64()), (Some("new"), Some(5)));
+    assert_eq!(event[0]["subject"], "via EXISTS");
+    assert_eq!(event[0]["from"], "Ann <ann@example.org>");
+    assert_eq!(idle.terminate(), 0);
 }

@@ -1,12 +1,14 @@
 //! `owl idle`: watch mailboxes and report each change as it happens.
 //!
-//! One watcher thread per mailbox ([`watch`]) sends [`Event`]s to this
-//! module's dispatcher, which hands them to the output (one line each, or
+//! Where the server offers NOTIFY, one connection watches every mailbox
+//! ([`notify`]); otherwise one watcher thread per mailbox runs IDLE
+//! ([`watch`]). Either sends [`Event`]s to this module's dispatcher, which hands them to the output (one line each, or
 //! one JSON object per line), to `--exec` hooks ([`hooks`]) and, with
 //! `--fetch`, to a backup thread. It ends when asked: SIGINT or SIGTERM,
 //! `--once` after the first new message, or `--timeout`.
 
 pub mod hooks;
+pub mod notify;
 pub mod watch;
 
 use std::collections::BTreeSet;
@@ -126,9 +128,24 @@ pub fn run(ctx: &Context, args: &IdleArgs, sink: &dyn EventSink) -> Result<()> {
     let (to_fetch, fetch_queue) = channel::<String>();
     let failure: Mutex<Option<Error>> = Mutex::new(None);
 
+    // One connection for every mailbox where the server has NOTIFY.
+    let notify = ctx.imap()?.get()?.capabilities().has("NOTIFY");
     std::thread::scope(|scope| -> Result<()> {
         let mut watchers = Vec::new();
-        for mailbox in &mailboxes {
+        if notify {
+            let events = events.clone();
+            let failure = &failure;
+            let pairs: Vec<(String, String)> = mailboxes.iter().map(|m| (m.clone(), utf7::encode_mailbox(m))).collect();
+            let refresh = settings.idle_refresh;
+            watchers.push(scope.spawn(move || {
+                let mut watch = notify::NotifyWatch::new(ctx, pairs, events, stop, refresh);
+                if let Err(err) = watch.run() {
+                    failure.lock().unwrap_or_else(|e| e.into_inner()).get_or_insert(err);
+                    stop.store(true, Ordering::Relaxed);
+                }
+            }));
+        }
+        for mailbox in mailboxes.iter().filter(|_| !notify) {
             let events = events.clone();
             let failure = &failure;
             let (refresh, poll) = (settings.idle_refresh, settings.poll_interval);
