@@ -10,6 +10,7 @@ message. Wall time and max RSS come from wait4(2) on the tool's process.
 """
 import argparse
 import base64
+import contextlib
 import os
 import random
 import shutil
@@ -239,6 +240,40 @@ def fresh(path, owner=None):
             os.chown(root, *owner)
 
 
+class Stores:
+    """Where each timed run writes: by default a fresh ext4 file system of
+    its own (a loop-mounted image, journaled, as on a user's disk), so no run
+    inherits another's deleted inodes or dirty journal and the order of runs
+    does not matter; with --fresh-fs no, a new directory under --work."""
+
+    def __init__(self, runs, fresh_fs):
+        self.runs = runs
+        self.fresh_fs = fresh_fs
+
+    @contextlib.contextmanager
+    def new(self, name, owner=None):
+        if not self.fresh_fs:
+            path = os.path.join(self.runs, name)
+            fresh(path, owner)
+            yield path
+            return
+        image, mount = os.path.join(self.runs, name + ".img"), os.path.join(self.runs, name)
+        with open(image, "wb") as f:
+            f.truncate(4 << 30)
+        subprocess.run(["mkfs.ext4", "-q", "-F", image], check=True)
+        os.makedirs(mount)
+        subprocess.run(["mount", "-o", "loop", image, mount], check=True)
+        try:
+            path = os.path.join(mount, "store")
+            fresh(path, owner)
+            subprocess.run(["sync"])
+            yield path
+        finally:
+            subprocess.run(["umount", mount], check=True)
+            os.rmdir(mount)
+            os.remove(image)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--env", required=True, help="the servers' env file")
@@ -251,6 +286,8 @@ def main():
     ap.add_argument("--slow-tools", choices=["yes", "no"], default="yes",
                     help="also run getmail6 and fetchmail (minutes on the full corpus)")
     ap.add_argument("--slow-timeout", type=int, default=900)
+    ap.add_argument("--fresh-fs", choices=["yes", "no"], default="yes",
+                    help="give every run a fresh loop-mounted ext4 file system (needs root)")
     args = ap.parse_args()
 
     env = dict(line.strip().split("=", 1) for line in open(args.env) if "=" in line)
@@ -281,11 +318,13 @@ def main():
     os.makedirs(home, exist_ok=True)
     tool_env = dict(os.environ, HOME=home)
 
-    # Every run writes into a directory of its own and nothing is deleted
-    # until the end: right after 10,000 files are deleted, ext4 spends
-    # seconds of CPU skipping the freed inodes when it allocates new ones
-    # (find_inode_bit/recently_deleted), which would tax whichever tool
-    # runs next, and most the one that creates files fastest.
+    # Every run writes into a store of its own. Without --fresh-fs nothing
+    # is deleted until the end: right after 10,000 files are deleted, ext4
+    # without a journal spends seconds of CPU skipping the freed inodes when
+    # it allocates new ones (find_inode_bit/recently_deleted), which would
+    # tax whichever tool runs next, and most the one that creates files
+    # fastest.
+    stores = Stores(runs, args.fresh_fs == "yes")
     def owl(config, store):
         return [args.owl, "-c", config, "fetch", "--into", f"maildir:{store}", "--json"]
 
@@ -302,32 +341,32 @@ def main():
     results = {name: {"cold": [], "rss": [], "wire": [], "nochange": [], "nochange_wire": []} for name in tools}
     owl_wire = []
     # One untimed run so server caches are equally warm for everybody.
-    measure(owl(owl4_cfg, os.path.join(runs, "warmup")), env=tool_env)
+    with stores.new("warmup") as store:
+        measure(owl(owl4_cfg, store), env=tool_env)
     run_no = 0
     for rep in range(args.reps):
         order = list(tools)
         order = order[rep % len(order):] + order[:rep % len(order)]
         for name in order:
             run_no += 1
-            store = os.path.join(runs, f"run{run_no}")
-            os.makedirs(store)
-            cmd = tools[name](store)
-            subprocess.run(["sync"])
-            seconds, rss, wire, code, out = measure(cmd, env=tool_env)
-            if code != 0:
-                sys.exit(f"{name} failed with exit code {code}")
-            results[name]["cold"].append(seconds)
-            results[name]["rss"].append(rss)
-            results[name]["wire"].append(wire)
-            if name.startswith("owl") and rep == 0:
-                import json
-                owl_wire.append((name, json.loads(out)["wire"]))
-            # No-change re-runs on the store just written.
-            for _ in range(3):
-                s, _, w, code, _ = measure(cmd, env=tool_env)
-                results[name]["nochange"].append(s)
-                results[name]["nochange_wire"].append(w)
-            n = sum(len(files) for _, _, files in os.walk(store))
+            with stores.new(f"run{run_no}") as store:
+                cmd = tools[name](store)
+                subprocess.run(["sync"])
+                seconds, rss, wire, code, out = measure(cmd, env=tool_env)
+                if code != 0:
+                    sys.exit(f"{name} failed with exit code {code}")
+                results[name]["cold"].append(seconds)
+                results[name]["rss"].append(rss)
+                results[name]["wire"].append(wire)
+                if name.startswith("owl") and rep == 0:
+                    import json
+                    owl_wire.append((name, json.loads(out)["wire"]))
+                # No-change re-runs on the store just written.
+                for _ in range(3):
+                    s, _, w, code, _ = measure(cmd, env=tool_env)
+                    results[name]["nochange"].append(s)
+                    results[name]["nochange_wire"].append(w)
+                n = sum(len(files) for _, _, files in os.walk(store))
             log(f"rep {rep + 1} {name}: cold {seconds:.2f} s, rss {rss:.1f} MiB, "
                 f"no-change {median(results[name]['nochange'][-3:]) * 1000:.0f} ms ({n} files)")
 
@@ -337,21 +376,19 @@ def main():
             times = []
             for rep in range(args.reps):
                 run_no += 1
-                store = os.path.join(runs, f"run{run_no}")
-                if name == "getmail6":
-                    fresh(store, owner=nobody)
-                    rc = os.path.join(cfg, "getmailrc")
-                    getmail_config(rc, env, store, folders)
-                    shutil.rmtree(os.path.join(cfg, "getmail-data"), ignore_errors=True)
-                    os.makedirs(os.path.join(cfg, "getmail-data"))
-                    cmd = ["getmail", "--getmaildir", os.path.join(cfg, "getmail-data"), "--rcfile", rc, "--quiet"]
-                else:
-                    fresh(store)
-                    rc = os.path.join(cfg, "fetchmailrc")
-                    fetchmail_config(rc, env, store, folders)
-                    cmd = ["fetchmail", "-f", rc, "--nodetach", "--silent", "-i", os.path.join(cfg, "fetchids")]
-                    shutil.rmtree(os.path.join(cfg, "fetchids"), ignore_errors=True)
-                r = measure(cmd, env=dict(tool_env, FETCHMAILHOME=cfg), timeout=args.slow_timeout)
+                with stores.new(f"run{run_no}", owner=nobody if name == "getmail6" else None) as store:
+                    if name == "getmail6":
+                        rc = os.path.join(cfg, "getmailrc")
+                        getmail_config(rc, env, store, folders)
+                        shutil.rmtree(os.path.join(cfg, "getmail-data"), ignore_errors=True)
+                        os.makedirs(os.path.join(cfg, "getmail-data"))
+                        cmd = ["getmail", "--getmaildir", os.path.join(cfg, "getmail-data"), "--rcfile", rc, "--quiet"]
+                    else:
+                        rc = os.path.join(cfg, "fetchmailrc")
+                        fetchmail_config(rc, env, store, folders)
+                        cmd = ["fetchmail", "-f", rc, "--nodetach", "--silent", "-i", os.path.join(cfg, "fetchids")]
+                        shutil.rmtree(os.path.join(cfg, "fetchids"), ignore_errors=True)
+                    r = measure(cmd, env=dict(tool_env, FETCHMAILHOME=cfg), timeout=args.slow_timeout)
                 if r is None:
                     log(f"{name}: did not finish within {args.slow_timeout} s")
                     times.append(None)
@@ -379,125 +416,18 @@ def main():
         rss, seconds = [], []
         for _ in range(args.reps):
             run_no += 1
-            store = os.path.join(runs, f"run{run_no}")
-            os.makedirs(store)
-            s, r, _, code, _ = measure(huge_command(name, store), env=tool_env)
+            with stores.new(f"run{run_no}") as store:
+                s, r, _, code, _ = measure(huge_command(name, store), env=tool_env)
             if code != 0:
                 sys.exit(f"{name} failed on the huge message ({code})")
             rss.append(r)
             seconds.append(s)
         huge_rss[name] = (median(rss), median(seconds))
     shutil.rmtree(runs, ignore_errors=True)
-    os.makedirs(runs)
-    home = os.path.join(args.work, "home")
-    os.makedirs(home, exist_ok=True)
-    tool_env = dict(os.environ, HOME=home)
-
-    # Every run writes into a directory of its own and nothing is deleted
-    # until the end: right after 10,000 files are deleted, ext4 spends
-    # seconds of CPU skipping the freed inodes when it allocates new ones
-    # (find_inode_bit/recently_deleted), which would tax whichever tool
-    # runs next, and most the one that creates files fastest.
-    def owl(config, store):
-        return [args.owl, "-c", config, "fetch", "--into", f"maildir:{store}", "--json"]
-
-    def mbsync(store):
-        rc = store + ".mbsyncrc"
-        mbsync_config(rc, env, store, BENCH_USER, BENCH_PASS)
-        return ["mbsync", "-c", rc, "-q", "-a"]
-
-    tools = {
-        "owl (4 connections)": lambda store: owl(owl4_cfg, store),
-        "owl (1 connection)": lambda store: owl(owl1_cfg, store),
-        "mbsync": mbsync,
-    }
-    results = {name: {"cold": [], "rss": [], "wire": [], "nochange": [], "nochange_wire": []} for name in tools}
-    owl_wire = []
-    # One untimed run so server caches are equally warm for everybody.
-    measure(owl(owl4_cfg, os.path.join(runs, "warmup")), env=tool_env)
-    run_no = 0
-    for rep in range(args.reps):
-        order = list(tools)
-        order = order[rep % len(order):] + order[:rep % len(order)]
-        for name in order:
-            run_no += 1
-            store = os.path.join(runs, f"run{run_no}")
-            os.makedirs(store)
-            cmd = tools[name](store)
-            subprocess.run(["sync"])
-            seconds, rss, wire, code, out = measure(cmd, env=tool_env)
-            if code != 0:
-                sys.exit(f"{name} failed with exit code {code}")
-            results[name]["cold"].append(seconds)
-            results[name]["rss"].append(rss)
-            results[name]["wire"].append(wire)
-            if name.startswith("owl") and rep == 0:
-                import json
-                owl_wire.append((name, json.loads(out)["wire"]))
-            # No-change re-runs on the store just written.
-            for _ in range(3):
-                s, _, w, code, _ = measure(cmd, env=tool_env)
-                results[name]["nochange"].append(s)
-                results[name]["nochange_wire"].append(w)
-            n = sum(len(files) for _, _, files in os.walk(store))
-            log(f"rep {rep + 1} {name}: cold {seconds:.2f} s, rss {rss:.1f} MiB, "
-                f"no-change {median(results[name]['nochange'][-3:]) * 1000:.0f} ms ({n} files)")
-
-    slow = {}
-    if args.slow_tools == "yes":
-        for name, make in (("getmail6", "getmail"), ("fetchmail", "fetchmail")):
-            times = []
-            for rep in range(args.reps):
-                run_no += 1
-                store = os.path.join(runs, f"run{run_no}")
-                if name == "getmail6":
-                    fresh(store, owner=nobody)
-                    rc = os.path.join(cfg, "getmailrc")
-                    getmail_config(rc, env, store, folders)
-                    shutil.rmtree(os.path.join(cfg, "getmail-data"), ignore_errors=True)
-                    os.makedirs(os.path.join(cfg, "getmail-data"))
-                    cmd = ["getmail", "--getmaildir", os.path.join(cfg, "getmail-data"), "--rcfile", rc, "--quiet"]
-                else:
-                    fresh(store)
-                    rc = os.path.join(cfg, "fetchmailrc")
-                    fetchmail_config(rc, env, store, folders)
-                    cmd = ["fetchmail", "-f", rc, "--nodetach", "--silent", "-i", os.path.join(cfg, "fetchids")]
-                    shutil.rmtree(os.path.join(cfg, "fetchids"), ignore_errors=True)
-                r = measure(cmd, env=dict(tool_env, FETCHMAILHOME=cfg), timeout=args.slow_timeout)
-                if r is None:
-                    log(f"{name}: did not finish within {args.slow_timeout} s")
-                    times.append(None)
-                    break
-                seconds, rss, wire, code, _ = r
-                if code not in (0, 1):
-                    log(f"{name} exited {code}")
-                times.append((seconds, rss, wire))
-                log(f"rep {rep + 1} {name}: cold {seconds:.2f} s, rss {rss:.1f} MiB")
-            slow[name] = times
-
-    # The 200 MB message.
-    huge_rss = {}
-    for name, make in (("owl", lambda s: [args.owl, "-c", owl_huge, "fetch", "Huge", "--into", f"maildir:{s}", "--json"]),
-                       ("mbsync", lambda s: ["mbsync", "-c", huge_rc, "-q", "-a"])):
-        owl_huge = os.path.join(cfg, "owl-huge.toml")
-        owl_config(owl_huge, env, HUGE_USER, HUGE_PASS, 4)
-        rss = []
-        for _ in range(args.reps):
-            run_no += 1
-            huge_store = os.path.join(runs, f"run{run_no}")
-            os.makedirs(huge_store)
-            huge_rc = huge_store + ".mbsyncrc"
-            mbsync_config(huge_rc, env, huge_store, HUGE_USER, HUGE_PASS)
-            seconds, r, _, code, _ = measure(make(huge_store), env=tool_env)
-            if code != 0:
-                sys.exit(f"{name} failed on the huge message ({code})")
-            rss.append(r)
-        huge_rss[name] = (median(rss), seconds)
-    shutil.rmtree(runs, ignore_errors=True)
 
     # ------------------------------------------------------------ report
     print(f"\ncorpus: {args.messages} messages, {corpus_bytes / 1e6:.0f} MB in {len(folders)} mailboxes; "
-          f"medians of {args.reps}; store on {args.work}\n")
+          f"medians of {args.reps}; stores on {'a fresh ext4 per run, ' if args.fresh_fs == 'yes' else ''}{args.work}\n")
     print(f"{'tool':22} {'cold backup':>12} {'no-change':>10} {'peak RSS':>9} {'wire MB':>8} {'no-change wire':>15}")
     for name, r in results.items():
         print(f"{name:22} {median(r['cold']):10.2f} s {median(r['nochange']) * 1000:7.0f} ms "

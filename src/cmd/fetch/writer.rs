@@ -2,8 +2,8 @@
 //!
 //! Workers hand over messages through a bounded channel, so disk work
 //! overlaps the network and memory stays bounded. Messages become durable
-//! in batches (`commit`: files fsynced, moved into place, directories
-//! fsynced, then the state recorded): every `BATCH` messages or
+//! in batches (`commit`: files made durable, moved into place, the moves
+//! made durable, then the state recorded): every `BATCH` messages or
 //! `BATCH_AGE`, and at the end. A kill at any moment loses at most the
 //! uncommitted batch, which the next run fetches again.
 
