@@ -38,6 +38,9 @@ pub fn text(s: &FetchSummary, width: Option<usize>, color: bool) -> String {
             if m.skipped > 0 {
                 notes.push(format!("{} skipped by filters", m.skipped));
             }
+            if m.flags_updated > 0 {
+                notes.push(format!("flags of {} updated", m.flags_updated));
+            }
             if let Some(r) = &m.recovered {
                 notes.push(format!("recovered: {r}"));
             }

@@ -5,6 +5,7 @@
 //! After a failed write the mailbox refuses further writes: the next run
 //! reconciles from disk instead. It never deletes stored mail.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 use super::lock::MailboxClaim;
@@ -228,6 +229,31 @@ impl MailboxStore {
     pub fn set_server_marks(&mut self, uidnext: u32, highestmodseq: Option<u64>) {
         if (self.state.uidnext, self.state.highestmodseq) != (uidnext, highestmodseq) {
             self.state.uidnext = uidnext;
+            self.state.highestmodseq = highestmodseq;
+            self.dirty = true;
+        }
+    }
+
+    /// Whether stored messages carry flags that `set_flags` can change
+    /// (Maildir); mbox keeps the bytes only.
+    pub fn keeps_flags(&self) -> bool {
+        matches!(self.backend, Backend::Maildir(_))
+    }
+
+    /// Gives stored messages (by UID, under the current UIDVALIDITY) the
+    /// server's flags; returns how many changed. Unknown UIDs are ignored.
+    pub fn set_flags(&mut self, changes: &HashMap<u32, Vec<String>>) -> Result<usize> {
+        self.check_usable()?;
+        match (&mut self.backend, self.state.uidvalidity) {
+            (Backend::Maildir(m), Some(validity)) => m.set_flags(validity, changes),
+            _ => Ok(0),
+        }
+    }
+
+    /// Remembers the HIGHESTMODSEQ up to which flags are in step; saved
+    /// at the next `commit` or `save_state`.
+    pub fn set_highestmodseq(&mut self, highestmodseq: Option<u64>) {
+        if self.state.highestmodseq != highestmodseq {
             self.state.highestmodseq = highestmodseq;
             self.dirty = true;
         }

@@ -12,7 +12,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::fsutil;
 use super::mailbox::{Body, Recovery};
-use super::maildir_name::{SPOOL_SUFFIX, final_name, parse_vu};
+use super::maildir_name::{SPOOL_SUFFIX, final_name, parse_vu, with_flags};
 use super::spool::Spool;
 use super::state::SyncState;
 use super::uidset::UidSet;
@@ -147,6 +147,41 @@ impl Maildir {
         }
         self.sync_renames(to_cur, to_new)?;
         Ok(std::mem::take(&mut self.pending).len())
+    }
+
+    /// Gives the stored messages of `uidvalidity` named in `changes` their
+    /// new flags by renaming their files (into `cur/` once they have info
+    /// letters); returns how many files were renamed. Only names change, so
+    /// an interruption loses nothing: the next run renames the rest.
+    pub(crate) fn set_flags(&mut self, uidvalidity: u32, changes: &HashMap<u32, Vec<String>>) -> Result<usize> {
+        let mut renamed = 0;
+        let (mut touched_cur, mut touched_new) = (false, false);
+        for sub in ["cur", "new"] {
+            for entry in read_dir(&self.dir.join(sub))? {
+                let name = entry.file_name();
+                let Some(name) = name.to_str().filter(|n| !n.starts_with('.')) else { continue };
+                let Some(flags) = parse_vu(name).filter(|(v, _)| *v == uidvalidity).and_then(|(_, u)| changes.get(&u))
+                else {
+                    continue;
+                };
+                let target = with_flags(name, flags);
+                let to_cur = sub == "cur" || target.contains(':');
+                if target == name && to_cur == (sub == "cur") {
+                    continue;
+                }
+                let dest = self.dir.join(if to_cur { "cur" } else { "new" }).join(&target);
+                fs::rename(entry.path(), &dest).map_err(|e| {
+                    Error::local_io(format!("cannot rename {} to {}", entry.path().display(), dest.display()), e)
+                })?;
+                renamed += 1;
+                touched_cur |= sub == "cur" || to_cur;
+                touched_new |= sub == "new" || !to_cur;
+            }
+        }
+        if renamed > 0 {
+            self.sync_renames(touched_cur, touched_new)?;
+        }
+        Ok(renamed)
     }
 
     /// Where it can, one syncfs for the whole batch: an fsync per file
@@ -314,6 +349,29 @@ mod tests {
         assert_eq!(names(&dir.path().join("cur")).len(), 1);
         assert_eq!(names(&dir.path().join("new")).len(), 1);
         assert!(names(&dir.path().join("tmp")).is_empty());
+    }
+
+    #[test]
+    fn flag_changes_rename_files_and_move_them_into_cur() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut md, _, _) = Maildir::open(dir.path(), Ok(None)).unwrap();
+        md.add(7, 1, &[], None, body("one")).unwrap();
+        md.add(7, 2, &["\\Seen".into()], None, body("two")).unwrap();
+        md.add(7, 3, &[], None, body("three")).unwrap();
+        md.write_pending().unwrap();
+        // A mail reader marked 2 as passed; the server has since flagged 1
+        // and unseen 2; 3 did not change; 9 is not stored.
+        let old = names(&dir.path().join("cur")).into_iter().next().unwrap();
+        fs::rename(dir.path().join("cur").join(&old), dir.path().join("cur").join(format!("{old}P"))).unwrap();
+        let changes: HashMap<u32, Vec<String>> =
+            [(1, vec!["\\Flagged".into()]), (2, vec![]), (3, vec![]), (9, vec!["\\Seen".into()])].into();
+        assert_eq!(md.set_flags(7, &changes).unwrap(), 2);
+        let cur = names(&dir.path().join("cur"));
+        assert!(cur.iter().any(|n| n.ends_with(",U=1:2,F")), "{cur:?}");
+        assert!(cur.iter().any(|n| n.ends_with(",U=2:2,P")), "{cur:?}");
+        assert_eq!(names(&dir.path().join("new")).len(), 1);
+        assert_eq!(md.set_flags(7, &changes).unwrap(), 0, "a second pass has nothing to do");
+        assert_eq!(md.set_flags(8, &changes).unwrap(), 0, "another UIDVALIDITY's files are left alone");
     }
 
     #[test]

@@ -80,6 +80,25 @@ pub fn final_name(unique: &str, uidvalidity: u32, uid: u32, flags: &[String]) ->
     if letters.is_empty() { (base, false) } else { (format!("{base}:2,{letters}"), true) }
 }
 
+/// The name a stored message's file takes when its IMAP flags become
+/// `flags`: the same base, the letters for IMAP flags replaced, letters
+/// other programs set (such as P, passed) kept. A name that had no info
+/// and gains no letter stays as it is.
+pub fn with_flags(name: &str, flags: &[String]) -> String {
+    let (base, info) = match name.split_once(':') {
+        Some((base, info)) => (base, Some(info)),
+        None => (name, None),
+    };
+    let others = info.and_then(|i| i.strip_prefix("2,")).unwrap_or("").chars().filter(|c| !"DFRST".contains(*c));
+    let mut letters: Vec<char> = info_letters(flags).chars().chain(others).collect();
+    letters.sort_unstable();
+    letters.dedup();
+    if letters.is_empty() && info.is_none() {
+        return base.to_string();
+    }
+    format!("{base}:2,{}", letters.into_iter().collect::<String>())
+}
+
 /// The (UIDVALIDITY, UID) carried by a message file name, if it has both.
 pub fn parse_vu(name: &str) -> Option<(u32, u32)> {
     let base = name.split(':').next().unwrap_or(name);
@@ -136,6 +155,15 @@ mod tests {
         let (n, cur) = final_name("1.M2P3Q4.h", 9, 1, &flags(&["foo"]));
         assert_eq!(n, "1.M2P3Q4.h,V=9,U=1");
         assert!(!cur);
+    }
+
+    #[test]
+    fn new_flags_replace_imap_letters_and_keep_the_others() {
+        assert_eq!(with_flags("b,V=1,U=2", &flags(&["\\Seen"])), "b,V=1,U=2:2,S");
+        assert_eq!(with_flags("b,V=1,U=2:2,FPS", &flags(&["\\Answered"])), "b,V=1,U=2:2,PR");
+        assert_eq!(with_flags("b,V=1,U=2:2,S", &[]), "b,V=1,U=2:2,");
+        assert_eq!(with_flags("b,V=1,U=2", &flags(&["$Junk"])), "b,V=1,U=2");
+        assert_eq!(with_flags("b,V=1,U=2:1,x", &flags(&["\\Draft"])), "b,V=1,U=2:2,D");
     }
 
     #[test]

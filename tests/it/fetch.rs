@@ -151,6 +151,39 @@ fn a_second_run_sends_no_body_fetch_and_a_third_only_the_new_uids() {
 }
 
 #[test]
+fn server_flag_changes_reach_the_maildir_through_one_changedsince_fetch() {
+    let user = servers().user();
+    seed::append_many(&user, "INBOX", corpus::plain(5, 6));
+    seed::append_many(&user, "Quiet", corpus::plain(2, 7));
+    let env = store_env(&user);
+    let (spec, root) = store(&env, "maildir");
+    env.owl(&["fetch", "--into", &spec]).expect_code(0);
+    assert!(maildir(&root.join("INBOX")).keys().all(|n| !n.contains(":2,")), "unseen mail has no info letters");
+
+    let mut session = seed::session(&user);
+    session.open("INBOX", false, false).unwrap();
+    let store = owl::imap::Command::new("UID STORE").atom("2").atom("+FLAGS (\\Flagged \\Seen)");
+    session.run(&store, &mut |_| Ok(())).unwrap();
+    session.logout();
+
+    let run = env.owl(&["-vv", "fetch", "--into", &spec, "--json"]);
+    let json = run.expect_code(0).json();
+    assert_eq!((json["total"]["flags_updated"].as_u64(), json["total"]["new"].as_u64()), (Some(1), Some(0)));
+    let sent: Vec<&str> = run.stderr.lines().filter(|l| l.contains(" C: ")).collect();
+    assert!(sent.iter().any(|l| l.contains("CHANGEDSINCE")), "{}", sent.join("\n"));
+    assert!(!sent.iter().any(|l| l.contains("BODY")), "no body is fetched again:\n{}", sent.join("\n"));
+    assert!(!sent.iter().any(|l| l.contains("EXAMINE") && l.contains("Quiet")), "{}", sent.join("\n"));
+    let inbox = maildir(&root.join("INBOX"));
+    assert_eq!(inbox.keys().filter(|n| n.ends_with(",U=2:2,FS")).count(), 1, "{:?}", inbox.keys());
+    assert_eq!(hashes(inbox.values()), server_hashes(&user, "INBOX"), "renamed, not rewritten");
+
+    let again = env.owl(&["-vv", "fetch", "--into", &spec, "--json"]);
+    assert_eq!(again.expect_code(0).json()["total"]["flags_updated"], 0);
+    let sent: Vec<&str> = again.stderr.lines().filter(|l| l.contains(" C: ")).collect();
+    assert!(!sent.iter().any(|l| l.contains("FETCH") || l.contains("EXAMINE")), "{}", sent.join("\n"));
+}
+
+#[test]
 fn a_changed_uidvalidity_keeps_old_copies_and_says_so() {
     let user = servers().user();
     seed::append_many(&user, "Box", corpus::plain(3, 5));

@@ -6,19 +6,23 @@
 //!    no FETCH ([`plan`]).
 //! 3. Survey the others in parallel: EXAMINE, UID SEARCH, sizes of what is
 //!    missing; a changed UIDVALIDITY keeps the old copies and starts over.
-//! 4. Download in UID-range chunks over every pooled connection
+//! 4. With CONDSTORE, bring the flags of stored messages in step where the
+//!    mailbox's HIGHESTMODSEQ moved ([`flags`]).
+//! 5. Download in UID-range chunks over every pooled connection
 //!    ([`download`]) while one thread writes and commits in batches
 //!    ([`writer`]).
-//! 5. Record UIDNEXT only for mailboxes fetched completely and unfiltered,
+//! 6. Record UIDNEXT only for mailboxes fetched completely and unfiltered,
 //!    so a filtered or interrupted run never hides mail from the next.
 
 pub mod download;
+pub mod flags;
 pub mod observer;
 pub mod plan;
 pub mod pop3;
 pub mod select;
 pub mod writer;
 
+use std::collections::HashMap;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Mutex, mpsc};
 use std::time::Instant;
@@ -26,12 +30,15 @@ use std::time::Instant;
 use serde::Serialize;
 
 use self::download::{Queue, Source};
+use self::flags::FlagCheck;
 use self::observer::{Observer, Planned};
 use self::plan::{Filters, Known, Survey};
 use self::select::Target;
 use super::context::Context;
 use super::list::{Spread, status_over_pool};
 use crate::error::{Error, ErrorKind, Result};
+use crate::imap::{MailboxStatus, Session};
+use crate::net::pool::Pool;
 use crate::store::{MailboxStore, Store, StoreSpec};
 
 /// What to back up, and how.
@@ -62,6 +69,9 @@ pub struct MailboxSummary {
     pub bytes: u64,
     /// Messages left out by `--since`, `--max-size` or `--limit`.
     pub skipped: u64,
+    /// Stored messages whose flags changed on the server and were updated
+    /// (Maildir, with CONDSTORE).
+    pub flags_updated: u64,
     /// Whether the server's UIDVALIDITY changed, so the mailbox was
     /// fetched again (old copies kept).
     pub uidvalidity_reset: bool,
@@ -82,6 +92,8 @@ pub struct Totals {
     pub bytes: u64,
     /// Messages skipped by filters.
     pub skipped: u64,
+    /// Stored messages whose flags were updated.
+    pub flags_updated: u64,
     /// Mailboxes whose UIDVALIDITY changed.
     pub uidvalidity_resets: u64,
     /// Mailboxes that failed.
@@ -219,6 +231,10 @@ pub fn run(ctx: &Context, args: &FetchArgs, observer: &dyn Observer) -> Result<F
         }
     }
 
+    if !args.dry_run {
+        sync_flags(pool, &targets, &mut stores, &plans, &statuses, &mut summaries)?;
+    }
+
     if args.dry_run {
         for (summary, plan) in summaries.iter_mut().zip(&plans) {
             if let Some(plan) = plan {
@@ -245,6 +261,51 @@ pub fn run(ctx: &Context, args: &FetchArgs, observer: &dyn Observer) -> Result<F
     }
     drop(lock);
     Ok(finish(ctx, &spec, false, summaries, started))
+}
+
+/// Brings the flags of stored messages in step where the server's
+/// HIGHESTMODSEQ moved, and records the mod-sequence they are now in step
+/// with: the one seen before asking, so a change made meanwhile is seen by
+/// the next run.
+fn sync_flags(
+    pool: &Pool<Session>,
+    targets: &[Target],
+    stores: &mut [Option<MailboxStore>],
+    plans: &[Option<Survey>],
+    statuses: &HashMap<String, MailboxStatus>,
+    summaries: &mut [MailboxSummary],
+) -> Result<()> {
+    let mut checks: Vec<FlagCheck> = Vec::new();
+    let mut marks: Vec<(usize, Option<u64>)> = Vec::new();
+    for (i, target) in targets.iter().enumerate() {
+        let Some(mailbox) = stores[i].as_ref().filter(|m| m.keeps_flags()) else { continue };
+        let state = mailbox.state();
+        let Some(uidvalidity) = state.uidvalidity.filter(|_| summaries[i].error.is_none()) else { continue };
+        let now = match &plans[i] {
+            Some(plan) => plan.highestmodseq,
+            None => statuses.get(&target.wire).and_then(|s| s.highestmodseq),
+        };
+        if flags::needs_check(state.highestmodseq, now, !state.stored.is_empty()) {
+            checks.push(FlagCheck { target, uidvalidity, since: state.highestmodseq });
+            marks.push((i, now));
+        }
+    }
+    if checks.is_empty() {
+        return Ok(());
+    }
+    let results = flags::changes_all(pool, &checks)?;
+    for ((i, now), result) in marks.into_iter().zip(results) {
+        let Some(mailbox) = stores[i].as_mut() else { continue };
+        let updated = result.and_then(|changes| mailbox.set_flags(&changes)).and_then(|n| {
+            mailbox.set_highestmodseq(now);
+            mailbox.save_state().map(|()| n)
+        });
+        match updated {
+            Ok(n) => summaries[i].flags_updated = n as u64,
+            Err(err) => record_error(&mut summaries[i], err),
+        }
+    }
+    Ok(())
 }
 
 /// Applies the server's UIDVALIDITY to the local mailbox: first sight
@@ -412,6 +473,7 @@ fn finish(
         total.new += m.new;
         total.bytes += m.bytes;
         total.skipped += m.skipped;
+        total.flags_updated += m.flags_updated;
         total.uidvalidity_resets += u64::from(m.uidvalidity_reset);
         total.failed += u64::from(m.error.is_some());
     }
