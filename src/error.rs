@@ -98,8 +98,6 @@ struct Inner {
     /// Outermost first once printed; pushed innermost first.
     context: Vec<String>,
     source: Option<BoxError>,
-    /// Already reported to the user (e.g. inside a report on stdout).
-    quiet: bool,
 }
 
 /// `Result` with owl's [`Error`].
@@ -108,9 +106,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 impl Error {
     /// An error of `kind` described by `message`.
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Error {
-        Error {
-            inner: Box::new(Inner { kind, message: message.into(), context: Vec::new(), source: None, quiet: false }),
-        }
+        Error { inner: Box::new(Inner { kind, message: message.into(), context: Vec::new(), source: None }) }
     }
 
     /// Keeps `source` as the cause; its text is printed after the message.
@@ -182,18 +178,6 @@ impl Error {
             _ => what.to_string(),
         };
         Error::new(kind, what).with_source(err)
-    }
-
-    /// Marks the error as already reported: `main` sets the exit code but
-    /// prints nothing more.
-    pub fn quiet(mut self) -> Error {
-        self.inner.quiet = true;
-        self
-    }
-
-    /// Whether the error was already reported.
-    pub fn is_quiet(&self) -> bool {
-        self.inner.quiet
     }
 
     /// What kind of failure this is.

@@ -35,9 +35,7 @@ fn main() -> ExitCode {
         // A closed pipe (`owl list | head`) is not a failure.
         Err(err) if err.is_broken_pipe() => ExitCode::SUCCESS,
         Err(err) => {
-            if !err.is_quiet() {
-                eprintln!("owl: {err}");
-            }
+            eprintln!("owl: {err}");
             ExitCode::from(err.exit_code() as u8)
         }
     }
