@@ -77,7 +77,7 @@ poll localhost with proto POP3 port {env['POP3S_PORT']}
 
     def getmail():
         store = fresh(owner=nobody)
-        data = os.path.join(args.work, f"getmail{counter[0]}")
+        data = os.path.join(runs, f"getmail{counter[0]}")
         os.makedirs(data)
         rc = os.path.join(data, "getmailrc")
         with open(rc, "w") as f:
