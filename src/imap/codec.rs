@@ -12,13 +12,13 @@ use std::io::{self, Read, Write};
 use super::response::{self, Body, Data, Response};
 use crate::error::{Error, Result};
 use crate::net::Stream;
+use crate::net::buffered::Buffered;
 
 /// Longest line (without literals) we accept: a SEARCH over a million
 /// UIDs fits.
 const MAX_LINE: usize = 64 * 1024 * 1024;
 /// Largest literal held in memory when no sink takes it.
 const MAX_MEMORY_LITERAL: u64 = 256 * 1024 * 1024;
-const READ_BUFFER: usize = 64 * 1024;
 
 /// Receives message literals as they arrive, instead of memory.
 pub trait LiteralSink {
@@ -35,63 +35,44 @@ pub trait LiteralSink {
 
 /// Reads and writes IMAP over a stream (a [`Stream`] in real use).
 pub struct Codec<S = Stream> {
-    stream: S,
-    address: String,
-    buf: Box<[u8]>,
-    pos: usize,
-    len: usize,
-    out: Vec<u8>,
+    io: Buffered<S>,
     trace: String,
 }
 
 impl<S: Read + Write> Codec<S> {
     /// Frames `stream`; `address` names the peer in errors.
     pub fn new(stream: S, address: String) -> Codec<S> {
-        Codec {
-            stream,
-            address,
-            buf: vec![0u8; READ_BUFFER].into_boxed_slice(),
-            pos: 0,
-            len: 0,
-            out: Vec::new(),
-            trace: String::new(),
-        }
+        Codec { io: Buffered::new(stream, address), trace: String::new() }
     }
 
     /// The connection underneath.
     pub fn stream(&self) -> &S {
-        &self.stream
+        self.io.stream()
     }
 
     /// The connection underneath, mutably (for STARTTLS and COMPRESS).
     pub fn stream_mut(&mut self) -> &mut S {
-        &mut self.stream
+        self.io.stream_mut()
     }
 
     /// Bytes received but not yet framed.
     pub fn buffered(&self) -> &[u8] {
-        &self.buf[self.pos..self.len]
+        self.io.buffered()
     }
 
     /// Drops the received-but-unframed bytes.
     pub fn clear_buffer(&mut self) {
-        self.pos = 0;
-        self.len = 0;
+        self.io.clear_buffer();
     }
 
     /// Queues bytes; they leave on [`Codec::flush`].
     pub fn write(&mut self, bytes: &[u8]) {
-        self.out.extend_from_slice(bytes);
+        self.io.queue(bytes);
     }
 
     /// Sends everything queued (and, under COMPRESS, a sync flush).
     pub fn flush(&mut self) -> Result<()> {
-        let what = format!("{}: write", self.address);
-        if !self.out.is_empty() {
-            self.stream.write_all(&self.out).map_err(|e| Error::network(&what, e))?;
-            self.out.clear();
-        }
-        self.stream.flush().map_err(|e| Error::network(what, e))
+        self.io.flush()
     }
 
     /// Reads one complete response. Body literals go to `sink` when it
@@ -151,82 +132,47 @@ impl<S: Read + Write> Codec<S> {
     /// in short ticks to notice a stop request). A timeout inside a
     /// response is still an error.
     pub fn read_response_or_timeout(&mut self) -> Result<Option<Response>> {
-        if self.pos == self.len {
-            self.pos = 0;
-            self.len = 0;
-            match self.stream.read(&mut self.buf) {
-                Ok(0) => {
-                    return Err(Error::temp(format!("{}: the server closed the connection", self.address)));
-                }
-                Ok(n) => self.len = n,
-                Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => return Ok(None),
-                Err(e) => return Err(Error::network(format!("{}: read", self.address), e)),
-            }
+        if self.io.buffered().is_empty() && !self.io.fill_or_timeout()? {
+            return Ok(None);
         }
         self.read_response(None).map(Some)
     }
 
-    fn fill(&mut self) -> Result<()> {
-        if self.pos == self.len {
-            self.pos = 0;
-            self.len = 0;
-        }
-        let n = self
-            .stream
-            .read(&mut self.buf[self.len..])
-            .map_err(|e| Error::network(format!("{}: read", self.address), e))?;
-        if n == 0 {
-            return Err(Error::temp(format!("{}: the server closed the connection", self.address)));
-        }
-        self.len += n;
-        Ok(())
-    }
-
     fn read_line(&mut self, frame: &mut Vec<u8>) -> Result<()> {
-        let start = frame.len();
-        loop {
-            let available = &self.buf[self.pos..self.len];
-            if let Some(at) = available.iter().position(|&b| b == b'\n') {
-                frame.extend_from_slice(&available[..=at]);
-                self.pos += at + 1;
-                return Ok(());
-            }
-            frame.extend_from_slice(available);
-            self.pos = self.len;
-            if frame.len() - start > MAX_LINE {
-                return Err(Error::protocol("server sent a line longer than 64 MiB"));
-            }
-            self.fill()?;
+        if self.io.read_line_into(frame, MAX_LINE)? {
+            Ok(())
+        } else {
+            Err(Error::protocol("server sent a line longer than 64 MiB"))
         }
     }
 
-    fn read_exact_into(&mut self, frame: &mut Vec<u8>, mut n: usize) -> Result<()> {
-        frame.reserve(n);
+    /// Hands the next `n` bytes to `out`, piece by piece as they arrive.
+    fn read_exact(&mut self, mut n: u64, out: &mut dyn FnMut(&[u8]) -> Result<()>) -> Result<()> {
         while n > 0 {
-            if self.pos == self.len {
-                self.fill()?;
+            if self.io.buffered().is_empty() {
+                self.io.fill_or_closed()?;
             }
-            let take = n.min(self.len - self.pos);
-            frame.extend_from_slice(&self.buf[self.pos..self.pos + take]);
-            self.pos += take;
-            n -= take;
+            let available = self.io.buffered();
+            let take = available.len().min(usize::try_from(n).unwrap_or(usize::MAX));
+            out(&available[..take])?;
+            self.io.consume(take);
+            n -= take as u64;
         }
         Ok(())
+    }
+
+    fn read_exact_into(&mut self, frame: &mut Vec<u8>, n: usize) -> Result<()> {
+        frame.reserve(n);
+        self.read_exact(n as u64, &mut |data| {
+            frame.extend_from_slice(data);
+            Ok(())
+        })
     }
 
     fn stream_literal(&mut self, size: u64, sink: &mut dyn LiteralSink) -> Result<u64> {
         let local = |e: io::Error| Error::local_io("cannot store the message being downloaded", e);
         sink.begin(size).map_err(local)?;
-        let mut left = size;
-        while left > 0 {
-            if self.pos == self.len {
-                self.fill()?;
-            }
-            let take = (left as usize).min(self.len - self.pos);
-            sink.write(&self.buf[self.pos..self.pos + take]).map_err(local)?;
-            self.pos += take;
-            left -= take as u64;
-        }
+        self.read_exact(size, &mut |data| sink.write(data).map_err(local))?;
         sink.end().map_err(local)
     }
 }
@@ -272,38 +218,10 @@ fn announces_body_section(before: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::VecDeque;
+    use crate::net::trickle::Trickle;
 
-    /// Plays canned server bytes `chunk` at a time; records what is written.
-    struct Script {
-        input: VecDeque<u8>,
-        chunk: usize,
-        written: Vec<u8>,
-    }
-
-    impl Read for Script {
-        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-            let n = buf.len().min(self.chunk).min(self.input.len());
-            for b in buf.iter_mut().take(n) {
-                *b = self.input.pop_front().unwrap_or(0);
-            }
-            Ok(n)
-        }
-    }
-
-    impl Write for Script {
-        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-            self.written.extend_from_slice(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> io::Result<()> {
-            Ok(())
-        }
-    }
-
-    fn codec(bytes: &[u8], chunk: usize) -> Codec<Script> {
-        let script = Script { input: bytes.iter().copied().collect(), chunk, written: Vec::new() };
-        Codec::new(script, "test:143".into())
+    fn codec(bytes: &[u8], chunk: usize) -> Codec<Trickle> {
+        Codec::new(Trickle::new(bytes, chunk), "test:143".into())
     }
 
     /// Collects streamed literals in memory, for tests.
@@ -334,7 +252,7 @@ mod tests {
 
     const TRANSCRIPT: &[u8] = b"* 2 EXISTS\r\n* 1 FETCH (UID 10 BODY[] {12}\r\nline1\r\n{3}\r\n FLAGS (\\Seen))\r\n* 2 FETCH (UID 11 BODY[] {0}\r\n)\r\na1 OK done\r\n";
 
-    fn read_all(codec: &mut Codec<Script>, mut sink: Option<&mut Collect>) -> Vec<Response> {
+    fn read_all(codec: &mut Codec<Trickle>, mut sink: Option<&mut Collect>) -> Vec<Response> {
         let mut out = Vec::new();
         loop {
             let r = codec.read_response(sink.as_deref_mut().map(|s| s as &mut dyn LiteralSink)).unwrap();

@@ -142,35 +142,7 @@ impl<S: Read + Write> Write for Deflate<S> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::VecDeque;
-
-    /// One end of an in-memory pipe pair: reads come from `incoming`,
-    /// writes go to `outgoing`, and reads return at most `chunk` bytes.
-    struct Pipe {
-        incoming: VecDeque<u8>,
-        outgoing: Vec<u8>,
-        chunk: usize,
-    }
-
-    impl Read for Pipe {
-        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-            let n = buf.len().min(self.chunk).min(self.incoming.len());
-            for b in buf.iter_mut().take(n) {
-                *b = self.incoming.pop_front().unwrap();
-            }
-            Ok(n)
-        }
-    }
-
-    impl Write for Pipe {
-        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-            self.outgoing.extend_from_slice(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> io::Result<()> {
-            Ok(())
-        }
-    }
+    use crate::net::trickle::Trickle;
 
     fn compressed_by_server(parts: &[&[u8]]) -> Vec<u8> {
         // The server side: sync flush after each response.
@@ -188,7 +160,7 @@ mod tests {
         let parts: [&[u8]; 3] = [b"* OK ready\r\n", &big, b"a1 OK done\r\n"];
         let wire = compressed_by_server(&parts);
         for chunk in [1, 3, 17, 4096, usize::MAX] {
-            let pipe = Pipe { incoming: wire.iter().copied().collect(), outgoing: Vec::new(), chunk };
+            let pipe = Trickle::new(&wire, chunk);
             let mut d = Deflate::new(pipe);
             let mut got = Vec::new();
             let mut buf = [0u8; 777];
@@ -207,7 +179,7 @@ mod tests {
 
     #[test]
     fn each_flush_makes_everything_written_decodable() {
-        let pipe = Pipe { incoming: VecDeque::new(), outgoing: Vec::new(), chunk: 1 };
+        let pipe = Trickle::new(&[], 1);
         let mut d = Deflate::new(pipe);
         let mut seen = 0;
         let mut dec = Decompress::new(false);
@@ -216,13 +188,13 @@ mod tests {
             let cmd = format!("a{i} UID FETCH 1:* (FLAGS BODY.PEEK[])\r\n");
             d.write_all(cmd.as_bytes()).unwrap();
             d.flush().unwrap();
-            let wire = &d.get_ref().outgoing[seen..];
+            let wire = &d.get_ref().written[seen..];
             let mut out = vec![0u8; 4096];
             let before = dec.total_out();
             dec.decompress(wire, &mut out, FlushDecompress::None).unwrap();
             let n = (dec.total_out() - before) as usize;
             plain.extend_from_slice(&out[..n]);
-            seen = d.get_ref().outgoing.len();
+            seen = d.get_ref().written.len();
             assert!(plain.ends_with(cmd.as_bytes()), "command {i} not decodable after flush");
         }
     }
@@ -230,12 +202,12 @@ mod tests {
     #[test]
     fn large_writes_round_trip() {
         let data: Vec<u8> = (0..1_000_000u32).map(|i| (i % 13) as u8).collect();
-        let pipe = Pipe { incoming: VecDeque::new(), outgoing: Vec::new(), chunk: 1 };
+        let pipe = Trickle::new(&[], 1);
         let mut d = Deflate::new(pipe);
         d.write_all(&data).unwrap();
         d.flush().unwrap();
-        let wire = d.get_ref().outgoing.clone();
-        let mut back = Deflate::new(Pipe { incoming: wire.into_iter().collect(), outgoing: Vec::new(), chunk: 999 });
+        let wire = d.get_ref().written.clone();
+        let mut back = Deflate::new(Trickle::new(&wire, 999));
         let mut got = Vec::new();
         let mut buf = vec![0u8; 8192];
         loop {
@@ -250,7 +222,7 @@ mod tests {
 
     #[test]
     fn corrupt_input_is_an_error_not_a_panic() {
-        let pipe = Pipe { incoming: vec![0xff; 64].into_iter().collect(), outgoing: Vec::new(), chunk: 64 };
+        let pipe = Trickle::new(&[0xff; 64], 64);
         let mut d = Deflate::new(pipe);
         let mut buf = [0u8; 64];
         assert!(d.read(&mut buf).is_err());

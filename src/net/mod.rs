@@ -13,11 +13,14 @@
 //! | `DangerPlaintext`   | never TLS; only when the config says `tls = "none"`  |
 #![deny(missing_docs)]
 
+pub mod buffered;
 pub mod counters;
 pub mod deflate;
 pub mod pool;
 pub mod stream;
 pub mod tls;
+#[cfg(test)]
+pub mod trickle;
 pub mod wire;
 
 pub use counters::{ByteCounts, Counters};

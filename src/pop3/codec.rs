@@ -12,58 +12,47 @@ use std::io::{Read, Write};
 use super::multiline::Unstuffer;
 use crate::error::{Error, Result};
 use crate::net::Stream;
+use crate::net::buffered::Buffered;
 
 /// Longest status line accepted. RFC 2449 §4 allows 512 octets; some
 /// servers put long texts in greetings and errors, so allow far more.
 const MAX_STATUS_LINE: usize = 64 * 1024;
-const READ_BUFFER: usize = 64 * 1024;
 
 /// Reads and writes POP3 over a stream (a [`Stream`] in real use).
 pub struct Codec<S = Stream> {
-    stream: S,
-    address: String,
-    buf: Box<[u8]>,
-    pos: usize,
-    len: usize,
-    out: Vec<u8>,
+    io: Buffered<S>,
 }
 
 impl<S: Read + Write> Codec<S> {
     /// Frames `stream`; `address` names the peer in errors.
     pub fn new(stream: S, address: String) -> Codec<S> {
-        Codec { stream, address, buf: vec![0u8; READ_BUFFER].into_boxed_slice(), pos: 0, len: 0, out: Vec::new() }
+        Codec { io: Buffered::new(stream, address) }
     }
 
     /// The connection underneath.
     pub fn stream(&self) -> &S {
-        &self.stream
+        self.io.stream()
     }
 
     /// The connection underneath, mutably (for STLS).
     pub fn stream_mut(&mut self) -> &mut S {
-        &mut self.stream
+        self.io.stream_mut()
     }
 
     /// Bytes received but not yet framed.
     pub fn buffered(&self) -> &[u8] {
-        &self.buf[self.pos..self.len]
+        self.io.buffered()
     }
 
     /// Queues a command line; CRLF is added. It leaves on [`Codec::flush`].
     pub fn queue_line(&mut self, line: &str) {
-        self.out.extend_from_slice(line.as_bytes());
-        self.out.extend_from_slice(b"\r\n");
+        self.io.queue(line.as_bytes());
+        self.io.queue(b"\r\n");
     }
 
     /// Sends everything queued.
     pub fn flush(&mut self) -> Result<()> {
-        let what = format!("{}: write", self.address);
-        if !self.out.is_empty() {
-            let result = self.stream.write_all(&self.out);
-            self.out.clear();
-            result.map_err(|e| Error::network(&what, e))?;
-        }
-        self.stream.flush().map_err(|e| Error::network(what, e))
+        self.io.flush()
     }
 
     /// Reads one status line and returns it without its line ending (CRLF,
@@ -71,25 +60,17 @@ impl<S: Read + Write> Codec<S> {
     /// get wrong).
     pub fn read_line(&mut self) -> Result<Vec<u8>> {
         let mut line = Vec::new();
-        loop {
-            let available = &self.buf[self.pos..self.len];
-            if let Some(at) = available.iter().position(|&b| b == b'\n') {
-                line.extend_from_slice(&available[..at]);
-                self.pos += at + 1;
-                if line.last() == Some(&b'\r') {
-                    line.pop();
-                }
-                return Ok(line);
-            }
-            line.extend_from_slice(available);
-            self.pos = self.len;
-            if line.len() > MAX_STATUS_LINE {
-                return Err(Error::protocol(format!("{}: server sent a status line longer than 64 KiB", self.address)));
-            }
-            if self.fill()? == 0 {
-                return Err(Error::temp(format!("{}: the server closed the connection", self.address)));
-            }
+        if !self.io.read_line_into(&mut line, MAX_STATUS_LINE)? {
+            return Err(Error::protocol(format!(
+                "{}: server sent a status line longer than 64 KiB",
+                self.io.address()
+            )));
         }
+        line.pop();
+        if line.last() == Some(&b'\r') {
+            line.pop();
+        }
+        Ok(line)
     }
 
     /// Reads the body of a multi-line reply up to and including its
@@ -101,91 +82,38 @@ impl<S: Read + Write> Codec<S> {
         let mut unstuffer = Unstuffer::new();
         let mut total = 0u64;
         loop {
-            if self.pos < self.len {
+            if !self.io.buffered().is_empty() {
                 let mut counted = |data: &[u8]| {
                     total += data.len() as u64;
                     out(data)
                 };
-                let used = unstuffer.feed(&self.buf[self.pos..self.len], &mut counted)?;
-                self.pos += used;
+                let used = unstuffer.feed(self.io.buffered(), &mut counted)?;
+                self.io.consume(used);
                 if unstuffer.is_done() {
                     return Ok(total);
                 }
             }
-            let n = self.fill().map_err(|e| e.context(format!("{what}: after {total} bytes of the reply")))?;
+            let n = self.io.fill().map_err(|e| e.context(format!("{what}: after {total} bytes of the reply")))?;
             if n == 0 {
                 return Err(Error::temp(format!(
                     "{}: {what}: the server closed the connection after {total} bytes of the reply, before its \
                      final \".\" line (the reply is incomplete)",
-                    self.address
+                    self.io.address()
                 )));
             }
         }
-    }
-
-    /// Reads more bytes into the buffer; 0 means the peer closed.
-    fn fill(&mut self) -> Result<usize> {
-        if self.pos == self.len {
-            self.pos = 0;
-            self.len = 0;
-        } else if self.len == self.buf.len() {
-            // Never read into no room: a 0-byte read would look like a
-            // hang-up. (The callers consume everything they are given, so
-            // this is defence only.)
-            self.buf.copy_within(self.pos..self.len, 0);
-            self.len -= self.pos;
-            self.pos = 0;
-        }
-        let n = self
-            .stream
-            .read(&mut self.buf[self.len..])
-            .map_err(|e| Error::network(format!("{}: read", self.address), e))?;
-        self.len += n;
-        Ok(n)
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use std::io;
-
     use super::*;
     use crate::error::ErrorKind;
-
-    /// Hands out its input a few bytes per read, then EOF or an error.
-    struct Trickle {
-        input: Vec<u8>,
-        at: usize,
-        step: usize,
-        then_timeout: bool,
-        written: Vec<u8>,
-    }
-
-    impl Read for Trickle {
-        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-            if self.at == self.input.len() && self.then_timeout {
-                return Err(io::Error::from(io::ErrorKind::WouldBlock));
-            }
-            let n = self.step.min(buf.len()).min(self.input.len() - self.at);
-            buf[..n].copy_from_slice(&self.input[self.at..self.at + n]);
-            self.at += n;
-            Ok(n)
-        }
-    }
-
-    impl Write for Trickle {
-        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-            self.written.extend_from_slice(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> io::Result<()> {
-            Ok(())
-        }
-    }
+    use crate::net::trickle::Trickle;
 
     fn codec(input: &[u8], step: usize, then_timeout: bool) -> Codec<Trickle> {
-        let t = Trickle { input: input.to_vec(), at: 0, step, then_timeout, written: Vec::new() };
-        Codec::new(t, "pop.example:995".into())
+        let t = Trickle::new(input, step);
+        Codec::new(if then_timeout { t.then_timeout() } else { t }, "pop.example:995".into())
     }
 
     #[test]
