@@ -102,6 +102,16 @@ pub fn run(ctx: &Context, args: &ListArgs) -> Result<Listing> {
     }
 }
 
+/// The mailboxes a command works on (decoded names): every selectable one
+/// with `all`, else those `named`, else INBOX.
+pub fn chosen_mailboxes(ctx: &Context, all: bool, named: &[String]) -> Result<Vec<String>> {
+    if all {
+        let (entries, _) = list_mailboxes(ctx)?;
+        return Ok(entries.iter().filter(|e| e.is_selectable()).map(|e| utf7::decode_mailbox(&e.name)).collect());
+    }
+    Ok(if named.is_empty() { vec!["INBOX".to_string()] } else { named.to_vec() })
+}
+
 /// Every mailbox of the account, as LIST returns them.
 pub fn list_mailboxes(ctx: &Context) -> Result<(Vec<ListEntry>, imap::Capabilities)> {
     let pool = ctx.imap()?;

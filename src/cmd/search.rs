@@ -131,14 +131,7 @@ fn server_search(ctx: &Context, args: &SearchArgs) -> Result<Found> {
         }
         other => other,
     };
-    let mailboxes: Vec<String> = if args.all {
-        let (entries, _) = super::list::list_mailboxes(ctx)?;
-        entries.iter().filter(|e| e.is_selectable()).map(|e| utf7::decode_mailbox(&e.name)).collect()
-    } else if args.mailboxes.is_empty() {
-        vec!["INBOX".to_string()]
-    } else {
-        args.mailboxes.clone()
-    };
+    let mailboxes = super::list::chosen_mailboxes(ctx, args.all, &args.mailboxes)?;
     let results = over_pool(pool, &mailboxes, pool.max(), |session, mailbox| {
         search_mailbox(session, mailbox, &plan, raw, args).with_context(|| format!("mailbox \"{mailbox}\""))
     })?;

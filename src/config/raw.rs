@@ -80,7 +80,8 @@ pub struct Account {
     pub email: Option<Spanned<String>>,
     pub name: Option<String>,
     pub sent_mailbox: Option<String>,
-    // Shared by the server sections.
+    // Shared by the server sections. Written out rather than a flattened
+    // `Section`: serde's flatten switches deny_unknown_fields off.
     pub host: Option<Spanned<String>>,
     pub tls: Option<Spanned<String>>,
     pub user: Option<Spanned<String>>,

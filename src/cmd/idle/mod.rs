@@ -114,14 +114,7 @@ pub struct IdleArgs {
 pub fn run(ctx: &Context, args: &IdleArgs, sink: &dyn EventSink) -> Result<()> {
     let settings =
         ctx.account.imap.clone().ok_or_else(|| Error::config(format!("{} has no IMAP section", ctx.label())))?;
-    let mailboxes: Vec<String> = if args.all {
-        let (entries, _) = super::list::list_mailboxes(ctx)?;
-        entries.iter().filter(|e| e.is_selectable()).map(|e| utf7::decode_mailbox(&e.name)).collect()
-    } else if args.mailboxes.is_empty() {
-        vec!["INBOX".to_string()]
-    } else {
-        args.mailboxes.clone()
-    };
+    let mailboxes = super::list::chosen_mailboxes(ctx, args.all, &args.mailboxes)?;
     let stop = &*args.stop;
     let deadline = args.timeout.map(|t| Instant::now() + t);
     let (events, incoming) = channel::<Event>();
