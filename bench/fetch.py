@@ -27,6 +27,17 @@ def log(*args):
     print(*args, file=sys.stderr, flush=True)
 
 
+def read_env(path):
+    """The servers' env file (tests/support/mail-servers.sh) as a dict."""
+    with open(path) as f:
+        return dict(line.strip().split("=", 1) for line in f if "=" in line)
+
+
+def nobody_ids():
+    """(uid, gid) of nobody, who owns the Dovecot mail the benches seed."""
+    return (int(subprocess.check_output(["id", "-u", "nobody"])), int(subprocess.check_output(["id", "-g", "nobody"])))
+
+
 # ---------------------------------------------------------------- corpus
 def message(rng, i, kind):
     """One message with LF line ends, as Dovecot keeps it on disk."""
@@ -194,16 +205,20 @@ Expunge None
 """)
 
 
-def getmail_config(path, env, store, folders):
+def getmail_config(path, env, store, folders=None):
+    """getmail6 over IMAPS (the `folders`), or over POP3S without them."""
+    if folders is None:
+        retriever = f"type = SimplePOP3SSLRetriever\nport = {env['POP3S_PORT']}"
+    else:
+        retriever = (f"type = SimpleIMAPSSLRetriever\nport = {env['IMAPS_PORT']}\n"
+                     f"mailboxes = ({', '.join(repr(f) for f in folders)},)")
     with open(path, "w") as f:
         f.write(f"""[retriever]
-type = SimpleIMAPSSLRetriever
+{retriever}
 server = localhost
-port = {env['IMAPS_PORT']}
 username = {BENCH_USER}
 password = {BENCH_PASS}
 ca_certs = {env['CA_FILE']}
-mailboxes = ({", ".join(repr(f) for f in folders)},)
 
 [destination]
 type = Maildir
@@ -290,9 +305,9 @@ def main():
                     help="give every run a fresh loop-mounted ext4 file system (needs root)")
     args = ap.parse_args()
 
-    env = dict(line.strip().split("=", 1) for line in open(args.env) if "=" in line)
+    env = read_env(args.env)
     mail_root = os.path.join(env["MAILTEST_DIR"], "mail")
-    nobody = (int(subprocess.check_output(["id", "-u", "nobody"])), int(subprocess.check_output(["id", "-g", "nobody"])))
+    nobody = nobody_ids()
     os.makedirs(args.work, exist_ok=True)
 
     log(f"seeding {args.messages} messages into {args.mailboxes} mailboxes ...")

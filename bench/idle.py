@@ -14,6 +14,9 @@ import sys
 import threading
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from fetch import read_env  # noqa: E402
+
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
@@ -22,7 +25,7 @@ def main():
     ap.add_argument("--work", required=True)
     ap.add_argument("--messages", type=int, default=30)
     args = ap.parse_args()
-    env = dict(line.strip().split("=", 1) for line in open(args.env) if "=" in line)
+    env = read_env(args.env)
     os.makedirs(args.work, exist_ok=True)
     cfg = os.path.join(args.work, "owl.toml")
     with open(cfg, "w") as f:

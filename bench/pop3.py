@@ -11,7 +11,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fetch import BENCH_PASS, BENCH_USER, measure, seed_corpus, warm  # noqa: E402
+from fetch import BENCH_PASS, BENCH_USER, getmail_config, measure, nobody_ids, read_env, seed_corpus, warm  # noqa: E402
 
 
 def main():
@@ -22,8 +22,8 @@ def main():
     ap.add_argument("--messages", type=int, default=1000)
     ap.add_argument("--reps", type=int, default=3)
     args = ap.parse_args()
-    env = dict(line.strip().split("=", 1) for line in open(args.env) if "=" in line)
-    nobody = (int(subprocess.check_output(["id", "-u", "nobody"])), int(subprocess.check_output(["id", "-g", "nobody"])))
+    env = read_env(args.env)
+    nobody = nobody_ids()
     maildir = os.path.join(env["MAILTEST_DIR"], "mail", BENCH_USER, "Maildir")
     shutil.rmtree(maildir, ignore_errors=True)
     _, size = seed_corpus(maildir, args.messages, 1, *nobody)
@@ -80,25 +80,7 @@ poll localhost with proto POP3 port {env['POP3S_PORT']}
         data = os.path.join(runs, f"getmail{counter[0]}")
         os.makedirs(data)
         rc = os.path.join(data, "getmailrc")
-        with open(rc, "w") as f:
-            f.write(f"""[retriever]
-type = SimplePOP3SSLRetriever
-server = localhost
-port = {env['POP3S_PORT']}
-username = {BENCH_USER}
-password = {BENCH_PASS}
-ca_certs = {env['CA_FILE']}
-
-[destination]
-type = Maildir
-path = {store}/
-user = nobody
-
-[options]
-read_all = true
-delete = false
-verbose = 0
-""")
+        getmail_config(rc, env, store)
         return ["getmail", "--getmaildir", data, "--rcfile", rc, "--quiet"]
 
     tools = {"owl": owl, "fetchmail": fetchmail, "getmail6": getmail}

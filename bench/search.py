@@ -13,7 +13,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fetch import BENCH_PASS, BENCH_USER, owl_config, seed_corpus, warm  # noqa: E402
+from fetch import BENCH_PASS, BENCH_USER, nobody_ids, owl_config, read_env, seed_corpus, warm  # noqa: E402
 
 
 def main():
@@ -23,8 +23,8 @@ def main():
     ap.add_argument("--work", required=True)
     ap.add_argument("--reps", type=int, default=7)
     args = ap.parse_args()
-    env = dict(line.strip().split("=", 1) for line in open(args.env) if "=" in line)
-    nobody = (int(subprocess.check_output(["id", "-u", "nobody"])), int(subprocess.check_output(["id", "-g", "nobody"])))
+    env = read_env(args.env)
+    nobody = nobody_ids()
     maildir = os.path.join(env["MAILTEST_DIR"], "mail", BENCH_USER, "Maildir")
     import shutil
     shutil.rmtree(maildir, ignore_errors=True)

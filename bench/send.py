@@ -12,6 +12,9 @@ import subprocess
 import sys
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from fetch import read_env  # noqa: E402
+
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
@@ -21,7 +24,7 @@ def main():
     ap.add_argument("--messages", type=int, default=100)
     ap.add_argument("--reps", type=int, default=5)
     args = ap.parse_args()
-    env = dict(line.strip().split("=", 1) for line in open(args.env) if "=" in line)
+    env = read_env(args.env)
     os.makedirs(args.work, exist_ok=True)
     files = []
     for i in range(args.messages):
