@@ -220,6 +220,9 @@ impl Drop for OwnDovecot {
     fn drop(&mut self) {
         self.stop();
         let _ = std::fs::remove_dir_all(&self.dir);
+        for output in ["out", "err"] {
+            let _ = std::fs::remove_file(self.dir.with_extension(output));
+        }
     }
 }
 
