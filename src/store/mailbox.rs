@@ -13,8 +13,8 @@ use super::maildir::Maildir;
 use super::mbox::Mbox;
 use super::spool::Spool;
 use super::state::{self, SyncState};
-use super::uidset::UidSet;
 use crate::error::{Error, Result};
+use crate::uidset::UidSet;
 
 /// A message's bytes, exactly as the server sent them.
 #[derive(Debug)]

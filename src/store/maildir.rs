@@ -15,8 +15,8 @@ use super::mailbox::{Body, Recovery};
 use super::maildir_name::{SPOOL_SUFFIX, final_name, parse_vu, with_flags};
 use super::spool::Spool;
 use super::state::SyncState;
-use super::uidset::UidSet;
 use crate::error::{Error, Result};
+use crate::uidset::UidSet;
 
 /// How many threads fsync a batch file by file; enough for ext4 to merge
 /// journal commits.

@@ -19,7 +19,6 @@ pub mod remote;
 mod spec;
 mod spool;
 mod state;
-mod uidset;
 
 #[cfg(test)]
 mod crash_tests;
@@ -30,12 +29,12 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
+pub use crate::uidset::{ParseUidSetError, UidSet};
 pub use lock::StoreLock;
 pub use mailbox::{Body, MailboxStore, Recovery, Spooler};
 pub use spec::{StoreKind, StoreSpec};
 pub use spool::Spool;
 pub use state::SyncState;
-pub use uidset::{ParseUidSetError, UidSet};
 
 use crate::error::{Error, Result};
 use maildir_name::SPOOL_SUFFIX;

@@ -10,8 +10,8 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::fsutil;
-use super::uidset::UidSet;
 use crate::error::{Error, ErrorKind, Result};
+use crate::uidset::UidSet;
 
 const VERSION: u32 = 1;
 
