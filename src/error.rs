@@ -98,6 +98,8 @@ struct Inner {
     /// Outermost first once printed; pushed innermost first.
     context: Vec<String>,
     source: Option<BoxError>,
+    /// What the user may do about it, printed last in parentheses.
+    hint: Option<String>,
 }
 
 /// `Result` with owl's [`Error`].
@@ -106,13 +108,26 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 impl Error {
     /// An error of `kind` described by `message`.
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Error {
-        Error { inner: Box::new(Inner { kind, message: message.into(), context: Vec::new(), source: None }) }
+        Error {
+            inner: Box::new(Inner { kind, message: message.into(), context: Vec::new(), source: None, hint: None }),
+        }
     }
 
     /// Keeps `source` as the cause; its text is printed after the message.
     pub fn with_source(mut self, source: impl Into<BoxError>) -> Error {
         self.inner.source = Some(source.into());
         self
+    }
+
+    /// Adds advice on what to change, shown after the message.
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Error {
+        self.inner.hint = Some(hint.into());
+        self
+    }
+
+    /// The advice, if any.
+    pub fn hint(&self) -> Option<&str> {
+        self.inner.hint.as_deref()
     }
 
     /// Adds a piece of context (an account, a server, a mailbox, a command).
@@ -212,18 +227,28 @@ impl Error {
 }
 
 impl fmt::Display for Error {
+    /// One line, outermost context first, with every known secret
+    /// redacted: server text quoted in an error may echo a password.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut line = String::new();
         for ctx in self.inner.context.iter().rev() {
-            write!(f, "{ctx}: ")?;
+            line.push_str(ctx);
+            line.push_str(": ");
         }
-        f.write_str(&self.inner.message)?;
+        line.push_str(&self.inner.message);
         if let Some(source) = &self.inner.source {
             let text = source.to_string();
             if !text.is_empty() && !self.inner.message.contains(&text) {
-                write!(f, ": {text}")?;
+                line.push_str(": ");
+                line.push_str(&text);
             }
         }
-        Ok(())
+        if let Some(hint) = &self.inner.hint {
+            line.push_str(" (");
+            line.push_str(hint);
+            line.push(')');
+        }
+        f.write_str(&crate::secrets::redact(&line))
     }
 }
 

@@ -34,5 +34,7 @@ pub mod output;
 pub mod pop3;
 pub mod sasl;
 pub mod search;
+pub mod secrets;
 pub mod smtp;
 pub mod store;
+pub mod uidset;

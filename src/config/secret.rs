@@ -46,6 +46,9 @@ impl SecretSource {
             SecretSource::PasswordCommand(cmd) => Secret::Password(run(cmd, "password_command")?),
             SecretSource::TokenCommand(cmd) => Secret::Token(run(cmd, "oauth2_token_command")?),
         };
+        match &secret {
+            Secret::Password(s) | Secret::Token(s) => crate::secrets::register(user, s),
+        }
         Ok(Credentials { user: user.to_string(), secret })
     }
 
