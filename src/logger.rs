@@ -24,7 +24,11 @@ impl Log for StderrLogger {
             Level::Trace => "trace: ",
         };
         let mut stderr = std::io::stderr().lock();
-        let _ = writeln!(stderr, "owl: {prefix}{}", record.args());
+        // Log lines quote servers and messages: make them harmless for a
+        // terminal, and never let a secret through.
+        let text = record.args().to_string();
+        let text = crate::secrets::redact(&text);
+        let _ = writeln!(stderr, "owl: {prefix}{}", crate::output::safe::line(&text));
     }
 
     fn flush(&self) {}

@@ -35,7 +35,7 @@ fn main() -> ExitCode {
         // A closed pipe (`owl list | head`) is not a failure.
         Err(err) if err.is_broken_pipe() => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("owl: {err}");
+            eprintln!("owl: {}", owl::output::safe::line(&err.to_string()));
             ExitCode::from(err.exit_code() as u8)
         }
     }

@@ -24,7 +24,7 @@ pub fn text(report: &CheckReport) -> String {
 
 fn service(out: &mut String, s: &ServiceReport) {
     let status = if s.ok { "ok" } else { "FAILED" };
-    out.push_str(&format!("\n{} {}:{}  {status}\n", s.protocol, s.host, s.port));
+    out.push_str(&format!("\n{} {}:{}  {status}\n", s.protocol, super::safe::line(&s.host), s.port));
     let tls = match (&s.tls_version, s.tls_mode.as_str()) {
         (_, "none") => "none (plaintext)".to_string(),
         (Some(v), mode) => format!("{v} ({mode})"),
@@ -63,5 +63,5 @@ fn service(out: &mut String, s: &ServiceReport) {
 }
 
 fn line(out: &mut String, key: &str, value: &str) {
-    out.push_str(&format!("  {key:<13} {value}\n"));
+    out.push_str(&format!("  {key:<13} {}\n", super::safe::line(value)));
 }

@@ -1,7 +1,7 @@
 //! Prints `owl idle` events: one readable line each, or one JSON object
 //! per line (NDJSON), flushed at once so a pipe sees it immediately.
 
-use super::{Format, Output};
+use super::{Format, Output, safe};
 use crate::cmd::idle::{Event, EventSink};
 use crate::error::Result;
 
@@ -28,12 +28,13 @@ impl EventSink for Printer {
 
 /// `new      INBOX  42  Ann <ann@example.org>  Subject`
 pub fn line(e: &Event) -> String {
-    let mut text = format!("{:<8} {}  {}", e.event, e.mailbox, e.uid);
+    let mut text = format!("{:<8} {}  {}", e.event, safe::line(&e.mailbox), e.uid);
     match e.event {
         "new" => {
-            text.push_str(&format!("  {}  {}", e.from.as_deref().unwrap_or(""), e.subject.as_deref().unwrap_or("")));
+            let (from, subject) = (e.from.as_deref().unwrap_or(""), e.subject.as_deref().unwrap_or(""));
+            text.push_str(&format!("  {}  {}", safe::line(from), safe::line(subject)));
         }
-        "flags" => text.push_str(&format!("  {}", e.flags.as_deref().unwrap_or_default().join(" "))),
+        "flags" => text.push_str(&format!("  {}", safe::line(&e.flags.as_deref().unwrap_or_default().join(" ")))),
         _ => {}
     }
     text.push('\n');

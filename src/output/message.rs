@@ -4,7 +4,7 @@
 use std::io::{IsTerminal, Write};
 use std::process::{Command, Stdio};
 
-use super::{Format, Output};
+use super::{Format, Output, safe};
 use crate::cmd::read::ReadMessage;
 use crate::error::Result;
 use crate::model::date::format_rfc3339;
@@ -32,7 +32,7 @@ pub fn text(m: &ReadMessage) -> String {
     let mut out = String::new();
     let mut field = |name: &str, value: String| {
         if !value.is_empty() {
-            out.push_str(&format!("{name:<8} {value}\n"));
+            out.push_str(&format!("{name:<8} {}\n", safe::line(&value)));
         }
     };
     field("From:", format_mailboxes(&h.from));
@@ -54,7 +54,7 @@ pub fn text(m: &ReadMessage) -> String {
     }
     field("Auth:", notes.join(" "));
     out.push('\n');
-    out.push_str(v.text.trim_end());
+    out.push_str(&safe::text(v.text.trim_end()));
     out.push('\n');
     if !v.attachments.is_empty() {
         out.push_str("\nAttachments:\n");
@@ -62,8 +62,8 @@ pub fn text(m: &ReadMessage) -> String {
             out.push_str(&format!(
                 "  {:>2}  {}  {}  {}\n",
                 a.index,
-                a.filename.as_deref().unwrap_or("(no name)"),
-                a.content_type,
+                safe::line(a.filename.as_deref().unwrap_or("(no name)")),
+                safe::line(&a.content_type),
                 format_size(a.size)
             ));
         }

@@ -13,6 +13,7 @@
 //! | [`progress`] | progress bars while fetching |
 //! | [`message`] | one message for reading |
 //! | [`table`] | the shared table layout |
+//! | [`safe`] | server and message text made harmless for a terminal |
 
 pub mod check;
 pub mod fetch;
@@ -20,6 +21,7 @@ pub mod idle;
 pub mod list;
 pub mod message;
 pub mod progress;
+pub mod safe;
 pub mod search;
 pub mod send;
 pub mod table;

@@ -32,7 +32,7 @@ pub fn print(out: &Output, found: &Found) -> Result<()> {
             }
             for name in order {
                 let group: Vec<_> = rows.iter().filter(|r| r.mailbox == name).cloned().collect();
-                text.push_str(&format!("{name}\n"));
+                text.push_str(&format!("{}\n", super::safe::line(name)));
                 text.push_str(&messages_table(&group, out.width, out.color));
                 text.push('\n');
             }

@@ -37,7 +37,7 @@ fn line(r: &MessageResult) -> String {
     if let Some(err) = &r.save_error {
         parts.push(format!("copy NOT saved: {err}"));
     }
-    format!("{} {id}: {}\n", r.source, parts.join("; "))
+    super::safe::line(&format!("{} {id}: {}", r.source, parts.join("; "))).into_owned() + "\n"
 }
 
 /// The report as lines of text.

@@ -1,6 +1,8 @@
 //! Plain-text tables fitted to a width: columns marked flexible give up
 //! room (their cells truncated with `…`) until the table fits. Widths are
-//! display widths, so CJK and emoji line up. Pure: returns a string.
+//! display widths, so CJK and emoji line up. Cells come from servers and
+//! messages, so their control characters are made visible ([`super::safe`]).
+//! Pure: returns a string.
 
 use console::{measure_text_width, truncate_str};
 
@@ -36,8 +38,10 @@ pub fn render(
     color: bool,
     bold_rows: &[bool],
 ) -> String {
+    let rows: Vec<Vec<String>> =
+        rows.iter().map(|row| row.iter().map(|cell| super::safe::line(cell).into_owned()).collect()).collect();
     let mut widths: Vec<usize> = columns.iter().map(|c| measure_text_width(c.header)).collect();
-    for row in rows {
+    for row in &rows {
         for (w, cell) in widths.iter_mut().zip(row) {
             *w = (*w).max(measure_text_width(cell));
         }
