@@ -6,7 +6,7 @@
 
 use std::io::{self, Read, Write};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use native_tls::TlsStream;
 
@@ -26,6 +26,13 @@ impl Base {
         match self {
             Base::Plain(w) => w,
             Base::Tls(t) => t.get_ref(),
+        }
+    }
+
+    fn wire_mut(&mut self) -> &mut Wire {
+        match self {
+            Base::Plain(w) => w,
+            Base::Tls(t) => t.get_mut(),
         }
     }
 }
@@ -73,14 +80,27 @@ pub struct Stream {
 impl Stream {
     /// Connects to `endpoint`; with implicit TLS the handshake is done
     /// before this returns.
+    /// The connection's set-up deadline (`endpoint.timeout` from now) is
+    /// set; the session clears it once it is ready (see
+    /// [`Stream::set_deadline`]).
     pub fn connect(endpoint: &Endpoint, counters: Arc<Counters>) -> Result<Stream> {
         let address = endpoint.address();
-        let wire = Wire::connect(&endpoint.host, endpoint.port, endpoint.timeout, counters.clone())?;
+        let mut wire = Wire::connect(&endpoint.host, endpoint.port, endpoint.timeout, counters.clone())?;
+        wire.set_deadline(Some(Instant::now() + endpoint.timeout)).map_err(|e| Error::network(&address, e))?;
         let mut stream = Stream { layers: Layers::Base(Base::Plain(wire)), counters, tls: None, address };
         if endpoint.security == Security::Implicit {
             stream.start_tls(&endpoint.host, &endpoint.tls)?;
         }
         Ok(stream)
+    }
+
+    /// No read or write waits past `deadline` (`None` clears it): a phase
+    /// that must finish in time (greeting, login) whatever the peer does.
+    pub fn set_deadline(&mut self, deadline: Option<Instant>) -> Result<()> {
+        match self.wire_mut() {
+            Some(w) => w.set_deadline(deadline).map_err(|e| Error::network("set deadline", e)),
+            None => Ok(()),
+        }
     }
 
     /// `host:port` of the peer, for messages.
@@ -147,8 +167,8 @@ impl Stream {
     }
 
     /// Sets the read timeout, e.g. a longer one while IDLE waits.
-    pub fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
-        match self.wire() {
+    pub fn set_read_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()> {
+        match self.wire_mut() {
             Some(w) => w.set_read_timeout(timeout),
             None => Ok(()),
         }
@@ -170,6 +190,14 @@ impl Stream {
         match &self.layers {
             Layers::Base(b) => Some(b.wire()),
             Layers::Deflate(d) => Some(d.get_ref().wire()),
+            Layers::Broken => None,
+        }
+    }
+
+    fn wire_mut(&mut self) -> Option<&mut Wire> {
+        match &mut self.layers {
+            Layers::Base(b) => Some(b.wire_mut()),
+            Layers::Deflate(d) => Some(d.get_mut().wire_mut()),
             Layers::Broken => None,
         }
     }

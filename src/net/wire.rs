@@ -1,5 +1,10 @@
 //! TCP with timeouts, byte counting and a look at the TLS handshake.
 //!
+//! Besides the per-read timeout, a [`Wire`] can carry a deadline: while one
+//! is set, no read or write waits past it, however the peer trickles its
+//! bytes. Sessions set one around connection set-up (TLS handshake,
+//! greeting, login), which must complete within the configured timeout.
+//!
 //! native-tls does not say which TLS version it negotiated, so [`Wire`]
 //! keeps the first bytes the server sends during a handshake and
 //! [`tls_version_from_server_hello`] reads the version from the ServerHello
@@ -8,7 +13,7 @@
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpStream, ToSocketAddrs};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::Counters;
 use crate::error::{Error, Result};
@@ -22,6 +27,13 @@ pub struct Wire {
     tcp: TcpStream,
     counters: Arc<Counters>,
     sniff: Option<Vec<u8>>,
+    /// The read timeout asked for, and the one last given to the socket
+    /// (shorter while a deadline is near).
+    read_timeout: Option<Duration>,
+    applied: Option<Duration>,
+    /// The write timeout given at connect; shortened near a deadline.
+    write_timeout: Duration,
+    deadline: Option<Instant>,
 }
 
 impl Wire {
@@ -44,7 +56,15 @@ impl Wire {
                         .and_then(|()| tcp.set_write_timeout(Some(timeout)))
                         .and_then(|()| socket2::SockRef::from(&tcp).set_tcp_keepalive(&keepalive()));
                     setup.map_err(|e| Error::network(&what, e))?;
-                    return Ok(Wire { tcp, counters, sniff: None });
+                    return Ok(Wire {
+                        tcp,
+                        counters,
+                        sniff: None,
+                        read_timeout: Some(timeout),
+                        applied: Some(timeout),
+                        write_timeout: timeout,
+                        deadline: None,
+                    });
                 }
                 Err(e) => last = Some(e),
             }
@@ -54,8 +74,36 @@ impl Wire {
     }
 
     /// Sets the read timeout (`None` blocks for ever).
-    pub fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
-        self.tcp.set_read_timeout(timeout)
+    pub fn set_read_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()> {
+        self.read_timeout = timeout;
+        self.apply_timeout()
+    }
+
+    /// No read or write waits past `deadline` (`None`: no deadline).
+    pub fn set_deadline(&mut self, deadline: Option<Instant>) -> io::Result<()> {
+        self.deadline = deadline;
+        self.apply_timeout()
+    }
+
+    /// Gives the socket the shorter of the read timeout and the time left
+    /// before the deadline; an error once the deadline has passed.
+    fn apply_timeout(&mut self) -> io::Result<()> {
+        let (effective, write) = match self.deadline {
+            None => (self.read_timeout, self.write_timeout),
+            Some(deadline) => {
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    return Err(io::Error::new(io::ErrorKind::TimedOut, "deadline passed"));
+                }
+                (Some(self.read_timeout.map_or(left, |t| t.min(left))), self.write_timeout.min(left))
+            }
+        };
+        if effective != self.applied {
+            self.tcp.set_read_timeout(effective)?;
+            self.tcp.set_write_timeout(Some(write))?;
+            self.applied = effective;
+        }
+        Ok(())
     }
 
     /// Starts keeping received bytes for [`Wire::take_sniffed`].
@@ -101,6 +149,9 @@ fn keepalive() -> socket2::TcpKeepalive {
 
 impl Read for Wire {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.deadline.is_some() {
+            self.apply_timeout()?;
+        }
         let n = self.tcp.read(buf)?;
         self.counters.add_wire_in(n);
         if let Some(sniff) = self.sniff.as_mut() {
@@ -113,6 +164,9 @@ impl Read for Wire {
 
 impl Write for Wire {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.deadline.is_some() {
+            self.apply_timeout()?;
+        }
         let n = self.tcp.write(buf)?;
         self.counters.add_wire_out(n);
         Ok(n)
