@@ -225,7 +225,7 @@ fn messages(ctx: &Context, mailbox: &str, args: &ListArgs) -> Result<Vec<Message
     let skip = args.limit.saturating_mul(args.page - 1);
     let mut fetched: Vec<Fetch> = Vec::new();
     if args.unseen {
-        let mut uids = session.uid_search(vec![Arg::Atom("UNSEEN".into())], false)?;
+        let mut uids: Vec<u32> = session.uid_search(vec![Arg::Atom("UNSEEN".into())], false)?.iter().collect();
         uids.reverse();
         let page: Vec<u32> = uids.into_iter().skip(skip).take(args.limit).collect();
         if !page.is_empty() {

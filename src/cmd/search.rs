@@ -82,7 +82,7 @@ fn uid_search(session: &mut Session, search: &ImapSearch, raw: Option<&str>) -> 
     if let Some(raw) = raw {
         criteria.push(Arg::Atom(raw.to_string()));
     }
-    session.uid_search(criteria, search.charset_utf8)
+    Ok(session.uid_search(criteria, search.charset_utf8)?.iter().collect())
 }
 
 /// The UIDs of `mailbox` that match.

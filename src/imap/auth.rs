@@ -15,10 +15,19 @@ use crate::sasl::{self, Credentials};
 
 impl Session {
     /// Authenticates with `creds`. Does nothing after a PREAUTH greeting.
+    /// The login must finish within the timeout, however slowly the
+    /// server answers (some delay failed logins on purpose).
     pub fn authenticate(&mut self, creds: &Credentials) -> Result<()> {
         if self.authenticated {
             return Ok(());
         }
+        self.set_deadline(Some(self.deadline_from_now()))?;
+        let result = self.authenticate_in_time(creds);
+        let cleared = self.set_deadline(None);
+        result.and(cleared)
+    }
+
+    fn authenticate_in_time(&mut self, creds: &Credentials) -> Result<()> {
         let updates_before = self.caps_updates;
         let mechanism = if let Some(token) = creds.token() {
             if self.caps.has_auth("XOAUTH2") {

@@ -4,21 +4,26 @@
 //! `{n}`, the n bytes plus the rest of the response, and so on. Literals of
 //! message bodies may go to a [`LiteralSink`] as they arrive, so a 500 MB
 //! message never sits in memory; the frame then holds `{0}` in their place
-//! for the parser. Everything else is held, with caps against a hostile
-//! server announcing gigabytes.
+//! for the parser. `* SEARCH` answers stream into a UID set
+//! ([`super::search_reply`]), however long. Everything else is held, with
+//! caps on each line and on the whole response, so no server can make owl
+//! buffer more than [`MAX_FRAME`] bytes for one response.
 
 use std::io::{self, Read, Write};
+use std::time::Duration;
 
 use super::response::{self, Body, Data, Response};
+use super::search_reply::SearchReply;
 use crate::error::{Error, Result};
 use crate::net::Stream;
 use crate::net::buffered::Buffered;
 
-/// Longest line (without literals) we accept: a SEARCH over a million
-/// UIDs fits.
-const MAX_LINE: usize = 64 * 1024 * 1024;
-/// Largest literal held in memory when no sink takes it.
-const MAX_MEMORY_LITERAL: u64 = 256 * 1024 * 1024;
+/// Longest line (without literals) we accept. Real responses are short;
+/// the longest, SEARCH, does not go through here.
+const MAX_LINE: usize = 4 * 1024 * 1024;
+/// Most bytes of one response held in memory: its lines and the literals
+/// no sink takes (header fields, small bodies).
+pub const MAX_FRAME: usize = 32 * 1024 * 1024;
 
 /// Receives message literals as they arrive, instead of memory.
 pub trait LiteralSink {
@@ -43,6 +48,12 @@ impl<S: Read + Write> Codec<S> {
     /// Frames `stream`; `address` names the peer in errors.
     pub fn new(stream: S, address: String) -> Codec<S> {
         Codec { io: Buffered::new(stream, address), trace: String::new() }
+    }
+
+    /// Replies must progress by 1 KiB per `window` of waiting (see
+    /// [`Buffered::set_progress_window`]).
+    pub fn set_progress_window(&mut self, window: Option<Duration>) {
+        self.io.set_progress_window(window);
     }
 
     /// The connection underneath.
@@ -78,6 +89,9 @@ impl<S: Read + Write> Codec<S> {
     /// Reads one complete response. Body literals go to `sink` when it
     /// wants them.
     pub fn read_response(&mut self, mut sink: Option<&mut dyn LiteralSink>) -> Result<Response> {
+        if self.starts_search()? {
+            return self.read_search();
+        }
         let mut frame = Vec::new();
         let mut streamed = None;
         loop {
@@ -102,9 +116,12 @@ impl<S: Read + Write> Codec<S> {
                     streamed = Some(self.stream_literal(size, target)?);
                 }
                 None => {
-                    if size > MAX_MEMORY_LITERAL {
+                    if size > (MAX_FRAME - frame.len().min(MAX_FRAME)) as u64 {
                         return Err(Error::protocol(format!(
-                            "server announced a {size}-byte literal; refusing to hold it in memory"
+                            "server sent a response of more than {} MiB (a {size}-byte literal after {} bytes); \
+                             refusing to hold it in memory",
+                            MAX_FRAME >> 20,
+                            frame.len()
                         )));
                     }
                     self.read_exact_into(&mut frame, size as usize)?;
@@ -139,11 +156,52 @@ impl<S: Read + Write> Codec<S> {
     }
 
     fn read_line(&mut self, frame: &mut Vec<u8>) -> Result<()> {
-        if self.io.read_line_into(frame, MAX_LINE)? {
+        let room = MAX_LINE.min(MAX_FRAME.saturating_sub(frame.len()));
+        if self.io.read_line_into(frame, room)? {
             Ok(())
+        } else if room < MAX_LINE {
+            Err(Error::protocol(format!("server sent a response of more than {} MiB", MAX_FRAME >> 20)))
         } else {
-            Err(Error::protocol("server sent a line longer than 64 MiB"))
+            Err(Error::protocol(format!("server sent a line longer than {} MiB", MAX_LINE >> 20)))
         }
+    }
+
+    /// Whether the next response is `* SEARCH`: looks at its first bytes
+    /// without consuming them.
+    fn starts_search(&mut self) -> Result<bool> {
+        const KEY: &[u8] = b"* SEARCH";
+        loop {
+            let seen = self.io.buffered();
+            if seen.len() > KEY.len() || seen.contains(&b'\n') {
+                break;
+            }
+            self.io.fill_or_closed()?;
+        }
+        let seen = self.io.buffered();
+        Ok(seen.len() > KEY.len()
+            && seen[..KEY.len()].eq_ignore_ascii_case(KEY)
+            && matches!(seen[KEY.len()], b' ' | b'\r' | b'\n'))
+    }
+
+    /// Reads a `* SEARCH` response number by number.
+    fn read_search(&mut self) -> Result<Response> {
+        self.io.consume(b"* SEARCH".len());
+        let mut reply = SearchReply::new();
+        loop {
+            if self.io.buffered().is_empty() {
+                self.io.fill_or_closed()?;
+            }
+            let used = reply.feed(self.io.buffered())?;
+            self.io.consume(used);
+            if reply.is_done() {
+                break;
+            }
+        }
+        let set = reply.into_set();
+        if log::log_enabled!(log::Level::Trace) {
+            self.trace = format!("* SEARCH ({} UIDs in {} ranges)", set.len(), set.range_count());
+        }
+        Ok(Response::Data(Data::Search(set)))
     }
 
     /// Hands the next `n` bytes to `out`, piece by piece as they arrive.

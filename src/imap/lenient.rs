@@ -2,7 +2,11 @@
 //! STATUS with attributes it lacks (SIZE, APPENDLIMIT), SEARCH with a
 //! MODSEQ suffix, ENABLED (which it would read as CAPABILITY), and status
 //! lines whose text is not ASCII. A broken FETCH or tagged line stays an
-//! error: guessing there could lose mail.
+//! error: guessing there could lose mail — with one exception: a FETCH
+//! whose only fault is its BODYSTRUCTURE (real servers send some that break
+//! RFC 3501's grammar, and a hostile one can nest it without end) is read
+//! without it and marked, so one badly described message does not fail a
+//! whole command; the caller decides that message from its bytes.
 
 use super::response::{
     Data, Done, MailboxStatus, Response, Status, code_from_text, first_line, line_after_tag, malformed,
@@ -26,19 +30,12 @@ pub(super) fn parse_special(frame: &[u8]) -> Result<Option<Data>> {
     Ok(None)
 }
 
-/// `* SEARCH 2 5 9 (MODSEQ 1234)`: the numbers, ignoring a MODSEQ suffix.
+/// `* SEARCH 2 5 9 (MODSEQ 1234)`: the numbers, ignoring a MODSEQ suffix
+/// (the same parser the codec streams long answers through).
 fn parse_search(rest: &[u8]) -> Option<Data> {
-    let text = std::str::from_utf8(rest).ok()?;
-    let text = text.trim_end_matches(['\r', '\n']);
-    let numbers = match text.find('(') {
-        Some(at) => &text[..at],
-        None => text,
-    };
-    let mut uids = Vec::new();
-    for word in numbers.split(' ').filter(|w| !w.is_empty()) {
-        uids.push(word.parse().ok()?);
-    }
-    Some(Data::Search(uids))
+    let mut reply = super::search_reply::SearchReply::new();
+    reply.feed(rest).ok()?;
+    reply.is_done().then(|| Data::Search(reply.into_set()))
 }
 
 /// `* STATUS <mailbox> (NAME n NAME n ...)`, mailbox as atom, quoted string
@@ -101,6 +98,121 @@ fn astring(input: &[u8]) -> Option<(String, &[u8])> {
             (end > 0).then(|| (String::from_utf8_lossy(&input[..end]).into_owned(), &input[end..]))
         }
     }
+}
+
+/// Deepest parenthesis nesting in `frame`, outside quoted strings and
+/// literals (an unterminated one ends the count).
+pub(super) fn nesting_depth(frame: &[u8]) -> usize {
+    let (mut depth, mut max, mut i) = (0usize, 0usize, 0usize);
+    while i < frame.len() {
+        match frame[i] {
+            b'"' => match skip_quoted(frame, i) {
+                Some(next) => i = next,
+                None => break,
+            },
+            b'{' => match skip_literal(frame, i) {
+                Some(next) => i = next,
+                None => i += 1,
+            },
+            b'(' => {
+                depth += 1;
+                max = max.max(depth);
+                i += 1;
+            }
+            b')' => {
+                depth = depth.saturating_sub(1);
+                i += 1;
+            }
+            _ => i += 1,
+        }
+    }
+    max
+}
+
+/// The index after the quoted string starting at `i`.
+fn skip_quoted(frame: &[u8], mut i: usize) -> Option<usize> {
+    i += 1;
+    while i < frame.len() {
+        match frame[i] {
+            b'\\' => i += 2,
+            b'"' => return Some(i + 1),
+            b'\r' | b'\n' => return None,
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// The index after the literal `{n}\r\n...` starting at `i`, if it is one.
+fn skip_literal(frame: &[u8], i: usize) -> Option<usize> {
+    let close = i + 1 + frame.get(i + 1..)?.iter().position(|&b| b == b'}')?;
+    let digits = frame[i + 1..close].strip_suffix(b"+").unwrap_or(&frame[i + 1..close]);
+    if digits.is_empty() || digits.len() > 19 || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let n: usize = std::str::from_utf8(digits).ok()?.parse().ok()?;
+    let start = close + 1 + frame.get(close + 1..)?.strip_prefix(b"\r\n").map(|_| 2)?;
+    start.checked_add(n).filter(|&end| end <= frame.len())
+}
+
+/// The index after the parenthesized group starting at `i`.
+fn skip_group(frame: &[u8], mut i: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    while i < frame.len() {
+        match frame[i] {
+            b'"' => i = skip_quoted(frame, i)?,
+            b'{' => i = skip_literal(frame, i).unwrap_or(i + 1),
+            b'(' => {
+                depth += 1;
+                i += 1;
+            }
+            b')' => {
+                depth -= 1;
+                i += 1;
+                if depth == 0 {
+                    return Some(i);
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// `frame` (a FETCH response) without its BODYSTRUCTURE or `BODY (...)`
+/// item, when it has one and the rest is balanced.
+pub(super) fn without_structure(frame: &[u8]) -> Option<Vec<u8>> {
+    let open = frame.iter().position(|&b| b == b'(')?;
+    let mut i = open + 1;
+    while i < frame.len() {
+        match frame[i] {
+            b'"' => i = skip_quoted(frame, i)?,
+            b'{' => i = skip_literal(frame, i)?,
+            b'(' => i = skip_group(frame, i)?,
+            b')' => return None,
+            b' ' => i += 1,
+            _ => {
+                let end =
+                    frame[i..].iter().position(|&b| matches!(b, b' ' | b'(' | b')' | b'\r')).map(|n| i + n.max(1))?;
+                let word = &frame[i..end];
+                let is_structure = word.eq_ignore_ascii_case(b"BODYSTRUCTURE") || word.eq_ignore_ascii_case(b"BODY");
+                if is_structure && frame.get(end) == Some(&b' ') && frame.get(end + 1) == Some(&b'(') {
+                    let after = skip_group(frame, end + 1)?;
+                    // Drop the item and the space that separates it from the next.
+                    let (start, after) = match frame.get(after) {
+                        Some(b' ') => (i, after + 1),
+                        _ if frame[i - 1] == b' ' => (i - 1, after),
+                        _ => (i, after),
+                    };
+                    let mut out = frame[..start].to_vec();
+                    out.extend_from_slice(&frame[after..]);
+                    return Some(out);
+                }
+                i = end;
+            }
+        }
+    }
+    None
 }
 
 /// What imap-proto could not parse: status lines with text it rejects

@@ -1,5 +1,7 @@
 //! Mailbox commands: LIST, STATUS (pipelined), SELECT/EXAMINE, UID FETCH
 //! (pipelined, literals streamed), UID SEARCH, APPEND, CREATE, DELETE.
+//! Each tells the session how many untagged responses may answer it, so a
+//! flood beyond that is stopped; LIST keeps at most [`MAX_MAILBOXES`].
 //! RFC 3501 §6.3 and §6.4, RFC 6154 (SPECIAL-USE), RFC 7162 (CONDSTORE).
 
 use std::collections::HashMap;
@@ -9,8 +11,35 @@ use super::command::{Arg, Command};
 use super::response::{Code, Data, Fetch, ListEntry, MailboxStatus};
 use super::session::{Selected, Session};
 use crate::error::{Error, Result, ResultExt};
+use crate::uidset::UidSet;
+
+/// Most mailboxes one account may list: far above real accounts (a few
+/// thousand at most), low enough that an endless LIST stops in bounded
+/// memory.
+pub const MAX_MAILBOXES: usize = 100_000;
+
+/// How many messages `set` (`1:5,7,9:*`) may name when the mailbox holds
+/// `exists`: responses to expect from a FETCH over it.
+fn set_size(set: &str, exists: u32) -> u64 {
+    let number = |s: &str| if s == "*" { Some(exists) } else { s.parse::<u32>().ok() };
+    set.split(',')
+        .map(|item| match item.split_once(':') {
+            Some((a, b)) => match (number(a), number(b)) {
+                (Some(a), Some(b)) => u64::from(a.abs_diff(b)) + 1,
+                _ => u64::from(exists),
+            },
+            None => 1,
+        })
+        .sum::<u64>()
+        .min(u64::from(exists).max(1) * 2)
+}
 
 impl Session {
+    /// Messages in the selected mailbox, as far as the session knows.
+    fn exists(&self) -> u32 {
+        self.selected.as_ref().map_or(0, |s| s.exists)
+    }
+
     /// Every mailbox (`LIST "" "*"`), with special-use attributes.
     pub fn list(&mut self) -> Result<Vec<ListEntry>> {
         let mut command = Command::new("LIST").string("").string("*");
@@ -18,8 +47,13 @@ impl Session {
             command = command.atom("RETURN (SPECIAL-USE)");
         }
         let mut entries = Vec::new();
-        self.run(&command, &mut |data| {
+        self.run_allowing(&command, MAX_MAILBOXES as u64, &mut |data| {
             if let Data::List(entry) = data {
+                if entries.len() == MAX_MAILBOXES {
+                    return Err(Error::protocol(format!(
+                        "LIST: the server listed more than {MAX_MAILBOXES} mailboxes"
+                    )));
+                }
                 entries.push(entry);
             }
             Ok(())
@@ -38,8 +72,9 @@ impl Session {
         self.flush()?;
         let mut found: HashMap<String, MailboxStatus> = HashMap::new();
         let mut results = Vec::with_capacity(mailboxes.len());
+        let expected = mailboxes.len() as u64;
         for (mailbox, tag) in mailboxes.iter().zip(&tags) {
-            let done = self.wait(tag, None, &mut |data| {
+            let done = self.wait_allowing(tag, expected, None, &mut |data| {
                 if let Data::Status(status) = data {
                     found.insert(status.mailbox.clone(), status);
                 }
@@ -99,13 +134,15 @@ impl Session {
             tags.push(self.send(&Command::new("UID FETCH").atom(set.clone()).atom(format!("({items})")))?);
         }
         self.flush()?;
+        let exists = self.exists();
+        let expected: u64 = sets.iter().map(|set| 2 * set_size(set, exists)).sum();
         let mut first_error = None;
         for tag in &tags {
-            let done =
-                self.wait(tag, sink.as_mut().map(|s| &mut **s as &mut dyn LiteralSink), &mut |data| match data {
-                    Data::Fetch(fetch) => on_fetch(fetch),
-                    _ => Ok(()),
-                })?;
+            let sink = sink.as_mut().map(|s| &mut **s as &mut dyn LiteralSink);
+            let done = self.wait_allowing(tag, expected, sink, &mut |data| match data {
+                Data::Fetch(fetch) => on_fetch(fetch),
+                _ => Ok(()),
+            })?;
             if let Err(err) = self.check(done, "UID FETCH") {
                 first_error.get_or_insert(err);
             }
@@ -124,7 +161,8 @@ impl Session {
     ) -> Result<()> {
         let command =
             Command::new("UID FETCH").atom(set).atom(format!("({items})")).atom(format!("(CHANGEDSINCE {modseq})"));
-        self.run(&command, &mut |data| match data {
+        let expected = 2 * set_size(set, self.exists());
+        self.run_allowing(&command, expected, &mut |data| match data {
             Data::Fetch(fetch) => on_fetch(fetch),
             _ => Ok(()),
         })
@@ -150,21 +188,23 @@ impl Session {
             names,
             events,
         ]));
-        self.run(&command, on_data).map(drop)
+        self.run_allowing(&command, mailboxes.len() as u64, on_data).map(drop)
     }
 
     /// `FETCH` by sequence numbers (for the newest messages of a mailbox).
     pub fn fetch_seq(&mut self, set: &str, items: &str, on_fetch: &mut dyn FnMut(Fetch) -> Result<()>) -> Result<()> {
         let command = Command::new("FETCH").atom(set).atom(format!("({items})"));
-        self.run(&command, &mut |data| match data {
+        let expected = 2 * set_size(set, self.exists());
+        self.run_allowing(&command, expected, &mut |data| match data {
             Data::Fetch(fetch) => on_fetch(fetch),
             _ => Ok(()),
         })
         .map(drop)
     }
 
-    /// `UID SEARCH` with `criteria`; `utf8` adds `CHARSET UTF-8`.
-    pub fn uid_search(&mut self, criteria: Vec<Arg>, utf8: bool) -> Result<Vec<u32>> {
+    /// `UID SEARCH` with `criteria`; `utf8` adds `CHARSET UTF-8`. The answer
+    /// streams into a set, however many messages match.
+    pub fn uid_search(&mut self, criteria: Vec<Arg>, utf8: bool) -> Result<UidSet> {
         let mut command = Command::new("UID SEARCH");
         if utf8 {
             command = command.atom("CHARSET UTF-8");
@@ -172,15 +212,13 @@ impl Session {
         for arg in criteria {
             command = command.arg(arg);
         }
-        let mut uids = Vec::new();
+        let mut uids = UidSet::new();
         self.run(&command, &mut |data| {
             if let Data::Search(found) = data {
-                uids.extend(found);
+                uids.union_with(&found);
             }
             Ok(())
         })?;
-        uids.sort_unstable();
-        uids.dedup();
         Ok(uids)
     }
 
@@ -244,4 +282,20 @@ fn take_status(found: &mut HashMap<String, MailboxStatus>, mailbox: &str) -> Opt
         return found.remove(&key);
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn set_sizes_bound_the_responses_to_expect() {
+        assert_eq!(set_size("5", 100), 1);
+        assert_eq!(set_size("1:5,7,9:12", 100), 10);
+        assert_eq!(set_size("1:*", 100), 100);
+        assert_eq!(set_size("90:*", 100), 11);
+        // Never more than twice what the mailbox holds.
+        assert_eq!(set_size("1:4000000000", 10), 20);
+        assert_eq!(set_size("1:*", 0), 2);
+    }
 }

@@ -16,6 +16,7 @@ pub mod idle;
 mod lenient;
 pub mod mailbox;
 pub mod response;
+pub mod search_reply;
 pub mod session;
 
 pub use capabilities::Capabilities;

@@ -12,6 +12,7 @@ use imap_proto::{Capability, ResponseCode};
 
 use super::lenient;
 use crate::error::{Error, Result};
+use crate::uidset::UidSet;
 
 /// One complete server response.
 #[derive(Debug, Clone, PartialEq)]
@@ -117,7 +118,7 @@ pub enum Data {
     /// `* STATUS name (...)`
     Status(MailboxStatus),
     /// `* SEARCH n n n`
-    Search(Vec<u32>),
+    Search(UidSet),
     /// `* FLAGS (...)`
     Flags(Vec<String>),
     /// Anything else, kept as its first line for traces.
@@ -145,6 +146,10 @@ pub struct Fetch {
     pub header: Option<Vec<u8>>,
     /// From BODYSTRUCTURE: whether any part is an attachment.
     pub has_attachment: Option<bool>,
+    /// The server sent a BODYSTRUCTURE owl could not read (malformed, or
+    /// nested too deep); it was left out, and the message must be judged
+    /// from its bytes.
+    pub structure_unreadable: bool,
 }
 
 /// A message body: in memory, or streamed to a [`LiteralSink`] that gave
@@ -204,15 +209,47 @@ pub struct MailboxStatus {
     pub size: Option<u64>,
 }
 
+/// Deepest parenthesis nesting handed to the parser: imap-proto recurses
+/// once per level, and a hostile server could nest until the stack
+/// overflows. Real responses stay far below (a BODYSTRUCTURE ten parts
+/// deep is rare).
+pub const MAX_DEPTH: usize = 64;
+
 /// Parses one framed response. `frame` holds the whole response, literals
 /// included, ending in CRLF.
 pub fn parse(frame: &[u8]) -> Result<Response> {
     if let Some(data) = lenient::parse_special(frame)? {
         return Ok(Response::Data(data));
     }
-    match imap_proto::Response::parse(frame) {
-        Ok((b"", response)) => convert(response, frame),
-        _ => lenient::fallback(frame),
+    let depth = lenient::nesting_depth(frame);
+    if depth <= MAX_DEPTH
+        && let Ok((b"", response)) = imap_proto::Response::parse(frame)
+    {
+        return convert(response, frame);
+    }
+    // A FETCH whose BODYSTRUCTURE alone is at fault: read the rest.
+    if let Some(rest) = lenient::without_structure(frame).filter(|r| lenient::nesting_depth(r) <= MAX_DEPTH)
+        && let Ok((b"", response @ imap_proto::Response::Fetch(..))) = imap_proto::Response::parse(&rest)
+        && let Response::Data(Data::Fetch(mut fetch)) = convert(response, &rest)?
+    {
+        fetch.structure_unreadable = true;
+        log::info!("message {}: unreadable BODYSTRUCTURE left out ({})", fetch.seq, describe_fault(frame, depth));
+        return Ok(Response::Data(Data::Fetch(fetch)));
+    }
+    if depth > MAX_DEPTH {
+        return Err(Error::protocol(format!(
+            "server sent a response nested {depth} levels deep (more than {MAX_DEPTH}): \"{}\"",
+            shortened(&first_line(frame))
+        )));
+    }
+    lenient::fallback(frame)
+}
+
+fn describe_fault(frame: &[u8], depth: usize) -> String {
+    if depth > MAX_DEPTH {
+        format!("nested {depth} levels deep")
+    } else {
+        format!("malformed: \"{}\"", shortened(&first_line(frame)))
     }
 }
 
@@ -222,7 +259,12 @@ pub(super) fn first_line(frame: &[u8]) -> String {
 }
 
 pub(super) fn malformed(frame: &[u8]) -> Error {
-    let mut line = first_line(frame);
+    Error::protocol(format!("malformed server response: \"{}\"", shortened(&first_line(frame))))
+}
+
+/// At most 200 bytes of `line`, for messages.
+fn shortened(line: &str) -> String {
+    let mut line = line.to_string();
     if line.len() > 200 {
         let mut cut = 200;
         while !line.is_char_boundary(cut) {
@@ -231,7 +273,7 @@ pub(super) fn malformed(frame: &[u8]) -> Error {
         line.truncate(cut);
         line.push_str("...");
     }
-    Error::protocol(format!("malformed server response: \"{line}\""))
+    line
 }
 
 /// The words after the tag (or `*`), for messages.
@@ -268,7 +310,7 @@ fn convert(response: imap_proto::Response<'_>, frame: &[u8]) -> Result<Response>
                 delimiter: list.delimiter.map(|d| d.into_owned()),
                 attributes: list.name_attributes.into_iter().map(attribute_name).collect(),
             }),
-            MailboxDatum::Search(uids) => Data::Search(uids),
+            MailboxDatum::Search(uids) => Data::Search(UidSet::from_unsorted(uids)),
             MailboxDatum::Status { mailbox, status } => Data::Status(status_of_attrs(mailbox.into_owned(), status)),
             _ => Data::Other(first_line(frame)),
         }),
@@ -474,8 +516,8 @@ mod tests {
 
     #[test]
     fn search_with_modseq_and_empty() {
-        assert_eq!(data(b"* SEARCH 2 5 9 (MODSEQ 77)\r\n"), Data::Search(vec![2, 5, 9]));
-        assert_eq!(data(b"* SEARCH\r\n"), Data::Search(vec![]));
+        assert_eq!(data(b"* SEARCH 2 5 9 (MODSEQ 77)\r\n"), Data::Search(UidSet::from_unsorted(vec![2, 5, 9])));
+        assert_eq!(data(b"* SEARCH\r\n"), Data::Search(UidSet::new()));
     }
 
     #[test]
@@ -539,6 +581,31 @@ mod tests {
             data(b"* NAMESPACE ((\"\" \"/\")) NIL NIL\r\n"),
             Data::Other("* NAMESPACE ((\"\" \"/\")) NIL NIL".into())
         );
+    }
+
+    #[test]
+    fn a_bodystructure_nested_without_end_is_left_out_not_fatal() {
+        let mut frame = b"* 3 FETCH (UID 9 BODYSTRUCTURE ".to_vec();
+        frame.extend(std::iter::repeat_n(b'(', 5000));
+        frame.extend_from_slice(b"\"text\" \"plain\" NIL NIL NIL \"7bit\" 1 1");
+        frame.extend(std::iter::repeat_n(b')', 5000));
+        frame.extend_from_slice(b" FLAGS (\\Seen))\r\n");
+        // In a thread with a small stack, as pool workers have.
+        let parsed = std::thread::Builder::new().stack_size(256 * 1024).spawn(move || parse(&frame)).unwrap();
+        let Response::Data(Data::Fetch(f)) = parsed.join().unwrap().unwrap() else { panic!() };
+        assert_eq!((f.uid, f.has_attachment, f.structure_unreadable), (Some(9), None, true));
+        assert_eq!(f.flags.as_deref(), Some(&["\\Seen".to_string()][..]));
+        let deep_list = [b"* LIST (".to_vec(), vec![b'('; 100], vec![b')'; 101], b" \"/\" x\r\n".to_vec()].concat();
+        let err = parse(&deep_list).unwrap_err();
+        assert!(err.to_string().contains("nested 101 levels deep"), "{err}");
+    }
+
+    #[test]
+    fn a_message_rfc822_part_without_the_space_rfc_3501_wants_is_read_leniently() {
+        // Envelope and body of the attached message run together: `)(`.
+        let frame = b"* 1 FETCH (UID 4 BODYSTRUCTURE ((\"text\" \"plain\" NIL NIL NIL \"7bit\" 2 1 NIL NIL NIL NIL)(\"message\" \"rfc822\" NIL NIL NIL \"7bit\" 30 (NIL \"s\" NIL NIL NIL NIL NIL NIL NIL NIL)(\"text\" \"plain\" NIL NIL NIL \"7bit\" 2 1 NIL NIL NIL NIL) 2 NIL NIL NIL NIL) \"mixed\" (\"boundary\" \"b\") NIL NIL NIL))\r\n";
+        let Data::Fetch(f) = data(frame) else { panic!() };
+        assert_eq!((f.uid, f.has_attachment, f.structure_unreadable), (Some(4), None, true));
     }
 
     #[test]

@@ -6,10 +6,18 @@
 //! one, [`Session::wait`] reads until its completion, passing untagged data
 //! to a callback and keeping other commands' completions for later.
 //! An error while reading marks the session broken; the pool then drops it.
+//!
+//! Time and volume are bounded whatever the server does: connecting (TLS,
+//! greeting, STARTTLS) and logging in must each finish within the timeout;
+//! a reply must keep delivering 1 KiB per timeout of waiting (see
+//! `net::buffered`); and a wait ends with an error once the server has sent
+//! more than [`MAX_UNSOLICITED`] untagged responses beyond what the command
+//! can answer with.
 //! RFC 3501 §2.2, §5.5, §6.2.1 and §7.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
+use std::time::Instant;
 
 use super::capabilities::Capabilities;
 use super::codec::{Codec, LiteralSink};
@@ -17,6 +25,11 @@ use super::command::{Command, Piece};
 use super::response::{Code, Data, Done, Response, Status};
 use crate::error::{Error, ErrorKind, Result};
 use crate::net::{Counters, Endpoint, Security, Stream, TlsInfo};
+
+/// Untagged responses a wait accepts beyond the ones its command may
+/// answer with (an OK here and there, EXISTS, flag updates): a server that
+/// sends more is flooding.
+pub const MAX_UNSOLICITED: u64 = 10_000;
 
 /// How to open a session.
 #[derive(Debug, Clone)]
@@ -75,7 +88,8 @@ pub struct Session {
     /// reply carried a fresh list.
     pub(super) caps_updates: u64,
     next_tag: u32,
-    in_flight: HashSet<String>,
+    /// Tags sent and not yet completed, with their verbs (for messages).
+    in_flight: HashMap<String, String>,
     early: HashMap<String, Done>,
     queued: VecDeque<Data>,
     bye: Option<String>,
@@ -88,8 +102,10 @@ impl Session {
     pub fn connect(options: &Options, counters: Arc<Counters>) -> Result<Session> {
         let endpoint = &options.endpoint;
         let stream = Stream::connect(endpoint, counters)?;
+        let mut codec = Codec::new(stream, endpoint.address());
+        codec.set_progress_window(Some(endpoint.timeout));
         let mut session = Session {
-            codec: Codec::new(stream, endpoint.address()),
+            codec,
             caps: Capabilities::default(),
             label: options.label.clone(),
             host: endpoint.host.clone(),
@@ -100,14 +116,14 @@ impl Session {
             timeout: endpoint.timeout,
             caps_updates: 0,
             next_tag: 1,
-            in_flight: HashSet::new(),
+            in_flight: HashMap::new(),
             early: HashMap::new(),
             queued: VecDeque::new(),
             bye: None,
             broken: false,
         };
         session.info.tls = session.codec.stream().tls_info().cloned();
-        let preauth = session.read_greeting()?;
+        let preauth = session.read_greeting().map_err(|e| greeting_failed(e, endpoint))?;
         match endpoint.security {
             Security::StartTls => {
                 if preauth {
@@ -129,9 +145,23 @@ impl Session {
             session.authenticated = true;
             session.info.auth_mechanism = Some("PREAUTH".into());
         }
+        // Set up in time; from here on the progress rule applies.
+        session.set_deadline(None)?;
         Ok(session)
     }
 
+    /// No read or write of this connection waits past `deadline`.
+    pub(super) fn set_deadline(&mut self, deadline: Option<Instant>) -> Result<()> {
+        self.codec.stream_mut().set_deadline(deadline)
+    }
+
+    /// A deadline one timeout from now, for a phase that must finish in
+    /// time (login).
+    pub(super) fn deadline_from_now(&self) -> Instant {
+        Instant::now() + self.timeout
+    }
+
+    /// Reads the greeting: `OK`, `PREAUTH`, or `BYE`.
     fn read_greeting(&mut self) -> Result<bool> {
         match self.read(None)? {
             Response::Data(Data::Condition { status, code, line }) => {
@@ -232,8 +262,8 @@ impl Session {
     }
 
     /// Sets the socket's read timeout (IDLE waits longer than commands).
-    pub fn set_read_timeout(&self, timeout: Option<std::time::Duration>) -> Result<()> {
-        self.codec.stream().set_read_timeout(timeout).map_err(|e| Error::network("set timeout", e))
+    pub fn set_read_timeout(&mut self, timeout: Option<std::time::Duration>) -> Result<()> {
+        self.codec.stream_mut().set_read_timeout(timeout).map_err(|e| Error::network("set timeout", e))
     }
 
     fn next_tag(&mut self) -> String {
@@ -264,7 +294,7 @@ impl Session {
                 }
             }
         }
-        self.in_flight.insert(tag.clone());
+        self.in_flight.insert(tag.clone(), command.verb().to_string());
         Ok(tag)
     }
 
@@ -349,6 +379,10 @@ impl Session {
                     self.check(done, verb)?;
                     return Err(Error::protocol(format!("{verb}: server completed the command before its literal")));
                 }
+                Response::Data(_) if self.queued.len() as u64 >= MAX_UNSOLICITED => {
+                    self.broken = true;
+                    return Err(self.flooded(verb));
+                }
                 Response::Done(done) => self.keep_early(done)?,
                 Response::Data(data) => {
                     self.observe(&data);
@@ -365,6 +399,19 @@ impl Session {
     pub fn wait(
         &mut self,
         tag: &str,
+        sink: Option<&mut dyn LiteralSink>,
+        on_data: &mut dyn FnMut(Data) -> Result<()>,
+    ) -> Result<Done> {
+        self.wait_allowing(tag, 0, sink, on_data)
+    }
+
+    /// [`Session::wait`] for a command that may be answered by up to
+    /// `expected` untagged responses (FETCH over many messages, LIST of a
+    /// big account) on top of [`MAX_UNSOLICITED`].
+    pub fn wait_allowing(
+        &mut self,
+        tag: &str,
+        expected: u64,
         mut sink: Option<&mut dyn LiteralSink>,
         on_data: &mut dyn FnMut(Data) -> Result<()>,
     ) -> Result<Done> {
@@ -375,8 +422,14 @@ impl Session {
             self.in_flight.remove(tag);
             return Ok(done);
         }
+        let verb = self.in_flight.get(tag).cloned().unwrap_or_default();
+        let limit = MAX_UNSOLICITED.saturating_add(expected);
+        let mut untagged = 0u64;
         loop {
-            match self.read(sink.as_mut().map(|s| &mut **s as &mut dyn LiteralSink))? {
+            let response = self
+                .read(sink.as_mut().map(|s| &mut **s as &mut dyn LiteralSink))
+                .map_err(|e| e.context(format!("waiting for the reply to {verb}")))?;
+            match response {
                 Response::Done(done) if done.tag == tag => {
                     self.in_flight.remove(tag);
                     return Ok(done);
@@ -387,11 +440,24 @@ impl Session {
                     return Err(Error::protocol(format!("unexpected continuation request \"+ {text}\"")));
                 }
                 Response::Data(data) => {
+                    untagged += 1;
+                    if untagged > limit {
+                        self.broken = true;
+                        return Err(self.flooded(&verb));
+                    }
                     self.observe(&data);
                     self.deliver(data, on_data)?;
                 }
             }
         }
+    }
+
+    fn flooded(&self, verb: &str) -> Error {
+        Error::temp(format!(
+            "{}: the server sent more untagged responses than {verb} can be answered with (over \
+             {MAX_UNSOLICITED} beyond the expected ones); giving up on it",
+            self.codec.stream().address()
+        ))
     }
 
     /// Reads until the completion of `tag`, expecting a `+` first and
@@ -401,6 +467,7 @@ impl Session {
         tag: &str,
         on_continue: &mut dyn FnMut(&mut Session, &str) -> Result<()>,
     ) -> Result<Done> {
+        let verb = self.in_flight.get(tag).cloned().unwrap_or_default();
         loop {
             match self.read(None)? {
                 Response::Done(done) if done.tag == tag => {
@@ -409,6 +476,10 @@ impl Session {
                 }
                 Response::Done(done) => self.keep_early(done)?,
                 Response::Continue(text) => on_continue(self, &text)?,
+                Response::Data(_) if self.queued.len() as u64 >= MAX_UNSOLICITED => {
+                    self.broken = true;
+                    return Err(self.flooded(&verb));
+                }
                 Response::Data(data) => {
                     self.observe(&data);
                     self.queued.push_back(data);
@@ -427,7 +498,7 @@ impl Session {
     }
 
     fn keep_early(&mut self, done: Done) -> Result<()> {
-        if !self.in_flight.contains(&done.tag) {
+        if !self.in_flight.contains_key(&done.tag) {
             self.broken = true;
             return Err(Error::protocol(format!("server completed a command never sent (tag {})", done.tag)));
         }
@@ -520,9 +591,20 @@ impl Session {
     /// Sends `command`, waits for it and checks it succeeded, giving
     /// untagged data to `on_data`.
     pub fn run(&mut self, command: &Command, on_data: &mut dyn FnMut(Data) -> Result<()>) -> Result<Done> {
+        self.run_allowing(command, 0, on_data)
+    }
+
+    /// [`Session::run`] for a command answered by up to `expected`
+    /// untagged responses (see [`Session::wait_allowing`]).
+    pub fn run_allowing(
+        &mut self,
+        command: &Command,
+        expected: u64,
+        on_data: &mut dyn FnMut(Data) -> Result<()>,
+    ) -> Result<Done> {
         let tag = self.send(command)?;
         self.flush()?;
-        let done = self.wait(&tag, None, on_data)?;
+        let done = self.wait_allowing(&tag, expected, None, on_data)?;
         self.check(done, command.verb())
     }
 
@@ -544,4 +626,16 @@ impl Session {
         }
         self.codec.stream().shutdown();
     }
+}
+
+/// A greeting that never came: on a plaintext or STARTTLS port this is
+/// usually a port that speaks TLS from the first byte (993), which waits
+/// for a handshake owl never starts; say so, and what to change.
+fn greeting_failed(err: Error, endpoint: &Endpoint) -> Error {
+    let err = err.context("waiting for the IMAP greeting");
+    if endpoint.security != Security::Implicit && err.kind() == ErrorKind::TempFail {
+        let hint = format!("port {} may expect implicit TLS: if so, set tls = \"implicit\" for it", endpoint.port);
+        return err.with_hint(hint);
+    }
+    err
 }

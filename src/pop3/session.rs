@@ -177,8 +177,8 @@ impl Session {
 
     /// Sets the socket's read timeout (the endpoint's timeout applies
     /// from the start).
-    pub fn set_read_timeout(&self, timeout: Option<std::time::Duration>) -> Result<()> {
-        self.codec.stream().set_read_timeout(timeout).map_err(|e| Error::network("set timeout", e))
+    pub fn set_read_timeout(&mut self, timeout: Option<std::time::Duration>) -> Result<()> {
+        self.codec.stream_mut().set_read_timeout(timeout).map_err(|e| Error::network("set timeout", e))
     }
 
     /// Queues a command whose every word may be traced.

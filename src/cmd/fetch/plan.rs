@@ -92,7 +92,7 @@ pub fn survey(session: &mut Session, target: &Target, known: &Known, filters: &F
     let on_server = session.uid_search(criteria, false)?;
     let empty = UidSet::new();
     let stored = if known.uidvalidity == Some(uidvalidity) { &known.stored } else { &empty };
-    let mut missing = stored.missing(on_server.iter().copied());
+    let mut missing = stored.missing(on_server.iter());
     missing.sort_unstable();
     if missing.is_empty() {
         return Ok(survey);

@@ -137,7 +137,7 @@ impl<'a> NotifyWatch<'a> {
     fn sync(&mut self, session: &mut Session, name: &str, wire: &str) -> Result<()> {
         let selected = session.open(wire, true, true)?.clone();
         let validity = selected.uidvalidity.ok_or_else(|| Error::protocol("no UIDVALIDITY for the mailbox"))?;
-        let now: BTreeSet<u32> = session.uid_search(vec![Arg::Atom("ALL".into())], false)?.into_iter().collect();
+        let now: BTreeSet<u32> = session.uid_search(vec![Arg::Atom("ALL".into())], false)?.iter().collect();
         let account = self.ctx.account.name.clone();
         let known = self.known.entry(name.to_string()).or_default();
         let first = known.uidvalidity.is_none();

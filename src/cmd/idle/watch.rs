@@ -142,7 +142,7 @@ impl<'a> Watch<'a> {
     fn sync(&mut self, session: &mut Session) -> Result<()> {
         let selected = session.open(&self.wire, true, false)?.clone();
         let validity = selected.uidvalidity.ok_or_else(|| Error::protocol("no UIDVALIDITY for the mailbox"))?;
-        self.uids = session.uid_search(vec![Arg::Atom("ALL".into())], false)?;
+        self.uids = session.uid_search(vec![Arg::Atom("ALL".into())], false)?.iter().collect();
         let server_next = selected.uidnext.unwrap_or_else(|| self.uids.last().map_or(1, |u| u + 1));
         match self.uidvalidity {
             Some(old) if old == validity => self.report_new(session)?,
