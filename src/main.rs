@@ -35,7 +35,11 @@ fn main() -> ExitCode {
         // A closed pipe (`owl list | head`) is not a failure.
         Err(err) if err.is_broken_pipe() => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("owl: {}", owl::output::safe::line(&err.to_string()));
+            // Line by line: a query error shows the query and a caret on
+            // lines of their own; control characters stay harmless.
+            let text = err.to_string();
+            let lines: Vec<_> = text.split('\n').map(owl::output::safe::line).collect();
+            eprintln!("owl: {}", lines.join("\n"));
             ExitCode::from(err.exit_code() as u8)
         }
     }

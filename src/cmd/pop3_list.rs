@@ -48,7 +48,7 @@ pub fn run(ctx: &Context, args: &ListArgs) -> Result<Vec<Pop3Row>> {
         let summary = summarize_header_bytes(&session.top(number, 0)?);
         rows.push(Pop3Row {
             number,
-            uidl: uidl.as_ref().and_then(|u| u.iter().find(|(n, _)| *n == number).map(|(_, id)| id.clone())),
+            uidl: uidl.as_ref().and_then(|u| u.get(number)).map(str::to_string),
             size,
             from: summary.from.first().map(ToString::to_string).unwrap_or_default(),
             subject: summary.subject,

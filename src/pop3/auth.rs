@@ -36,10 +36,19 @@ pub enum Method {
 
 impl Session {
     /// Logs in with `creds`. Does nothing when already logged in.
+    /// The login must finish within the timeout, however slowly the
+    /// server answers.
     pub fn authenticate(&mut self, creds: &Credentials, method: Method) -> Result<()> {
         if self.authenticated {
             return Ok(());
         }
+        self.set_deadline(Some(std::time::Instant::now() + self.endpoint.timeout))?;
+        let result = self.authenticate_in_time(creds, method);
+        let cleared = self.set_deadline(None);
+        result.and(cleared)
+    }
+
+    fn authenticate_in_time(&mut self, creds: &Credentials, method: Method) -> Result<()> {
         if self.endpoint.tls.danger_probe_only {
             return Err(Error::tls(
                 "this connection accepted any certificate to learn its fingerprint; it must not log in",

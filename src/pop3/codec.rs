@@ -29,6 +29,12 @@ impl<S: Read + Write> Codec<S> {
         Codec { io: Buffered::new(stream, address) }
     }
 
+    /// Replies must progress by 1 KiB per `window` of waiting (see
+    /// [`Buffered::set_progress_window`]).
+    pub fn set_progress_window(&mut self, window: Option<std::time::Duration>) {
+        self.io.set_progress_window(window);
+    }
+
     /// The connection underneath.
     pub fn stream(&self) -> &S {
         self.io.stream()

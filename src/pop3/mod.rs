@@ -27,5 +27,6 @@ mod tests;
 
 pub use auth::Method;
 pub use capabilities::Capabilities;
+pub use maildrop::Uidl;
 pub use pipeline::{MessageSink, WINDOW};
 pub use session::{ConnectInfo, Options, Session};

@@ -67,8 +67,10 @@ impl Session {
     pub fn connect(options: &Options, counters: Arc<Counters>) -> Result<Session> {
         let endpoint = &options.endpoint;
         let stream = Stream::connect(endpoint, counters)?;
+        let mut codec = Codec::new(stream, endpoint.address());
+        codec.set_progress_window(Some(endpoint.timeout));
         let mut session = Session {
-            codec: Codec::new(stream, endpoint.address()),
+            codec,
             caps: Capabilities::default(),
             endpoint: endpoint.clone(),
             label: options.label.clone(),
@@ -84,7 +86,14 @@ impl Session {
             session.start_tls()?;
         }
         session.info.capabilities_before_login = session.caps.to_vec();
+        // Set up in time; from here on the progress rule applies.
+        session.set_deadline(None)?;
         Ok(session)
+    }
+
+    /// No read or write of this connection waits past `deadline`.
+    pub(super) fn set_deadline(&mut self, deadline: Option<std::time::Instant>) -> Result<()> {
+        self.codec.stream_mut().set_deadline(deadline)
     }
 
     fn read_greeting(&mut self) -> Result<()> {

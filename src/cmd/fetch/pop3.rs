@@ -148,32 +148,50 @@ fn fetch(
     Ok(())
 }
 
-/// Every message with a stable id: UIDL, else Message-ID and size.
+/// Every message with a stable id: UIDL, else (a server without UIDL, or
+/// one whose UIDL leaves some messages out) Message-ID and size, with a
+/// warning: a message must never be skipped without a word.
 fn list(session: &mut Session) -> Result<Vec<OnServer>> {
     let sizes = session.list()?;
-    let ids: HashMap<u32, String> = match session.uidl()? {
-        Some(uidl) => uidl.into_iter().map(|(n, id)| (n, format!("uidl:{id}"))).collect(),
-        None => {
-            log::warn!(
-                "the server has no UIDL: messages are told apart by Message-ID and size, which a resent message can fool"
-            );
-            let mut ids = HashMap::new();
-            for (n, size) in &sizes {
-                let head = session.top(*n, 0)?;
-                let summary = crate::model::header::summarize_header_bytes(&head);
-                let id = match summary.message_id {
-                    Some(mid) => format!("msgid:{mid}:{size}"),
-                    None => format!("head:{:x}:{size}", fnv(&head)),
-                };
-                ids.insert(*n, id);
+    let uidl = session.uidl()?;
+    if uidl.is_none() {
+        log::warn!(
+            "the server has no UIDL: messages are told apart by Message-ID and size, which a resent message can fool"
+        );
+    }
+    let mut out = Vec::with_capacity(sizes.len());
+    let mut without_uidl = Vec::new();
+    for (number, size) in sizes {
+        let id = match uidl.as_ref().and_then(|u| u.get(number)) {
+            Some(id) => format!("uidl:{id}"),
+            None => {
+                if uidl.is_some() {
+                    without_uidl.push(number);
+                }
+                header_key(session, number, size)?
             }
-            ids
-        }
-    };
-    Ok(sizes
-        .into_iter()
-        .filter_map(|(number, size)| ids.get(&number).map(|id| OnServer { number, size, id: id.clone() }))
-        .collect())
+        };
+        out.push(OnServer { number, size, id });
+    }
+    if !without_uidl.is_empty() {
+        log::warn!(
+            "the server's UIDL left out {} message(s) (number {}); they are told apart by Message-ID and size",
+            without_uidl.len(),
+            without_uidl.iter().take(10).map(u32::to_string).collect::<Vec<_>>().join(", ")
+                + if without_uidl.len() > 10 { ", ..." } else { "" }
+        );
+    }
+    Ok(out)
+}
+
+/// The stand-in id of message `n` from its header: Message-ID and size.
+fn header_key(session: &mut Session, n: u32, size: u64) -> Result<String> {
+    let head = session.top(n, 0)?;
+    let summary = crate::model::header::summarize_header_bytes(&head);
+    Ok(match summary.message_id {
+        Some(mid) => format!("msgid:{mid}:{size}"),
+        None => format!("head:{:x}:{size}", fnv(&head)),
+    })
 }
 
 /// A small stable hash of a header block, for messages without Message-ID.

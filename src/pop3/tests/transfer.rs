@@ -25,7 +25,9 @@ fn byte_stuffed_lines_and_listings_come_out_right() {
     assert_eq!(s.info().auth_mechanism.as_deref(), Some("USER"));
     assert_eq!(s.stat().unwrap(), (2, 25));
     assert_eq!(s.list().unwrap(), vec![(1, 12), (2, 13)]);
-    assert_eq!(s.uidl().unwrap(), Some(vec![(1, "AbC-1".into()), (2, "xyz!~".into())]));
+    let uidl = s.uidl().unwrap().unwrap();
+    assert_eq!(uidl.iter().collect::<Vec<_>>(), vec![(1, "AbC-1"), (2, "xyz!~")]);
+    assert_eq!((uidl.get(2), uidl.get(3), uidl.len()), (Some("xyz!~"), None, 2));
     assert_eq!(s.top(1, 0).unwrap(), b"Subject: x\r\n\r\n");
     let mut sink = Vec::new();
     assert_eq!(s.retr(1, &mut sink).unwrap(), 16);
