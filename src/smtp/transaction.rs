@@ -375,14 +375,15 @@ impl<S: Connection> Session<S> {
         stuffer.finish(&mut out);
         self.trace("C", &format!("({total} bytes of message, then \".\")"));
         self.io.queue(&out);
-        self.flush().map_err(|e| Outcome::Unknown(possibly_delivered(e, "while the end of the message was being sent")))
+        self.flush()
+            .map_err(|e| Outcome::Unknown(possibly_delivered("the end of the message could not be written whole", e)))
     }
 
     /// The reply to the final dot decides the outcome.
     fn read_final(&mut self, delivery: Delivery) -> Outcome {
         let reply = match self.read() {
             Ok(reply) => reply,
-            Err(e) => return Outcome::Unknown(possibly_delivered(e, "before the server answered the message")),
+            Err(e) => return Outcome::Unknown(possibly_delivered("no reply to the message", e)),
         };
         if reply.is_positive() {
             return Outcome::Delivered(delivery);
@@ -392,7 +393,7 @@ impl<S: Connection> Session<S> {
             return Outcome::Refused { error, refused: delivery.refused };
         }
         self.break_off();
-        Outcome::Unknown(possibly_delivered(unexpected("message", &reply), "with a reply owl cannot read"))
+        Outcome::Unknown(possibly_delivered("no usable reply to the message", unexpected("message", &reply)))
     }
 }
 
@@ -412,12 +413,12 @@ fn unexpected(what: &str, reply: &Reply) -> Error {
     Error::protocol(format!("{what}: unexpected reply \"{}\"", reply.quoted()))
 }
 
-/// The error of an [`Outcome::Unknown`]: temporary, saying why the
-/// message is kept.
-fn possibly_delivered(err: Error, when: &str) -> Error {
+/// The error of an [`Outcome::Unknown`]: temporary, saying that the
+/// server may have the message.
+fn possibly_delivered(what: &str, err: Error) -> Error {
     Error::temp(format!(
-        "the connection failed {when} ({err}); the server may have received the message, so it is kept and sent \
-         again later, which may deliver it twice (RFC 5321 §6.1)"
+        "{what} ({err}): the server may have received it; RFC 5321 §6.1 treats it as not delivered, to be sent \
+         again later at the risk of a duplicate"
     ))
 }
 

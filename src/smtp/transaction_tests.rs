@@ -206,7 +206,7 @@ fn a_drop_or_a_timeout_after_the_dot_is_unknown() {
         let outcome = send(&mut session, &to(&["a@x.example"]), b"m\r\n");
         let Outcome::Unknown(error) = outcome else { panic!("{end:?}: {outcome:?}") };
         assert_eq!(error.kind(), ErrorKind::TempFail);
-        assert!(error.to_string().contains("may have received the message"), "{error}");
+        assert!(error.to_string().contains("may have received it"), "{error}");
         assert!(session.is_broken());
         handle.assert_done();
     }
@@ -406,5 +406,23 @@ fn many_recipients_are_pipelined_in_groups() {
     });
     let Outcome::Delivered(delivery) = send(&mut session, &recipients, b"m\r\n") else { panic!() };
     assert_eq!(delivery.accepted.len(), GROUP + 5);
+    handle.assert_done();
+}
+
+#[test]
+fn a_354_with_every_recipient_refused_gets_an_empty_end_and_no_message() {
+    let (mut session, handle) = session_with(PIPELINING, |s| {
+        s.expect("MAIL FROM:<me@example.org>\r\nRCPT TO:<a@x.example>\r\nDATA\r\n")
+            .send("250 Ok\r\n550 no\r\n354 go anyway\r\n")
+            .expect(".\r\n")
+            .send("554 no recipients\r\n")
+            .expect("RSET\r\n")
+            .send("250 Ok\r\n")
+    });
+    let outcome = send(&mut session, &to(&["a@x.example"]), b"secret body\r\n");
+    let Outcome::Refused { error, refused } = outcome else { panic!("{outcome:?}") };
+    assert_eq!((error.kind(), refused.len()), (ErrorKind::Rejected, 1));
+    assert!(!handle.written().contains("secret body"));
+    assert!(!session.is_broken());
     handle.assert_done();
 }
