@@ -84,7 +84,7 @@ pub fn run(ctx: &Context) -> Result<CheckReport> {
         services.push(check_pop3(ctx, pop3));
     }
     if let Some(smtp) = &account.smtp {
-        services.push(check_smtp(smtp));
+        services.push(check_smtp(ctx, smtp));
     }
     if services.is_empty() {
         return Err(Error::config(format!("{} has no service that owl check can test", ctx.label())));
@@ -198,9 +198,7 @@ fn check_pop3(ctx: &Context, settings: &Pop3) -> ServiceReport {
 }
 
 /// SMTP: connect and secure (the same fail-closed rules), EHLO, AUTH, QUIT.
-/// lettre does not say which TLS version it negotiated; TLS 1.2 is the
-/// floor it is given.
-fn check_smtp(settings: &Smtp) -> ServiceReport {
+fn check_smtp(ctx: &Context, settings: &Smtp) -> ServiceReport {
     let endpoint = &settings.server.endpoint;
     let mut report = ServiceReport {
         protocol: "smtp".into(),
@@ -210,16 +208,18 @@ fn check_smtp(settings: &Smtp) -> ServiceReport {
         ..ServiceReport::default()
     };
     let context = format!("smtp {}", endpoint.address());
-    let mut session = match smtp::Session::connect(endpoint) {
+    let options = smtp::Options::new(endpoint.clone(), "smtp#check");
+    let mut session = match smtp::Session::connect(&options, ctx.counters()) {
         Ok(session) => session,
         Err(err) => {
             if err.kind() == ErrorKind::Tls && endpoint.tls.fingerprint.is_none() {
-                let mut probe = endpoint.clone();
-                probe.tls = TlsPolicy { danger_probe_only: true, ..TlsPolicy::default() };
-                if let Ok(session) = smtp::Session::connect(&probe) {
-                    if let Some(fp) = session.info().fingerprint {
-                        report.fingerprint = Some(fp.to_string());
-                        report.hint = Some(pin_hint(&endpoint.host, &fp.to_string()));
+                let mut probe = options.clone();
+                probe.endpoint.tls = TlsPolicy { danger_probe_only: true, ..TlsPolicy::default() };
+                if let Ok(session) = smtp::Session::connect(&probe, ctx.counters()) {
+                    if let Some(tls) = &session.info().tls {
+                        report.tls_version = tls.version.clone();
+                        report.fingerprint = Some(tls.fingerprint.to_string());
+                        report.hint = Some(pin_hint(&endpoint.host, &tls.fingerprint.to_string()));
                     }
                     session.quit();
                 }
@@ -229,8 +229,11 @@ fn check_smtp(settings: &Smtp) -> ServiceReport {
         }
     };
     let info = session.info().clone();
-    report.fingerprint = info.fingerprint.map(|f| f.to_string());
-    report.verified_by = info.verified_by;
+    if let Some(tls) = &info.tls {
+        report.tls_version = tls.version.clone();
+        report.fingerprint = Some(tls.fingerprint.to_string());
+        report.verified_by = Some(tls.verified_by);
+    }
     report.capabilities_before_login = info.extensions.clone();
     let result = settings.server.secret.resolve(&settings.server.user).and_then(|creds| session.authenticate(&creds));
     match result {

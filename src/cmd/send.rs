@@ -12,6 +12,7 @@
 
 use std::io::Read;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -21,6 +22,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::model::compose::{self, Draft, Outgoing};
 use crate::model::raw::{self, RawOptions};
 use crate::model::utf7;
+use crate::net::Counters;
 use crate::smtp::{self, Refusal};
 use crate::store::outbox::{self, Envelope, Outbox};
 
@@ -152,7 +154,7 @@ pub fn run(ctx: &Context, input: Option<&Input>, save_copy: bool) -> Result<Send
     };
     let dir = outbox_dir(&ctx.account.name)?;
     let outbox = Outbox::open(&dir)?;
-    let mut sender = Sender::new(settings);
+    let mut sender = Sender::new(settings, ctx.counters());
     let mut report = SendReport { outbox: dir.display().to_string(), ..SendReport::default() };
     let mut copies: Vec<(usize, bool, Vec<u8>)> = Vec::new();
 
@@ -273,23 +275,28 @@ fn fail(result: &mut MessageResult, err: Error) {
 struct Sender {
     settings: Smtp,
     credentials: CredentialCache,
+    counters: Arc<Counters>,
     session: Option<smtp::Session>,
     broken: Option<Error>,
 }
 
 impl Sender {
-    fn new(settings: Smtp) -> Sender {
+    fn new(settings: Smtp, counters: Arc<Counters>) -> Sender {
         let credentials = CredentialCache::new(settings.server.clone());
-        Sender { settings, credentials, session: None, broken: None }
+        Sender { settings, credentials, counters, session: None, broken: None }
     }
 
     fn connect(&mut self) -> Result<&mut smtp::Session> {
         if let Some(err) = &self.broken {
             return Err(Error::new(err.kind(), err.to_string()));
         }
+        if self.session.as_ref().is_some_and(smtp::Session::is_broken) {
+            self.session = None;
+        }
         if self.session.is_none() {
             let endpoint = &self.settings.server.endpoint;
-            let opened = smtp::Session::connect(endpoint).and_then(|mut session| {
+            let options = smtp::Options::new(endpoint.clone(), "smtp");
+            let opened = smtp::Session::connect(&options, self.counters.clone()).and_then(|mut session| {
                 session.authenticate(&self.credentials.get()?)?;
                 Ok(session)
             });
@@ -307,16 +314,18 @@ impl Sender {
 
     fn send(&mut self, from: &str, recipients: &[String], message: &[u8]) -> Result<smtp::Delivery> {
         let address = self.settings.server.endpoint.address();
-        let result = self.connect()?.send(from, recipients, message);
-        match result {
-            Err(err) if err.kind() == ErrorKind::TempFail && self.broken.is_none() => {
-                // The connection may have died between messages: once more
-                // on a fresh one before queueing.
+        let envelope = smtp::Envelope::for_message(from, recipients, message);
+        let outcome = match self.connect()?.send(&envelope, &mut &message[..]) {
+            // Nothing was delivered (the connection may have died between
+            // messages): once more on a fresh one before queueing. Never
+            // after an Unknown outcome: that could deliver it twice.
+            smtp::Outcome::NotSent(_) if self.broken.is_none() => {
                 self.session = None;
-                self.connect()?.send(from, recipients, message).map_err(|e| e.context(format!("smtp {address}")))
+                self.connect()?.send(&envelope, &mut &message[..])
             }
-            other => other.map_err(|e| e.context(format!("smtp {address}"))),
-        }
+            other => other,
+        };
+        outcome.into_result().map_err(|e| e.context(format!("smtp {address}")))
     }
 
     fn close(self) {

@@ -17,6 +17,8 @@ pub mod buffered;
 pub mod counters;
 pub mod deflate;
 pub mod pool;
+#[cfg(test)]
+pub mod script;
 pub mod stream;
 pub mod tls;
 #[cfg(test)]
