@@ -24,10 +24,20 @@ impl<S: Connection> Session<S> {
     /// Refused credentials (535, 534, 538, 530) are
     /// [`crate::error::ErrorKind::Auth`]; 4xx is temporary; no mechanism
     /// in common is `Unavailable` and names what the server offers.
+    /// The login must finish within the timeout, however slowly the
+    /// server answers.
     pub fn authenticate(&mut self, creds: &Credentials) -> Result<()> {
         if self.authenticated {
             return Ok(());
         }
+        let deadline = std::time::Instant::now() + self.endpoint.timeout;
+        self.io.stream_mut().set_deadline(Some(deadline))?;
+        let result = self.authenticate_in_time(creds);
+        let cleared = self.io.stream_mut().set_deadline(None);
+        result.and(cleared)
+    }
+
+    fn authenticate_in_time(&mut self, creds: &Credentials) -> Result<()> {
         if self.endpoint.tls.danger_probe_only {
             return Err(Error::tls(
                 "this connection accepted any certificate to learn its fingerprint; it must not authenticate",

@@ -33,6 +33,8 @@ pub trait Connection: Read + Write {
     fn has_pending_input(&self) -> bool;
     /// Closes the connection without a goodbye.
     fn shutdown(&self);
+    /// No read or write waits past `deadline` (`None` clears it).
+    fn set_deadline(&mut self, deadline: Option<std::time::Instant>) -> Result<()>;
 }
 
 impl Connection for Stream {
@@ -47,6 +49,9 @@ impl Connection for Stream {
     }
     fn shutdown(&self) {
         Stream::shutdown(self)
+    }
+    fn set_deadline(&mut self, deadline: Option<std::time::Instant>) -> Result<()> {
+        Stream::set_deadline(self, deadline)
     }
 }
 
@@ -63,6 +68,9 @@ impl Connection for crate::net::script::Script {
     }
     fn shutdown(&self) {
         crate::net::script::Script::shutdown(self)
+    }
+    fn set_deadline(&mut self, _deadline: Option<std::time::Instant>) -> Result<()> {
+        Ok(())
     }
 }
 
@@ -138,8 +146,10 @@ impl<S: Connection> Session<S> {
     pub fn start(stream: S, options: &Options) -> Result<Session<S>> {
         let endpoint = &options.endpoint;
         let hello = if hello::is_domain(&options.hello) { options.hello.clone() } else { hello::FALLBACK.into() };
+        let mut io = Buffered::new(stream, endpoint.address());
+        io.set_progress_window(Some(endpoint.timeout));
         let mut session = Session {
-            io: Buffered::new(stream, endpoint.address()),
+            io,
             endpoint: endpoint.clone(),
             label: options.label.clone(),
             hello,
@@ -151,7 +161,9 @@ impl<S: Connection> Session<S> {
             traces: Vec::new(),
         };
         session.info.tls = session.io.stream().tls_info();
-        let opened = session.open();
+        // Set up within the deadline Stream::connect armed; from then on
+        // the progress rule applies.
+        let opened = session.open().and_then(|()| session.io.stream_mut().set_deadline(None));
         if opened.is_err() {
             session.io.stream().shutdown();
         }
