@@ -11,8 +11,6 @@ use crate::cmd::fetch::plan::Filters;
 use crate::cmd::{self, Context};
 use crate::config::{self, Config};
 use crate::error::{Error, Result};
-use crate::model::compose::{AttachmentFile, Draft};
-use crate::model::raw::RawOptions;
 use crate::model::{date, size};
 use crate::output::{self, ColorChoice, Format, Output};
 
@@ -197,9 +195,15 @@ fn idle(cli: &Cli, args: &crate::cli::IdleArgs, out: &Output) -> Result<()> {
 fn send(cli: &Cli, args: &SendArgs, out: &Output) -> Result<()> {
     let ctx = context(cli, None)?;
     if args.queue {
-        return output::send::print_queue(out, &cmd::send::queue(&ctx)?);
+        return output::send::print_queue(out, &cmd::send::list_queue(&ctx)?);
     }
-    let input = if args.flush { None } else { Some(send_input(&ctx, args)?) };
+    if let Some(id) = &args.drop {
+        return output::send::print_changed(out, &cmd::send::drop_entry(&ctx, id)?);
+    }
+    if let Some(id) = &args.retarget {
+        return output::send::print_changed(out, &cmd::send::retarget(&ctx, id)?);
+    }
+    let input = if args.flush { None } else { Some(cmd::send::input::read(&ctx.account, &send_request(args))?) };
     if args.dry_run {
         let prepared = match &input {
             Some(input) => cmd::send::prepare(input)?,
@@ -218,88 +222,25 @@ fn send(cli: &Cli, args: &SendArgs, out: &Output) -> Result<()> {
     }
 }
 
-fn read_file(path: &std::path::Path) -> Result<Vec<u8>> {
-    std::fs::read(path).map_err(|e| Error::local_io(format!("cannot read {}", path.display()), e))
-}
-
-fn send_input(ctx: &Context, args: &SendArgs) -> Result<cmd::send::Input> {
-    let account = &ctx.account;
-    let email = account.email.clone().ok_or_else(|| {
-        Error::config(format!(
-            "account \"{}\" has no email to send from: set email in [accounts.{}]",
-            account.name, account.name
-        ))
-    })?;
-    if args.raw || args.from_headers {
-        let mut sources = Vec::new();
-        let mut recipients: Vec<String> = args.to.iter().chain(&args.cc).chain(&args.bcc).cloned().collect();
-        for arg in &args.args {
-            if arg == "-" {
-                sources.push(cmd::send::RawSource::Stdin);
-            } else if arg.contains('@') && !std::path::Path::new(arg).exists() {
-                recipients.push(arg.clone());
-            } else {
-                sources.push(cmd::send::RawSource::File(arg.into()));
-            }
-        }
-        if sources.is_empty() {
-            sources.push(cmd::send::RawSource::Stdin);
-        }
-        let hostname = match lettre::transport::smtp::extension::ClientId::default() {
-            lettre::transport::smtp::extension::ClientId::Domain(d) => d,
-            _ => "localhost".to_string(),
-        };
-        let options = RawOptions {
-            sender: args.envelope_from.clone().unwrap_or(email),
-            sender_name: args.full_name.clone().or_else(|| account.display_name.clone()),
-            recipients,
-            from_headers: args.from_headers,
-            hostname,
-            now: std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64),
-        };
-        return Ok(cmd::send::Input::Raw { sources, options });
-    }
-    let text = match (&args.body, &args.body_file) {
-        (Some(body), _) => body.clone(),
-        (None, Some(path)) => String::from_utf8(read_file(path)?)
-            .map_err(|_| Error::usage(format!("{} is not UTF-8 text", path.display())))?,
-        (None, None) => {
-            let mut body = String::new();
-            std::io::Read::read_to_string(&mut std::io::stdin(), &mut body)
-                .map_err(|e| Error::local_io("cannot read the body from stdin (UTF-8 text expected)", e))?;
-            body
-        }
-    };
-    let html = match &args.html {
-        Some(path) => Some(
-            String::from_utf8(read_file(path)?)
-                .map_err(|_| Error::usage(format!("{} is not UTF-8", path.display())))?,
-        ),
-        None => None,
-    };
-    let mut attachments = Vec::new();
-    for path in &args.attach {
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "attachment".into());
-        attachments.push(AttachmentFile { name, data: read_file(path)? });
-    }
-    let mut to = args.to.clone();
-    to.extend(args.args.iter().cloned());
-    Ok(cmd::send::Input::Compose(Draft {
-        from: (
-            args.full_name.clone().or_else(|| account.display_name.clone()),
-            args.envelope_from.clone().unwrap_or(email),
-        ),
-        to,
+fn send_request(args: &SendArgs) -> cmd::send::Request {
+    cmd::send::Request {
+        args: args.args.clone(),
+        to: args.to.clone(),
         cc: args.cc.clone(),
         bcc: args.bcc.clone(),
+        subject: args.subject.clone(),
+        body: args.body.clone(),
+        body_file: args.body_file.clone(),
+        html: args.html.clone(),
+        attach: args.attach.clone(),
+        headers: args.header.clone(),
         reply_to: args.reply_to.clone(),
         in_reply_to: args.in_reply_to.clone(),
-        subject: args.subject.clone(),
-        text,
-        html,
-        attachments,
-        headers: args.header.clone(),
-    }))
+        raw: args.raw,
+        from_headers: args.from_headers,
+        envelope_from: args.envelope_from.clone(),
+        full_name: args.full_name.clone(),
+    }
 }
 
 fn config_path(cli: &Cli) -> Result<PathBuf> {

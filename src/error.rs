@@ -195,6 +195,29 @@ impl Error {
         Error::new(kind, what).with_source(err)
     }
 
+    /// The same error again (kind, message with its cause's text, context,
+    /// hint), for a failure that stands for several: a server that cannot
+    /// be reached fails every message of the run.
+    pub fn clone_for_repeat(&self) -> Error {
+        let mut message = self.inner.message.clone();
+        if let Some(source) = &self.inner.source {
+            let text = source.to_string();
+            if !text.is_empty() && !message.contains(&text) {
+                message.push_str(": ");
+                message.push_str(&text);
+            }
+        }
+        Error {
+            inner: Box::new(Inner {
+                kind: self.inner.kind,
+                message,
+                context: self.inner.context.clone(),
+                source: None,
+                hint: self.inner.hint.clone(),
+            }),
+        }
+    }
+
     /// What kind of failure this is.
     pub fn kind(&self) -> ErrorKind {
         self.inner.kind

@@ -249,6 +249,13 @@ pub struct SendArgs {
     /// List what waits in the outbox.
     #[arg(long)]
     pub queue: bool,
+    /// Set outbox entry ID aside (moved to dropped/, never sent).
+    #[arg(long, value_name = "ID", conflicts_with_all = ["queue", "flush", "retarget"])]
+    pub drop: Option<String>,
+    /// Hand outbox entry ID to this account, SMTP host and user (after
+    /// moving to another provider).
+    #[arg(long, value_name = "ID", conflicts_with_all = ["queue", "flush"])]
+    pub retarget: Option<String>,
     /// Do not save a copy in the Sent mailbox.
     #[arg(long)]
     pub no_save: bool,

@@ -2,7 +2,7 @@
 
 use super::table::{self, Align, Column};
 use super::{Format, Output};
-use crate::cmd::send::{MessageResult, QueueEntry, SendReport};
+use crate::cmd::send::{Changed, MessageResult, QueueEntry, SendReport};
 use crate::error::Result;
 use crate::model::compose::Outgoing;
 
@@ -31,6 +31,12 @@ fn line(r: &MessageResult) -> String {
     if r.rejected {
         parts.push("refused for good; kept in outbox/rejected".to_string());
     }
+    if r.possibly_delivered {
+        parts.push("the server may have it already (no reply after the message); sent again next time".to_string());
+    }
+    if let Some(err) = &r.error {
+        parts.push(format!("error: {err}"));
+    }
     if let Some(saved) = &r.saved_to {
         parts.push(format!("copy saved to {saved}"));
     }
@@ -47,7 +53,11 @@ pub fn text(report: &SendReport) -> String {
         out.push_str(&line(r));
     }
     if report.pending > 0 {
-        out.push_str(&format!("{} message(s) wait in {}\n", report.pending, report.outbox));
+        out.push_str(&format!("{} message(s) wait in {}", report.pending, report.outbox));
+        if report.waiting > 0 {
+            out.push_str(&format!(" ({} of them for another account, host or user)", report.waiting));
+        }
+        out.push('\n');
     }
     out
 }
@@ -63,6 +73,7 @@ pub fn print_queue(out: &Output, entries: &[QueueEntry]) -> Result<()> {
     let columns = [
         Column { header: "ID", align: Align::Left, flex: false },
         Column { header: "STATE", align: Align::Left, flex: false },
+        Column { header: "FOR", align: Align::Left, flex: true },
         Column { header: "TO", align: Align::Left, flex: true },
         Column { header: "TRIES", align: Align::Right, flex: false },
         Column { header: "LAST ERROR", align: Align::Left, flex: true },
@@ -73,6 +84,9 @@ pub fn print_queue(out: &Output, entries: &[QueueEntry]) -> Result<()> {
             vec![
                 e.id.clone(),
                 e.state.to_string(),
+                e.target
+                    .as_ref()
+                    .map_or_else(|| "(this account)".to_string(), |t| format!("{} {}@{}", t.account, t.user, t.host)),
                 e.recipients.join(", "),
                 e.attempts.to_string(),
                 e.last_error.clone().unwrap_or_default(),
@@ -108,4 +122,17 @@ pub fn print_dry_run(out: &Output, prepared: &[(String, Outgoing)]) -> Result<()
         }
     }
     out.text(&text)
+}
+
+/// Prints what `--drop` or `--retarget` did.
+pub fn print_changed(out: &Output, changed: &Changed) -> Result<()> {
+    if out.format == Format::Json {
+        return out.json(changed);
+    }
+    let text = match (&changed.path, &changed.target) {
+        (Some(path), _) => format!("{} dropped: kept in {path}, never sent", changed.id),
+        (_, Some(t)) => format!("{} is now sent by account {} ({}@{})", changed.id, t.account, t.user, t.host),
+        _ => format!("{} {}", changed.id, changed.action),
+    };
+    out.text(&(super::safe::line(&text).into_owned() + "\n"))
 }

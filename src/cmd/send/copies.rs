@@ -1,0 +1,57 @@
+//! The Sent copy: after a message was accepted, it is appended over IMAP to
+//! the Sent mailbox (SPECIAL-USE `\Sent`, else `sent_mailbox`, else
+//! `Sent`), flagged `\Seen`. A failed save is a warning on the message,
+//! never a reason to send it again.
+
+use super::{MessageResult, SendReport};
+use crate::cmd::context::Context;
+use crate::error::Result;
+use crate::model::utf7;
+
+/// A copy to save: which result it belongs to, and its bytes.
+pub struct Copy {
+    /// Index into the report's `flushed` (if `flushed`) or `messages`.
+    pub index: usize,
+    /// Whether it came from the outbox flush.
+    pub flushed: bool,
+    /// The bytes to append.
+    pub bytes: Vec<u8>,
+}
+
+/// Appends each copy; records where it went, or why not, on its result.
+pub fn save(ctx: &Context, report: &mut SendReport, copies: Vec<Copy>) {
+    if ctx.account.imap.is_none() || copies.is_empty() {
+        return;
+    }
+    let outcome = (|| -> Result<(String, Vec<Result<()>>)> {
+        let pool = ctx.imap()?;
+        let mut session = pool.get()?;
+        let entries = session.list()?;
+        let sent = entries
+            .iter()
+            .find(|e| e.special_use().is_some_and(|u| u.eq_ignore_ascii_case("\\Sent")))
+            .map(|e| e.name.clone())
+            .or_else(|| ctx.account.sent_mailbox.as_deref().map(utf7::encode_mailbox))
+            .unwrap_or_else(|| "Sent".to_string());
+        if !entries.iter().any(|e| e.name == sent) {
+            session.create(&sent)?;
+        }
+        let results =
+            copies.iter().map(|copy| session.append(&sent, &["\\Seen"], None, copy.bytes.clone()).map(drop)).collect();
+        Ok((utf7::decode_mailbox(&sent), results))
+    })();
+    for (i, copy) in copies.iter().enumerate() {
+        let result: &mut MessageResult =
+            if copy.flushed { &mut report.flushed[copy.index] } else { &mut report.messages[copy.index] };
+        match &outcome {
+            Ok((mailbox, results)) => match &results[i] {
+                Ok(()) => result.saved_to = Some(mailbox.clone()),
+                Err(err) => result.save_error = Some(err.to_string()),
+            },
+            Err(err) => result.save_error = Some(err.to_string()),
+        }
+        if let Some(err) = &result.save_error {
+            log::warn!("{}: sent, but the copy was not saved to Sent: {err}", result.source);
+        }
+    }
+}
