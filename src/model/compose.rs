@@ -7,6 +7,7 @@
 //! sender can see who got a blind copy).
 
 use std::str::FromStr;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use lettre::message::header::{self, ContentTransferEncoding, ContentType, HeaderName, HeaderValue};
 use lettre::message::{Attachment, Body, Mailbox, Mailboxes, MultiPart, SinglePart};
@@ -91,6 +92,30 @@ fn mailboxes(list: &[String], what: &str) -> Result<Vec<Mailbox>> {
     Ok(out)
 }
 
+/// A new Message-ID in the domain of `sender` (RFC 5322 §3.6.4: unique,
+/// and the right side names the sender's domain, not this machine, whose
+/// name says nothing to the recipient and may leak).
+pub fn new_message_id(sender: &str) -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    let domain = sender.rsplit_once('@').map(|(_, d)| d.trim_end_matches('>')).filter(|d| !d.is_empty());
+    format!(
+        "<{:x}.{:x}.{:x}.{n}@{}>",
+        now.as_secs(),
+        now.subsec_nanos(),
+        std::process::id(),
+        domain.unwrap_or("localhost")
+    )
+}
+
+/// Whether `name` can be a header field name: printable US-ASCII but the
+/// colon (RFC 5322 §3.6.8). Anything else, a line break above all, would
+/// let a `--header` argument start a header of its own.
+fn is_field_name(name: &str) -> bool {
+    !name.is_empty() && name.bytes().all(|b| (33..=126).contains(&b) && b != b':')
+}
+
 fn message_id(id: &str) -> String {
     let id = id.trim();
     if id.starts_with('<') { id.to_string() } else { format!("<{id}>") }
@@ -111,7 +136,8 @@ pub fn compose(draft: &Draft) -> Result<Outgoing> {
     if to.is_empty() && cc.is_empty() && bcc.is_empty() {
         return Err(Error::usage("no recipients: give --to, --cc or --bcc"));
     }
-    let mut builder = lettre::Message::builder().from(from.clone()).date_now().message_id(None).keep_bcc();
+    let mut builder =
+        lettre::Message::builder().from(from.clone()).date_now().message_id(Some(new_message_id(address))).keep_bcc();
     for m in to {
         builder = builder.to(m);
     }
@@ -134,7 +160,14 @@ pub fn compose(draft: &Draft) -> Result<Outgoing> {
     for raw in &draft.headers {
         let (name, value) =
             raw.split_once(':').ok_or_else(|| Error::usage(format!("--header \"{raw}\": expected \"Name: value\"")))?;
-        let name = name.trim();
+        let name = name.trim_matches([' ', '\t']);
+        if !is_field_name(name) {
+            return Err(Error::usage(format!(
+                "--header \"{}\": \"{}\" is not a header name (printable ASCII without spaces or colons)",
+                raw.escape_debug(),
+                name.escape_debug()
+            )));
+        }
         if RESERVED.contains(&name.to_ascii_lowercase().as_str()) {
             return Err(Error::usage(format!("--header {name}: use the option for it instead")));
         }
@@ -142,7 +175,7 @@ pub fn compose(draft: &Draft) -> Result<Outgoing> {
             return Err(Error::usage(format!("--header {name}: the value may not contain a line break")));
         }
         let header_name = HeaderName::new_from_ascii(name.to_string())
-            .map_err(|_| Error::usage(format!("--header: \"{name}\" is not a valid header name")))?;
+            .map_err(|_| Error::usage(format!("--header: \"{}\" is not a valid header name", name.escape_debug())))?;
         builder = builder.raw_header(HeaderValue::new(header_name, value.trim().to_string()));
     }
 
@@ -218,6 +251,8 @@ mod tests {
         assert!(out.message_id.as_deref().unwrap().starts_with('<'));
         let text = String::from_utf8_lossy(&out.bytes);
         assert!(text.contains("Date: ") && text.contains("Message-ID: "));
+        let id = out.message_id.unwrap();
+        assert!(id.starts_with('<') && id.ends_with("@example.de>"), "the sender's domain: {id}");
     }
 
     #[test]
@@ -249,6 +284,13 @@ mod tests {
         let mut d = draft();
         d.headers = vec!["X-Evil: a\r\nBcc: x@y".into()];
         assert!(compose(&d).is_err());
+        for name in ["Bcc\r\nX", "Bcc\nX", "X Y", "", "Bcc\u{7f}"] {
+            let mut d = draft();
+            d.headers = vec![format!("{name}: v")];
+            let err = compose(&d).unwrap_err();
+            assert_eq!(err.kind(), crate::error::ErrorKind::Usage, "{name:?}: {err}");
+            assert!(!err.to_string().contains('\n'), "one line: {err}");
+        }
         let mut d = draft();
         d.to = vec!["not an address".into()];
         d.bcc.clear();

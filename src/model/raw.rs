@@ -5,8 +5,6 @@
 //! To, Cc and Bcc, and the Bcc header is removed from what is sent (the
 //! Sent copy keeps it).
 
-use std::sync::atomic::{AtomicU64, Ordering};
-
 use mailparse::{MailHeaderMap, addrparse_header};
 
 use super::compose::Outgoing;
@@ -24,8 +22,6 @@ pub struct RawOptions {
     pub recipients: Vec<String>,
     /// Also take recipients from To, Cc and Bcc (sendmail's -t).
     pub from_headers: bool,
-    /// Host name for a generated Message-ID.
-    pub hostname: String,
     /// Unix seconds for a generated Date.
     pub now: i64,
 }
@@ -74,13 +70,6 @@ pub fn remove_field(bytes: &[u8], name: &str) -> Vec<u8> {
     out
 }
 
-fn new_message_id(hostname: &str, now: i64) -> String {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
-    format!("<{now:x}.{nanos:x}.{:x}.{n}@{hostname}>", std::process::id())
-}
-
 /// Prepares `raw` for submission.
 pub fn prepare(raw: &[u8], options: &RawOptions) -> Result<Outgoing> {
     let crlf = to_crlf(raw);
@@ -120,7 +109,7 @@ pub fn prepare(raw: &[u8], options: &RawOptions) -> Result<Outgoing> {
     let message_id = match headers.get_first_value("Message-ID") {
         Some(id) => Some(id.trim().to_string()),
         None => {
-            let id = new_message_id(&options.hostname, options.now);
+            let id = super::compose::new_message_id(&options.sender);
             added.push_str(&format!("Message-ID: {id}\r\n"));
             Some(id)
         }
@@ -141,7 +130,6 @@ mod tests {
             sender_name: None,
             recipients: Vec::new(),
             from_headers,
-            hostname: "host.example".into(),
             now: 1_795_374_637,
         }
     }
