@@ -20,13 +20,16 @@ fn assert_no_credentials(fake: &Fake) {
     assert!(!got.contains("S3CRET"), "password was sent: {got}");
 }
 
-/// Answers CAPABILITY with `caps`; anything else gets OK. Stops at EOF.
+/// Answers CAPABILITY with `caps` and LOGOUT with BYE; any other command
+/// fails the test (owl must stop before it would send one). Stops at EOF.
 fn serve_capabilities(conn: &mut Conn, caps: &str) {
     while let Some((tag, rest)) = conn.command() {
         if rest.eq_ignore_ascii_case("CAPABILITY") {
             conn.send(&format!("* CAPABILITY {caps}\r\n{tag} OK done\r\n"));
+        } else if rest.eq_ignore_ascii_case("LOGOUT") {
+            conn.send(&format!("* BYE bye\r\n{tag} OK done\r\n"));
         } else {
-            conn.send(&format!("{tag} OK fine\r\n"));
+            panic!("unexpected command after the refusal: {tag} {rest}");
         }
     }
 }
@@ -93,9 +96,10 @@ fn data_injected_before_the_tls_handshake_is_refused() {
 fn a_refused_starttls_is_not_a_fallback_to_plaintext() {
     let fake = Fake::start(|conn| {
         conn.send("* OK [CAPABILITY IMAP4rev1 STARTTLS AUTH=PLAIN] ready\r\n");
-        while let Some((tag, _)) = conn.command() {
-            conn.send(&format!("{tag} NO [UNAVAILABLE] TLS is broken today\r\n"));
-        }
+        let tag = conn.expect_command("STARTTLS");
+        conn.send(&format!("{tag} NO [UNAVAILABLE] TLS is broken today\r\n"));
+        // Nothing more, in plaintext above all: not even LOGOUT.
+        conn.expect_eof();
     });
     let run = Env::new(&config(fake.port, "starttls")).owl(&["list"]);
     run.expect_code(69);

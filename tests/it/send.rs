@@ -178,7 +178,8 @@ fn refusals_are_explained_with_the_right_exit_codes() {
     assert!(run.stderr.contains("relaying denied") && run.stderr.contains("someone@denied.example"), "{}", run.stderr);
     let refused = &run.json()["messages"][0];
     assert_eq!(refused["rejected"], true);
-    assert_eq!(refused["refused"].as_array().map(Vec::len), Some(0), "refusal of every recipient is the error");
+    assert_eq!(refused["refused"][0]["recipient"], "someone@denied.example", "each refusal is reported");
+    assert_eq!(refused["exit_code"], 65);
 
     // One good and one refused recipient: sent to the good one, exit 65
     // naming the refused one.
@@ -195,6 +196,10 @@ fn refusals_are_explained_with_the_right_exit_codes() {
         "b",
         "--json",
     ]);
+    // Off a terminal too, the refusal is said on stderr and the exit code
+    // is not 0.
+    run.expect_code(65);
+    assert!(run.stderr.contains("x@denied.example") && run.stderr.contains("refused"), "{}", run.stderr);
     let report = run.json();
     assert_eq!(report["messages"][0]["accepted"][0], other.address());
     assert_eq!(report["messages"][0]["refused"][0]["recipient"], "x@denied.example");

@@ -7,7 +7,7 @@ pub mod real;
 pub mod seed;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 pub use real::{User, servers};
@@ -19,6 +19,8 @@ pub struct Run {
     pub stdout: String,
     pub stderr: String,
     pub elapsed: Duration,
+    /// Peak resident memory of the owl process, from its rusage.
+    pub max_rss_kib: u64,
 }
 
 impl Run {
@@ -84,16 +86,52 @@ pub fn owl_command(home: &Path) -> Command {
     cmd
 }
 
-/// Runs `cmd`, capturing everything.
+/// Runs `cmd`, capturing everything, with the child's own rusage (wait4:
+/// other tests' children running at the same time do not count).
 pub fn run(mut cmd: Command) -> Run {
+    use std::io::Read;
     let start = Instant::now();
-    let Output { status, stdout, stderr } = cmd.output().expect("run owl");
+    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("run owl");
+    let (mut out, mut err) = (child.stdout.take().expect("stdout"), child.stderr.take().expect("stderr"));
+    let stdout = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = out.read_to_end(&mut buf);
+        buf
+    });
+    let stderr = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = err.read_to_end(&mut buf);
+        buf
+    });
+    let (code, max_rss_kib) = wait4(child.id() as libc::pid_t);
+    // The child is reaped by wait4; std must not wait for it again.
+    std::mem::forget(child);
+    let (stdout, stderr) = (stdout.join().unwrap_or_default(), stderr.join().unwrap_or_default());
     Run {
-        code: status.code().unwrap_or(-1),
+        code,
         stdout: String::from_utf8_lossy(&stdout).into_owned(),
         stderr: String::from_utf8_lossy(&stderr).into_owned(),
         elapsed: start.elapsed(),
+        max_rss_kib,
     }
+}
+
+/// Waits for `pid`: its exit code (-signal when killed) and peak RSS.
+pub fn wait4(pid: libc::pid_t) -> (i32, u64) {
+    let mut status = 0;
+    // SAFETY: plain syscall with valid out-pointers; `usage` is written
+    // by the kernel before we read it.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let got = loop {
+        let got = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+        if got == -1 && std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted {
+            continue;
+        }
+        break got;
+    };
+    assert_eq!(got, pid, "wait4: {}", std::io::Error::last_os_error());
+    let code = if libc::WIFEXITED(status) { libc::WEXITSTATUS(status) } else { -libc::WTERMSIG(status) };
+    (code, usage.ru_maxrss as u64)
 }
 
 /// Sets a file's Unix permissions.
