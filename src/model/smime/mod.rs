@@ -6,6 +6,7 @@
 //! | --- | --- |
 //! | `verify.rs` | multipart/signed (RFC 1847) and opaque signed-data, verdicts |
 //! | `decrypt.rs` | (auth)enveloped-data with the user's key |
+//! | `sign.rs` | multipart/signed and enveloped-data out of an RFC 5322 message |
 //! | `trust.rs` | CA file or system roots; chain and time checks |
 //! | `keys.rs` | certificates, keys, passphrases, warnings |
 //! | `entity.rs`, `seven_bit.rs` | exact MIME bytes; 7-bit encodings before signing |
@@ -17,14 +18,12 @@
 //! native-tls already links on Linux). Every input size is capped, so a
 //! hostile message costs bounded work and never panics.
 
-// seven_bit.rs and Identity::chain are for sign.rs, which comes next.
-#![allow(dead_code)]
-
 mod decrypt;
 mod der;
 mod entity;
 mod keys;
 mod seven_bit;
+mod sign;
 mod trust;
 mod verify;
 
@@ -32,11 +31,14 @@ mod verify;
 mod test_pki;
 #[cfg(test)]
 mod tests_read;
+#[cfg(test)]
+mod tests_send;
 
 use serde::Serialize;
 
 pub use decrypt::{Decryption, Recipient, decrypt};
 pub use keys::{CertInfo, Certificate, Identity, Passphrase, Warning};
+pub use sign::{Cipher, encrypt, sign, sign_then_encrypt};
 pub use trust::{Trust, TrustSource};
 pub use verify::{Form, Revocation, Signature, Signer, Verdict, Verified, same_address, verify};
 
