@@ -9,6 +9,7 @@
 //! | `sign.rs` | multipart/signed and enveloped-data out of an RFC 5322 message |
 //! | `trust.rs` | CA file or system roots; chain and time checks |
 //! | `keys.rs` | certificates, keys, passphrases, warnings |
+//! | `certdir.rs` | a directory of recipients' certificates |
 //! | `entity.rs`, `seven_bit.rs` | exact MIME bytes; 7-bit encodings before signing |
 //! | `der.rs` | the CMS fields OpenSSL's safe API does not expose |
 //!
@@ -18,6 +19,7 @@
 //! native-tls already links on Linux). Every input size is capped, so a
 //! hostile message costs bounded work and never panics.
 
+mod certdir;
 mod decrypt;
 mod der;
 mod entity;
@@ -36,6 +38,7 @@ mod tests_send;
 
 use serde::Serialize;
 
+pub use certdir::{CertDirectory, CertMatch};
 pub use decrypt::{Decryption, Recipient, decrypt};
 pub use keys::{CertInfo, Certificate, Identity, Passphrase, Warning};
 pub use sign::{Cipher, encrypt, sign, sign_then_encrypt};

@@ -1,7 +1,7 @@
 //! Tests of the sending side: what `sign`, `encrypt` and
 //! `sign_then_encrypt` produce must verify with `openssl smime -verify` and
 //! decrypt with `openssl smime -decrypt` (and with our own reader), 8-bit
-//! input must get a 7-bit encoding first.
+//! input must get a 7-bit encoding first, and certificate lookup by address.
 
 use super::test_pki::Lab;
 use super::*;
@@ -191,4 +191,38 @@ fn lf_input_and_a_missing_from_are_handled() {
     assert!(signed_entity(&ascii).starts_with(b"Content-Type: text/plain; charset=us-ascii\r\n\r\nhi"));
     let no_from = b"To: bob@example.org\r\n\r\nhi\r\n";
     assert_eq!(sign(no_from, &lab.identity("alice")).unwrap_err().kind(), ErrorKind::Protocol);
+}
+
+#[test]
+fn certificates_are_found_by_address() {
+    let lab = Lab::new();
+    let dir = lab.path("certs");
+    std::fs::create_dir(&dir).unwrap();
+    for name in ["alice", "bob", "old", "carol"] {
+        std::fs::copy(lab.path(&format!("{name}.pem")), dir.join(format!("{name}.pem"))).unwrap();
+    }
+    std::fs::write(dir.join("README"), "not a certificate").unwrap();
+    std::fs::write(dir.join("old-again.crt"), std::fs::read(lab.path("old.pem")).unwrap()).unwrap();
+    let certs = CertDirectory::open(&dir).unwrap();
+    assert_eq!(certs.len(), 5);
+    let bob = certs.find("Bob@EXAMPLE.org").unwrap();
+    assert_eq!((bob.path, bob.warning), (dir.join("bob.pem"), None));
+    assert_eq!(bob.certificate.emails(), ["bob@example.org"]);
+    assert_eq!(
+        certs.find("carol@example.org").unwrap().certificate.info().subject,
+        "O=Owl Test, CN=Carol, emailAddress=carol@example.org"
+    );
+    let old = certs.find("old@example.org").unwrap();
+    assert!(matches!(old.warning, Some(Warning::OnlyExpiredCertificate { .. })));
+    assert!(old.warning.unwrap().to_string().contains("old@example.org"));
+    let none = certs.find("dave@example.org").unwrap_err();
+    assert_eq!(none.kind(), ErrorKind::NoInput);
+    assert!(none.to_string().contains("no certificate for dave@example.org"), "{none}");
+    // A valid certificate wins over an expired one for the same address.
+    std::fs::copy(lab.path("old-renewed.pem"), dir.join("a-renewed.pem")).unwrap();
+    let certs = CertDirectory::open(&dir).unwrap();
+    let renewed = certs.find("old@example.org").unwrap();
+    assert_eq!((renewed.path, renewed.warning), (dir.join("a-renewed.pem"), None));
+    let missing = CertDirectory::open(&lab.path("nowhere")).unwrap_err();
+    assert_eq!(missing.kind(), ErrorKind::NoInput);
 }
