@@ -1,6 +1,6 @@
 //! Which certificates are trusted, and whether a signer's chain reaches one
 //! (RFC 5280 §6 path validation, done by OpenSSL with the S/MIME signing
-//! purpose, RFC 8550 §4.4).
+//! purpose, RFC 8550).
 //!
 //! Two questions are asked separately so that the verdicts do not depend on
 //! the order in which OpenSSL happens to find problems: does the chain reach
