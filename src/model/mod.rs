@@ -18,6 +18,7 @@ pub mod mime_type;
 pub mod raw;
 pub mod rfc2047;
 pub mod size;
+pub mod smime;
 pub mod text;
 pub mod utf7;
 
