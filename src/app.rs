@@ -33,7 +33,7 @@ pub fn run(cli: Cli) -> Result<()> {
             let ctx = context(&cli, None)?;
             let list_args = cmd::list::ListArgs {
                 mailbox: args.mailbox.clone(),
-                limit: args.limit,
+                limit: page_size(&cli, args.limit),
                 page: args.page,
                 unseen: args.unseen,
             };
@@ -61,6 +61,13 @@ pub fn run(cli: Cli) -> Result<()> {
             }
         }
     }
+}
+
+/// How many rows a listing shows (0: all). Scripts get every row unless
+/// they ask for fewer: a page is for a person at a terminal, who is told
+/// how many more there are.
+fn page_size(cli: &Cli, asked: Option<usize>) -> usize {
+    asked.unwrap_or(if !cli.json && std::io::stdout().is_terminal() { 50 } else { 0 })
 }
 
 /// POP3 when asked, or when the account has POP3 and no IMAP.
@@ -143,7 +150,7 @@ fn search(cli: &Cli, args: &crate::cli::SearchArgs, out: &Output) -> Result<()> 
         raw_imap: args.imap.clone(),
         mailboxes: args.mailbox.clone(),
         all: args.all,
-        limit: args.limit,
+        limit: page_size(cli, args.limit),
         count: args.count,
         local: args.local.clone(),
     };

@@ -108,9 +108,10 @@ pub enum Command {
 pub struct ListArgs {
     /// Mailbox whose messages to list; without it, list the mailboxes.
     pub mailbox: Option<String>,
-    /// Messages per page.
-    #[arg(short = 'n', long, default_value_t = 50, value_name = "N")]
-    pub limit: usize,
+    /// Messages per page, 0 for all (default: 50 on a terminal; every
+    /// message with --json or when the output is not a terminal).
+    #[arg(short = 'n', long, value_name = "N")]
+    pub limit: Option<usize>,
     /// Page to show, 1 being the newest messages.
     #[arg(short, long, default_value_t = 1, value_name = "N")]
     pub page: usize,
@@ -277,9 +278,11 @@ pub struct SearchArgs {
     /// Search every mailbox.
     #[arg(long, conflicts_with = "mailbox")]
     pub all: bool,
-    /// At most N results, newest first (0: all).
-    #[arg(short = 'n', long, default_value_t = 50, value_name = "N")]
-    pub limit: usize,
+    /// At most N results, newest first, 0 for all (default: 50 on a
+    /// terminal; every match with --json or when the output is not a
+    /// terminal).
+    #[arg(short = 'n', long, value_name = "N")]
+    pub limit: Option<usize>,
     /// Only count matches per mailbox.
     #[arg(long)]
     pub count: bool,
@@ -355,7 +358,7 @@ mod tests {
         assert_eq!(cli.account.as_deref(), Some("work"));
         let Command::List(args) = cli.command else { panic!() };
         assert_eq!(args.mailbox.as_deref(), Some("INBOX"));
-        assert_eq!(args.limit, 50);
+        assert_eq!(args.limit, None, "the page size depends on the output");
     }
 
     #[test]

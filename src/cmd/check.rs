@@ -179,8 +179,7 @@ fn check_pop3(ctx: &Context, settings: &Pop3) -> ServiceReport {
     report.apop_offered = Some(info.apop_offered);
     report.capabilities_before_login = info.capabilities_before_login.clone();
     let method = pop3_method(settings.auth);
-    let result =
-        settings.server.secret.resolve(&settings.server.user).and_then(|creds| session.authenticate(&creds, method));
+    let result = settings.server.credentials().and_then(|creds| session.authenticate(&creds, method));
     match result {
         Ok(()) => {
             report.authenticated = true;
@@ -235,7 +234,7 @@ fn check_smtp(ctx: &Context, settings: &Smtp) -> ServiceReport {
         report.verified_by = Some(tls.verified_by);
     }
     report.capabilities_before_login = info.extensions.clone();
-    let result = settings.server.secret.resolve(&settings.server.user).and_then(|creds| session.authenticate(&creds));
+    let result = settings.server.credentials().and_then(|creds| session.authenticate(&creds));
     match result {
         Ok(()) => {
             report.authenticated = true;
@@ -257,7 +256,7 @@ fn pin_hint(host: &str, fingerprint: &str) -> String {
 }
 
 fn ctx_credentials(settings: &Imap) -> Result<crate::sasl::Credentials> {
-    settings.server.secret.resolve(&settings.server.user)
+    settings.server.credentials()
 }
 
 fn record_tls(session: &imap::Session, report: &mut ServiceReport) {

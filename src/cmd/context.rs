@@ -81,7 +81,7 @@ impl Context {
         let options = crate::pop3::Options { endpoint: endpoint.clone(), label: "pop3".into() };
         let mut session =
             crate::pop3::Session::connect(&options, self.counters.clone()).context(format!("pop3 {address}"))?;
-        let creds = settings.server.secret.resolve(&settings.server.user)?;
+        let creds = settings.server.credentials()?;
         session.authenticate(&creds, pop3_method(settings.auth)).context(format!("pop3 {address}"))?;
         Ok(session)
     }
@@ -191,7 +191,7 @@ impl CredentialCache {
         if let Some(creds) = cached.as_ref() {
             return Ok(creds.clone());
         }
-        let creds = self.server.secret.resolve(&self.server.user)?;
+        let creds = self.server.credentials()?;
         *cached = Some(creds.clone());
         Ok(creds)
     }

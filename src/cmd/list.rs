@@ -22,7 +22,7 @@ use crate::model::utf7;
 pub struct ListArgs {
     /// A mailbox whose messages to list; `None` lists mailboxes.
     pub mailbox: Option<String>,
-    /// Rows per page.
+    /// Rows per page (0: every message).
     pub limit: usize,
     /// Page number, 1 = newest.
     pub page: usize,
@@ -85,8 +85,9 @@ pub struct MessageRow {
 pub enum Listing {
     /// The account's mailboxes.
     Mailboxes(Vec<MailboxRow>),
-    /// Messages of one mailbox, newest first.
-    Messages(Vec<MessageRow>),
+    /// Messages of one mailbox, newest first, and how many older ones
+    /// the page left out.
+    Messages(Vec<MessageRow>, u64),
     /// A POP3 maildrop, newest first.
     Pop3(Vec<super::pop3_list::Pop3Row>),
 }
@@ -98,7 +99,7 @@ pub const ROW_ITEMS: &str = "UID FLAGS INTERNALDATE RFC822.SIZE BODY.PEEK[HEADER
 pub fn run(ctx: &Context, args: &ListArgs) -> Result<Listing> {
     match &args.mailbox {
         None => mailboxes(ctx).map(Listing::Mailboxes),
-        Some(mailbox) => messages(ctx, mailbox, args).map(Listing::Messages),
+        Some(mailbox) => messages(ctx, mailbox, args).map(|(rows, more)| Listing::Messages(rows, more)),
     }
 }
 
@@ -214,18 +215,22 @@ pub fn status_over_pool(
     Ok(found)
 }
 
-fn messages(ctx: &Context, mailbox: &str, args: &ListArgs) -> Result<Vec<MessageRow>> {
-    if args.limit == 0 || args.page == 0 {
-        return Err(Error::usage("--limit and --page must be at least 1"));
+fn messages(ctx: &Context, mailbox: &str, args: &ListArgs) -> Result<(Vec<MessageRow>, u64)> {
+    if args.page == 0 {
+        return Err(Error::usage("--page must be at least 1"));
     }
+    // No limit: every message, on one page.
+    let args = &ListArgs { limit: if args.limit == 0 { usize::MAX } else { args.limit }, ..args.clone() };
     let pool = ctx.imap()?;
     let mut session = pool.get()?;
     let wire_name = utf7::encode_mailbox(mailbox);
     let exists = session.open(&wire_name, true, false)?.exists;
     let skip = args.limit.saturating_mul(args.page - 1);
     let mut fetched: Vec<Fetch> = Vec::new();
+    let mut total = u64::from(exists);
     if args.unseen {
         let mut uids: Vec<u32> = session.uid_search(vec![Arg::Atom("UNSEEN".into())], false)?.iter().collect();
+        total = uids.len() as u64;
         uids.reverse();
         let page: Vec<u32> = uids.into_iter().skip(skip).take(args.limit).collect();
         if !page.is_empty() {
@@ -245,7 +250,9 @@ fn messages(ctx: &Context, mailbox: &str, args: &ListArgs) -> Result<Vec<Message
         })?;
     }
     fetched.sort_by_key(|f| std::cmp::Reverse(f.seq));
-    Ok(fetched.into_iter().filter_map(|f| message_row(mailbox, f)).collect())
+    let rows: Vec<MessageRow> = fetched.into_iter().filter_map(|f| message_row(mailbox, f)).collect();
+    let more = total.saturating_sub(skip as u64).saturating_sub(rows.len() as u64);
+    Ok((rows, more))
 }
 
 /// A listing row from a FETCH of [`ROW_ITEMS`] (plus a mailbox name).

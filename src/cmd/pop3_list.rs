@@ -35,14 +35,15 @@ pub fn run(ctx: &Context, args: &ListArgs) -> Result<Vec<Pop3Row>> {
     if args.unseen {
         return Err(Error::usage("--unseen needs IMAP (POP3 has no flags)"));
     }
-    if args.limit == 0 || args.page == 0 {
-        return Err(Error::usage("--limit and --page must be at least 1"));
+    if args.page == 0 {
+        return Err(Error::usage("--page must be at least 1"));
     }
+    let limit = if args.limit == 0 { usize::MAX } else { args.limit };
     let mut session = ctx.pop3()?;
     let sizes = session.list()?;
     let uidl = session.uidl()?;
-    let skip = args.limit.saturating_mul(args.page - 1);
-    let page: Vec<(u32, u64)> = sizes.iter().rev().skip(skip).take(args.limit).copied().collect();
+    let skip = limit.saturating_mul(args.page - 1);
+    let page: Vec<(u32, u64)> = sizes.iter().rev().skip(skip).take(limit).copied().collect();
     let mut rows = Vec::with_capacity(page.len());
     for (number, size) in page {
         let summary = summarize_header_bytes(&session.top(number, 0)?);

@@ -45,6 +45,10 @@ pub struct SavedFile {
 
 const ITEMS: &str = "UID FLAGS RFC822.SIZE BODY.PEEK[]";
 
+/// Largest message decoded for reading: it is parsed in memory. `--raw`
+/// streams messages of any size.
+const MAX_SHOWN: u64 = 256 * 1024 * 1024;
+
 /// Fetches and decodes one message; with `save_to`, also writes its
 /// attachments there under safe names.
 pub fn read(ctx: &Context, mailbox: &str, uid: u32, save_to: Option<&Path>) -> Result<ReadMessage> {
@@ -52,18 +56,27 @@ pub fn read(ctx: &Context, mailbox: &str, uid: u32, save_to: Option<&Path>) -> R
     let mut session = pool.get()?;
     session.open(&utf7::encode_mailbox(mailbox), true, false)?;
     let mut found = None;
-    session
-        .uid_fetch(&[uid.to_string()], ITEMS, None, &mut |fetch| {
+    let mut sink = imap::MemorySink::new(MAX_SHOWN);
+    let fetched = session
+        .uid_fetch(&[uid.to_string()], ITEMS, Some(&mut sink), &mut |fetch| {
             if fetch.uid == Some(uid) && fetch.body.is_some() {
                 found = Some(fetch);
             }
             Ok(())
         })
-        .with_context(|| format!("mailbox \"{mailbox}\""))?;
+        .with_context(|| format!("mailbox \"{mailbox}\""));
+    if let (Err(_), Some(size)) = (&fetched, sink.too_big) {
+        return Err(Error::usage(format!(
+            "message {uid} is {size} bytes, more than owl decodes for reading ({} MiB): use --raw",
+            MAX_SHOWN >> 20
+        )));
+    }
+    fetched?;
     let fetch = found.ok_or_else(|| not_found(mailbox, uid))?;
     let bytes = match fetch.body {
         Some(imap::Body::Memory(bytes)) => bytes,
-        _ => return Err(Error::internal("message body missing")),
+        Some(imap::Body::Streamed(id)) => sink.take(id).ok_or_else(|| Error::internal("message body missing"))?,
+        None => return Err(Error::internal("message body missing")),
     };
     let saved = match save_to {
         Some(dir) => attachment::save_attachments(&bytes, dir)?

@@ -52,8 +52,9 @@ pub struct Count {
 /// The result of `owl search`.
 #[derive(Debug, Clone)]
 pub enum Found {
-    /// Matching messages, newest first.
-    Rows(Vec<MessageRow>),
+    /// Matching messages, newest first, and how many more matched than
+    /// the limit let through.
+    Rows(Vec<MessageRow>, u64),
     /// Counts per mailbox.
     Counts(Vec<Count>),
 }
@@ -101,17 +102,51 @@ fn matching_uids(session: &mut Session, plan: &ImapPlan, raw: Option<&str>) -> R
             let outcome = SplitOutcome::new(&with, &without);
             let undecided: Vec<u32> = outcome.undecided().collect();
             let mut has: HashMap<u32, bool> = HashMap::new();
+            let mut unreadable = Vec::new();
             for slice in undecided.chunks(2000) {
                 session.uid_fetch(&[uid_set(slice)], "UID BODYSTRUCTURE", None, &mut |f| {
-                    if let (Some(uid), Some(attachment)) = (f.uid, f.has_attachment) {
-                        has.insert(uid, attachment);
+                    match (f.uid, f.has_attachment) {
+                        (Some(uid), Some(attachment)) => {
+                            has.insert(uid, attachment);
+                        }
+                        (Some(uid), None) if f.structure_unreadable => unreadable.push(uid),
+                        _ => {}
                     }
                     Ok(())
                 })?;
             }
+            for uid in unreadable {
+                has.insert(uid, attachment_from_bytes(session, uid)?);
+            }
             Ok(outcome.resolve(|uid| has.get(&uid).copied().unwrap_or(false)))
         }
     }
+}
+
+/// Most bytes of a message fetched to judge its attachments by hand.
+const MAX_JUDGED: u64 = 64 * 1024 * 1024;
+
+/// Whether message `uid` has an attachment, from its bytes: for a message
+/// whose BODYSTRUCTURE the server described badly. One message the server
+/// describes badly must not fail the search of the whole mailbox.
+fn attachment_from_bytes(session: &mut Session, uid: u32) -> Result<bool> {
+    let mut sink = imap::MemorySink::new(MAX_JUDGED);
+    let mut body = None;
+    session.uid_fetch(&[uid.to_string()], "UID BODY.PEEK[]", Some(&mut sink), &mut |f| {
+        if let (Some(found), Some(imap::Body::Streamed(id))) = (f.uid, &f.body)
+            && found == uid
+        {
+            body = Some(*id);
+        }
+        Ok(())
+    })?;
+    let verdict = match body.and_then(|id| sink.take(id)) {
+        Some(bytes) => search::has_attachment(&bytes),
+        // Too big to read for this: a message that large has one.
+        None => true,
+    };
+    log::info!("UID {uid}: the server's BODYSTRUCTURE was unreadable; judged from the message itself ({verdict})");
+    Ok(verdict)
 }
 
 fn server_search(ctx: &Context, args: &SearchArgs) -> Result<Found> {
@@ -141,9 +176,11 @@ fn server_search(ctx: &Context, args: &SearchArgs) -> Result<Found> {
             mailboxes.into_iter().zip(&results).map(|(mailbox, (count, _))| Count { mailbox, count: *count }).collect(),
         ));
     }
+    let total: u64 = results.iter().map(|(count, _)| count).sum();
     let mut rows: Vec<MessageRow> = results.into_iter().flat_map(|(_, rows)| rows).collect();
     newest_first(&mut rows, args.limit);
-    Ok(Found::Rows(rows))
+    let more = total.saturating_sub(rows.len() as u64);
+    Ok(Found::Rows(rows, more))
 }
 
 /// Searches one mailbox: the count, and (unless counting) the rows of
@@ -268,8 +305,10 @@ fn local_search(spec: &str, args: &SearchArgs) -> Result<Found> {
     if args.count {
         return Ok(Found::Counts(counts));
     }
+    let total = rows.len() as u64;
     newest_first(&mut rows, args.limit);
-    Ok(Found::Rows(rows))
+    let more = total.saturating_sub(rows.len() as u64);
+    Ok(Found::Rows(rows, more))
 }
 
 /// The UID in an owl Maildir file name (`...,U=45:2,S`).

@@ -13,6 +13,9 @@ use crate::error::{Error, Result};
 use crate::net::{Endpoint, Fingerprint, Security, TlsPolicy};
 
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a password or token command may take on a terminal, where it
+/// may be waiting for the user at a pinentry prompt.
+const DEFAULT_SECRET_TIMEOUT: Duration = Duration::from_secs(300);
 const DEFAULT_CONNECTIONS: usize = 4;
 const MAX_CONNECTIONS: u32 = 32;
 
@@ -63,6 +66,19 @@ pub struct Server {
     pub user: String,
     /// Where the secret comes from.
     pub secret: SecretSource,
+    /// How long a password or token command may run on a terminal.
+    pub secret_timeout: Duration,
+}
+
+impl Server {
+    /// The login name with its secret, fetched now. A command that fetches
+    /// it may take `secret_timeout` on a terminal (a prompt waits for the
+    /// user) but only `timeout` without one (cron cannot answer a prompt).
+    pub fn credentials(&self) -> Result<crate::sasl::Credentials> {
+        use std::io::IsTerminal;
+        let wait = if std::io::stdin().is_terminal() { self.secret_timeout } else { self.endpoint.timeout };
+        self.secret.resolve(&self.user, wait)
+    }
 }
 
 /// `[accounts.NAME.imap]`
@@ -169,6 +185,7 @@ pub(super) fn build(src: &Source, name: &str, raw: &raw::Account) -> Result<Acco
         ca_file: raw.ca_file.clone(),
         fingerprint: raw.fingerprint.clone(),
         timeout: raw.timeout.clone(),
+        secret_timeout: raw.secret_timeout.clone(),
         ..raw::Section::default()
     };
     let email = raw.email.as_ref().map(|e| e.get_ref().clone());
@@ -342,6 +359,8 @@ fn server(
         None => None,
     };
     let timeout = duration(src, "timeout", pick(&s.timeout, &shared.timeout))?.unwrap_or(DEFAULT_TIMEOUT);
+    let secret_timeout = duration(src, "secret_timeout", pick(&s.secret_timeout, &shared.secret_timeout))?
+        .unwrap_or(DEFAULT_SECRET_TIMEOUT);
     Ok(Server {
         endpoint: Endpoint {
             host,
@@ -352,6 +371,7 @@ fn server(
         },
         user,
         secret,
+        secret_timeout,
     })
 }
 

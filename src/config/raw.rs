@@ -52,6 +52,7 @@ pub struct Section {
     pub ca_file: Option<Spanned<String>>,
     pub fingerprint: Option<Spanned<String>>,
     pub timeout: Option<Spanned<Duration>>,
+    pub secret_timeout: Option<Spanned<Duration>>,
     // IMAP only.
     pub compress: Option<Spanned<bool>>,
     pub connections: Option<Spanned<u32>>,
@@ -92,6 +93,7 @@ pub struct Account {
     pub ca_file: Option<Spanned<String>>,
     pub fingerprint: Option<Spanned<String>>,
     pub timeout: Option<Spanned<Duration>>,
+    pub secret_timeout: Option<Spanned<Duration>>,
     pub imap: Option<Spanned<Section>>,
     pub pop3: Option<Spanned<Section>>,
     pub smtp: Option<Spanned<Section>>,

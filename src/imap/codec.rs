@@ -38,6 +38,57 @@ pub trait LiteralSink {
     fn end(&mut self) -> io::Result<u64>;
 }
 
+/// Collects whole-message literals in memory, each up to `max` bytes: for
+/// callers that must parse a message, without the per-response cap
+/// ([`MAX_FRAME`]) that bounds everything else. A bigger one is refused
+/// (it then counts against that cap) and remembered in `too_big`.
+#[derive(Debug, Default)]
+pub struct MemorySink {
+    max: u64,
+    current: Vec<u8>,
+    done: std::collections::HashMap<u64, Vec<u8>>,
+    next: u64,
+    /// The size of the last literal refused for being over `max`.
+    pub too_big: Option<u64>,
+}
+
+impl MemorySink {
+    /// A sink for messages of at most `max` bytes.
+    pub fn new(max: u64) -> MemorySink {
+        MemorySink { max, ..MemorySink::default() }
+    }
+
+    /// The bytes of the literal the codec reported as `Body::Streamed(id)`.
+    pub fn take(&mut self, id: u64) -> Option<Vec<u8>> {
+        self.done.remove(&id)
+    }
+}
+
+impl LiteralSink for MemorySink {
+    fn wants(&mut self, size: u64) -> bool {
+        if size > self.max {
+            self.too_big = Some(size);
+            return false;
+        }
+        true
+    }
+    fn begin(&mut self, size: u64) -> io::Result<()> {
+        // Bounded by `max`, checked in `wants`.
+        self.current = Vec::with_capacity(size as usize);
+        Ok(())
+    }
+    fn write(&mut self, data: &[u8]) -> io::Result<()> {
+        self.current.extend_from_slice(data);
+        Ok(())
+    }
+    fn end(&mut self) -> io::Result<u64> {
+        let id = self.next;
+        self.next += 1;
+        self.done.insert(id, std::mem::take(&mut self.current));
+        Ok(id)
+    }
+}
+
 /// Reads and writes IMAP over a stream (a [`Stream`] in real use).
 pub struct Codec<S = Stream> {
     io: Buffered<S>,

@@ -20,7 +20,7 @@ pub mod search_reply;
 pub mod session;
 
 pub use capabilities::Capabilities;
-pub use codec::LiteralSink;
+pub use codec::{LiteralSink, MemorySink};
 pub use command::{Arg, Command, uid_set};
 pub use idle::Idling;
 pub use response::{Body, Data, Fetch, ListEntry, MailboxStatus};

@@ -32,6 +32,14 @@ pub fn text(s: &FetchSummary, width: Option<usize>, color: bool) -> String {
             if let Some(err) = &m.error {
                 notes.push(format!("FAILED: {err}"));
             }
+            if let Some(first) = m.failed_messages.first() {
+                notes.push(format!(
+                    "{} message(s) FAILED, e.g. UID {}: {}",
+                    m.failed_messages.len(),
+                    first.uid,
+                    first.error
+                ));
+            }
             if m.uidvalidity_reset {
                 notes.push("UIDVALIDITY changed: old copies kept, fetched again".to_string());
             }
@@ -47,7 +55,7 @@ pub fn text(s: &FetchSummary, width: Option<usize>, color: bool) -> String {
             vec![m.name.clone(), m.new.to_string(), format_size(m.bytes), notes.join("; ")]
         })
         .collect();
-    let bold: Vec<bool> = s.mailboxes.iter().map(|m| m.error.is_some()).collect();
+    let bold: Vec<bool> = s.mailboxes.iter().map(|m| m.error.is_some() || !m.failed_messages.is_empty()).collect();
     let mut out = table::render(&columns, &rows, width, color, &bold);
     let verb = if s.dry_run { "would fetch" } else { "fetched" };
     let wire = &s.wire;
@@ -63,6 +71,9 @@ pub fn text(s: &FetchSummary, width: Option<usize>, color: bool) -> String {
     ));
     if s.total.failed > 0 {
         out.push_str(&format!("; {} mailbox(es) FAILED", s.total.failed));
+    }
+    if s.total.failed_messages > 0 {
+        out.push_str(&format!("; {} message(s) could not be backed up", s.total.failed_messages));
     }
     out.push('\n');
     out

@@ -10,11 +10,21 @@ use crate::model::size::format_size;
 pub fn print(out: &Output, listing: &Listing) -> Result<()> {
     match (out.format, listing) {
         (Format::Json, Listing::Mailboxes(rows)) => out.json(rows),
-        (Format::Json, Listing::Messages(rows)) => out.json(rows),
+        (Format::Json, Listing::Messages(rows, _)) => out.json(rows),
         (Format::Json, Listing::Pop3(rows)) => out.json(rows),
         (Format::Table, Listing::Pop3(rows)) => out.text(&pop3_table(rows, out.width, out.color)),
         (Format::Table, Listing::Mailboxes(rows)) => out.text(&mailboxes_table(rows, out.width, out.color)),
-        (Format::Table, Listing::Messages(rows)) => out.text(&messages_table(rows, out.width, out.color)),
+        (Format::Table, Listing::Messages(rows, more)) => {
+            out.text(&(messages_table(rows, out.width, out.color) + &more_line(*more)))
+        }
+    }
+}
+
+/// What a page left out, and how to see it (empty when nothing was).
+pub fn more_line(more: u64) -> String {
+    match more {
+        0 => String::new(),
+        n => format!("... {n} more message(s): -n 0 shows all, -p 2 the next page\n"),
     }
 }
 

@@ -1,7 +1,7 @@
 //! Renders `owl search` results: message rows (with their mailbox, and
 //! file for a local search) or counts.
 
-use super::list::messages_table;
+use super::list::{messages_table, more_line};
 use super::table::{self, Align, Column};
 use super::{Format, Output};
 use crate::cmd::search::Found;
@@ -10,16 +10,16 @@ use crate::error::Result;
 /// Prints results as a table or JSON.
 pub fn print(out: &Output, found: &Found) -> Result<()> {
     match (out.format, found) {
-        (Format::Json, Found::Rows(rows)) => out.json(rows),
+        (Format::Json, Found::Rows(rows, _)) => out.json(rows),
         (Format::Json, Found::Counts(counts)) => out.json(counts),
-        (Format::Table, Found::Rows(rows)) => {
+        (Format::Table, Found::Rows(rows, more)) => {
             if rows.is_empty() {
                 return out.text("no messages match\n");
             }
             // Group by mailbox only when there is more than one.
             let several = rows.iter().any(|r| r.mailbox != rows[0].mailbox);
             if !several {
-                return out.text(&messages_table(rows, out.width, out.color));
+                return out.text(&(messages_table(rows, out.width, out.color) + &more_line(*more)));
             }
             let mut text = String::new();
             let mut names: Vec<&str> = rows.iter().map(|r| r.mailbox.as_str()).collect();
@@ -36,6 +36,7 @@ pub fn print(out: &Output, found: &Found) -> Result<()> {
                 text.push_str(&messages_table(&group, out.width, out.color));
                 text.push('\n');
             }
+            text.push_str(&more_line(*more));
             out.text(&text)
         }
         (Format::Table, Found::Counts(counts)) => {

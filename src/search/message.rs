@@ -47,6 +47,13 @@ pub struct LocalMessage {
     pub has_attachment: bool,
 }
 
+/// Whether the message in `bytes` has an attachment, by the same rule as
+/// [`LocalMessage::has_attachment`]: for messages whose BODYSTRUCTURE the
+/// server could not describe.
+pub fn has_attachment(bytes: &[u8]) -> bool {
+    parse_mail(bytes).is_ok_and(|parsed| parsed.parts().any(is_attachment))
+}
+
 impl LocalMessage {
     /// Parses `bytes`. `flags` of `None` reads them from mbox `Status:` and
     /// `X-Status:` headers. A message mailparse cannot parse is still

@@ -111,7 +111,7 @@ pub use attachment::SplitOutcome;
 pub use flags::Flags;
 pub use imap::{ImapPlan, to_imap};
 pub use matcher::matches;
-pub use message::LocalMessage;
+pub use message::{LocalMessage, has_attachment};
 pub use parse_error::ParseError;
 pub use parser::parse;
 pub use wire::{ImapArg, ImapSearch};

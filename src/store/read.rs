@@ -4,6 +4,11 @@
 //! listed at a time, messages opened as streams). Read-only and lock-free:
 //! an mbox is read only up to its recorded length, so an append in
 //! progress is not seen. Mailbox levels come back joined by `/`.
+//!
+//! A store is a directory anyone may have put things in: only regular
+//! files are read (a symlink to `/dev/zero`, a FIFO or a device is skipped
+//! with a warning, never opened), and a file larger than any plausible
+//! message ([`MAX_MESSAGE`]) is skipped the same way.
 
 use std::collections::VecDeque;
 use std::fs::{self, File};
@@ -14,6 +19,9 @@ use super::mboxrd::Unquote;
 use super::names::{MBOX_SUFFIX, name_of};
 use super::state;
 use crate::error::{Error, Result};
+
+/// Largest message file read back; bigger ones are skipped with a warning.
+pub const MAX_MESSAGE: u64 = 256 * 1024 * 1024;
 
 /// Where one stored message is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,10 +94,15 @@ impl StoredMessage {
         }
     }
 
-    /// The whole message in memory; prefer `open` for large ones.
+    /// The whole message in memory (at most [`MAX_MESSAGE`] bytes: a file
+    /// that grew since it was listed is cut there); prefer `open` for
+    /// large ones.
     pub fn bytes(&self) -> Result<Vec<u8>> {
         let mut out = Vec::new();
-        self.open()?.read_to_end(&mut out).map_err(|e| Error::local_io(format!("cannot read {}", self.id()), e))?;
+        self.open()?
+            .take(MAX_MESSAGE)
+            .read_to_end(&mut out)
+            .map_err(|e| Error::local_io(format!("cannot read {}", self.id()), e))?;
         Ok(out)
     }
 }
@@ -157,28 +170,32 @@ impl Messages {
         let refs: Vec<&str> = comps.iter().map(String::as_str).collect();
         if is_maildir {
             for sub in ["cur", "new"] {
-                for (name, is_dir) in sorted_entries(&dir.join(sub))? {
-                    if !is_dir && !name.starts_with('.') {
-                        self.queue.push_back(Job::Message(StoredMessage {
-                            mailbox: name_of(&refs),
-                            location: Location::Maildir(dir.join(sub).join(name)),
-                        }));
+                for (name, kind) in sorted_entries(&dir.join(sub))? {
+                    let path = dir.join(sub).join(&name);
+                    if name.starts_with('.') || kind == Kind::Dir || !readable(&path, kind) {
+                        continue;
                     }
+                    self.queue.push_back(Job::Message(StoredMessage {
+                        mailbox: name_of(&refs),
+                        location: Location::Maildir(path),
+                    }));
                 }
             }
         }
         let mut children = Vec::new();
-        for (name, is_dir) in sorted_entries(&dir)? {
+        for (name, kind) in sorted_entries(&dir)? {
             if name.starts_with('.') {
                 continue;
             }
-            if is_dir {
+            if kind == Kind::Dir {
                 if !(is_maildir && matches!(name.as_str(), "cur" | "new" | "tmp")) {
                     let mut child = comps.clone();
                     child.push(name);
                     children.push(child);
                 }
-            } else if let Some(stem) = name.strip_suffix(MBOX_SUFFIX) {
+            } else if let Some(stem) = name.strip_suffix(MBOX_SUFFIX)
+                && (matches!(kind, Kind::File(_)) || readable(&dir.join(&name), kind))
+            {
                 let mut levels = refs.clone();
                 levels.push(stem);
                 let state_file =
@@ -203,15 +220,55 @@ fn from_line_date(rest: &[u8]) -> Option<i64> {
     crate::model::date::parse_asctime(&tail.join(" "))
 }
 
-/// (name, is a directory) of each entry with a UTF-8 name, sorted by name.
-/// Symbolic links are not followed, so a loop cannot trap the walk.
-fn sorted_entries(dir: &Path) -> Result<Vec<(String, bool)>> {
-    let read = || -> io::Result<Vec<(String, bool)>> {
+/// What a directory entry is, without following symbolic links.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Kind {
+    Dir,
+    /// A regular file of this many bytes.
+    File(u64),
+    /// A symbolic link, FIFO, socket or device: never read.
+    Other,
+}
+
+/// Whether an entry of `kind` at `path` may be read as a message; says why
+/// not when it may not.
+fn readable(path: &Path, kind: Kind) -> bool {
+    match kind {
+        Kind::File(size) if size > MAX_MESSAGE => {
+            log::warn!(
+                "{}: skipped: {size} bytes is larger than any plausible message ({} MiB)",
+                path.display(),
+                MAX_MESSAGE >> 20
+            );
+            false
+        }
+        Kind::File(_) => true,
+        Kind::Other => {
+            log::warn!("{}: skipped: not a regular file (a link, FIFO or device)", path.display());
+            false
+        }
+        Kind::Dir => false,
+    }
+}
+
+/// (name, kind) of each entry with a UTF-8 name, sorted by name. Symbolic
+/// links are not followed, so a loop cannot trap the walk and a link to
+/// a device cannot be read.
+fn sorted_entries(dir: &Path) -> Result<Vec<(String, Kind)>> {
+    let read = || -> io::Result<Vec<(String, Kind)>> {
         let mut out = Vec::new();
         for entry in fs::read_dir(dir)? {
             let entry = entry?;
             if let Ok(name) = entry.file_name().into_string() {
-                out.push((name, entry.file_type()?.is_dir()));
+                let kind = entry.file_type()?;
+                let kind = if kind.is_dir() {
+                    Kind::Dir
+                } else if kind.is_file() {
+                    Kind::File(entry.metadata()?.len())
+                } else {
+                    Kind::Other
+                };
+                out.push((name, kind));
             }
         }
         out.sort();
@@ -406,6 +463,33 @@ mod tests {
             .map(|(m, b)| (m.to_string(), b.as_bytes().to_vec()))
             .collect();
         assert_eq!(got, want);
+    }
+
+    #[test]
+    fn links_fifos_devices_and_giant_files_are_skipped_not_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let cur = dir.path().join("INBOX/cur");
+        fs::create_dir_all(&cur).unwrap();
+        fs::create_dir_all(dir.path().join("INBOX/new")).unwrap();
+        fs::write(cur.join("1:2,S"), b"Subject: kept\r\n\r\nbody\r\n").unwrap();
+        std::os::unix::fs::symlink("/dev/zero", cur.join("2:2,S")).unwrap();
+        let fifo = std::ffi::CString::new(cur.join("3:2,S").to_str().unwrap()).unwrap();
+        assert_eq!(unsafe_mkfifo(&fifo), 0);
+        let giant = File::create(cur.join("4:2,S")).unwrap();
+        giant.set_len(MAX_MESSAGE + 1).unwrap();
+        std::os::unix::fs::symlink("/dev/zero", dir.path().join("zero.mbox")).unwrap();
+        let found = collect(dir.path());
+        assert_eq!(found.len(), 1, "{:?}", found.iter().map(|(m, _)| m).collect::<Vec<_>>());
+        assert!(String::from_utf8_lossy(&found[0].1).contains("kept"));
+    }
+
+    /// mkfifo(3) through the C library the test binary links anyway.
+    fn unsafe_mkfifo(path: &std::ffi::CStr) -> i32 {
+        unsafe extern "C" {
+            fn mkfifo(path: *const std::ffi::c_char, mode: u32) -> i32;
+        }
+        // SAFETY: a valid NUL-terminated path; mkfifo only reads it.
+        unsafe { mkfifo(path.as_ptr(), 0o600) }
     }
 
     #[test]

@@ -4,7 +4,11 @@
 //! chunks and pipelines two chunks at a time. Bodies above a size stream
 //! straight into spool files, so memory does not grow with message size.
 //! A chunk interrupted by a dropped connection is put back once and
-//! fetched again over a fresh connection.
+//! fetched again over a fresh connection. A chunk the server refuses (a
+//! tagged NO: some messages it cannot read) is split: its messages not yet
+//! received are fetched one by one, and those the server still refuses are
+//! recorded as failed messages, named in the summary, while the rest of
+//! the mailbox is backed up.
 
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -50,6 +54,12 @@ pub struct Chunk {
     mailbox: usize,
     uids: Vec<u32>,
     retried: bool,
+}
+
+impl Chunk {
+    fn single(mailbox: usize, uid: u32) -> Chunk {
+        Chunk { mailbox, uids: vec![uid], retried: false }
+    }
 }
 
 /// Splits each mailbox's missing (uid, size) list into chunks.
@@ -119,17 +129,32 @@ impl Queue {
 /// Errors that stopped a mailbox, by index, for the summary.
 pub type MailboxErrors = Mutex<HashMap<usize, Error>>;
 
+/// Messages the server refused to give, by mailbox index: UID and why.
+pub type FailedMessages = Mutex<HashMap<usize, Vec<(u32, Error)>>>;
+
+/// What every worker of a download shares.
+pub struct Shared<'a> {
+    /// The mailboxes, by index.
+    pub sources: &'a [Source],
+    /// The chunks left.
+    pub queue: &'a Queue,
+    /// Raised for a mailbox that can take no more.
+    pub failed: &'a [AtomicBool],
+    /// Why a mailbox stopped.
+    pub errors: &'a MailboxErrors,
+    /// Messages the server would not give.
+    pub refused: &'a FailedMessages,
+}
+
 /// Runs one worker until the queue is empty. Its connection is replaced
 /// once if it breaks; other failures end the worker.
 pub fn work<'p>(
     pool: &'p Pool<Session>,
     mut session: Pooled<'p, Session>,
-    sources: &[Source],
-    queue: &Queue,
+    shared: &Shared,
     to_writer: &SyncSender<Incoming>,
-    failed: &[AtomicBool],
-    errors: &MailboxErrors,
 ) -> Result<()> {
+    let Shared { sources, queue, failed, errors, refused } = *shared;
     let mut current: Option<usize> = None;
     loop {
         let batch = queue.take(current, failed);
@@ -140,7 +165,29 @@ pub fn work<'p>(
             .with_context(|| format!("mailbox \"{}\"", source.name));
         current = Some(mailbox);
         let left = match result {
-            Ok(left) => left,
+            // The server refused some of the batch but stayed in step:
+            // find out which messages, one by one.
+            Ok(Fetched { left, refused: Some(err) }) => {
+                let err = err.context(format!("mailbox \"{}\"", source.name));
+                match (batch.len(), batch[0].uids.len()) {
+                    (1, 1) => {
+                        let uid = batch[0].uids[0];
+                        if left.contains(&uid) {
+                            log::warn!("mailbox \"{}\": UID {uid} could not be fetched: {err}", source.name);
+                            lock(refused).entry(mailbox).or_default().push((uid, err));
+                        }
+                    }
+                    _ => {
+                        let mut uids: Vec<u32> = left.into_iter().collect();
+                        uids.sort_unstable();
+                        for uid in uids.into_iter().rev() {
+                            queue.put_back(Chunk::single(mailbox, uid));
+                        }
+                    }
+                }
+                continue;
+            }
+            Ok(Fetched { left, refused: None }) => left,
             Err(err) => {
                 // Not received: put back once for a fresh connection.
                 let mut retry_failed = false;
@@ -175,15 +222,25 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// What one pipelined round brought.
+struct Fetched {
+    /// The UIDs asked for that did not arrive.
+    left: HashSet<u32>,
+    /// The server's refusal of (part of) the round, when it answered NO
+    /// and the connection stayed in step.
+    refused: Option<Error>,
+}
+
 /// Fetches the chunks of `batch` (one mailbox) in one pipelined round.
-/// Returns the UIDs the server did not send (expunged meanwhile).
+/// The UIDs the server did not send were expunged meanwhile, unless it
+/// also refused part of the round.
 fn fetch_batch(
     session: &mut Session,
     source: &Source,
     already_open: bool,
     batch: &[Chunk],
     to_writer: &SyncSender<Incoming>,
-) -> Result<HashSet<u32>> {
+) -> Result<Fetched> {
     if !already_open {
         let selected = session.open(&source.wire, true, false)?;
         if selected.uidvalidity != Some(source.uidvalidity) {
@@ -198,7 +255,7 @@ fn fetch_batch(
     // Each message goes to the writer as soon as it is complete, so disk
     // work overlaps the rest of the download; what arrived before a
     // dropped connection is kept.
-    session.uid_fetch(&sets, ITEMS, Some(&mut sink), &mut |fetch| {
+    let fetched = session.uid_fetch(&sets, ITEMS, Some(&mut sink), &mut |fetch| {
         let Some(uid) = fetch.uid else { return Ok(()) };
         let body = match fetch.body {
             Some(imap::Body::Memory(bytes)) => Body::Memory(bytes),
@@ -225,8 +282,15 @@ fn fetch_batch(
             size,
         };
         to_writer.send(incoming).map_err(|_| Error::internal("the store writer stopped"))
-    })?;
-    Ok(expected)
+    });
+    match fetched {
+        Ok(()) => Ok(Fetched { left: expected, refused: None }),
+        // A tagged NO leaves the connection in step; anything else does not.
+        Err(err) if !session.is_broken() && matches!(err.kind(), ErrorKind::Rejected | ErrorKind::TempFail) => {
+            Ok(Fetched { left: expected, refused: Some(err) })
+        }
+        Err(err) => Err(err),
+    }
 }
 
 /// Streams body literals into spool files of one mailbox; finished spools

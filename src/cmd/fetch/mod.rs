@@ -79,8 +79,22 @@ pub struct MailboxSummary {
     pub recovered: Option<String>,
     /// Why this mailbox failed, if it did.
     pub error: Option<String>,
+    /// Messages the server would not give (the rest of the mailbox was
+    /// backed up); they are tried again by the next run.
+    pub failed_messages: Vec<FailedMessage>,
     #[serde(skip)]
     pub error_kind: Option<ErrorKind>,
+}
+
+/// A message that could not be backed up.
+#[derive(Debug, Clone, Serialize)]
+pub struct FailedMessage {
+    /// Its UID.
+    pub uid: u32,
+    /// Why, in one line.
+    pub error: String,
+    #[serde(skip)]
+    pub kind: ErrorKind,
 }
 
 /// Totals over every mailbox.
@@ -98,6 +112,9 @@ pub struct Totals {
     pub uidvalidity_resets: u64,
     /// Mailboxes that failed.
     pub failed: u64,
+    /// Messages that could not be backed up, in mailboxes that did not
+    /// fail as a whole.
+    pub failed_messages: u64,
 }
 
 /// Bytes on the wire for the whole run.
@@ -136,11 +153,31 @@ pub struct FetchSummary {
 }
 
 impl FetchSummary {
-    /// The first failed mailbox's error kind, for the exit code.
+    /// The first failed mailbox's error kind, for the exit code; else the
+    /// first message that could not be backed up: nothing is skipped
+    /// silently.
     pub fn failure(&self) -> Option<(ErrorKind, String)> {
-        self.mailboxes
+        let whole = self
+            .mailboxes
             .iter()
-            .find_map(|m| Some((m.error_kind?, format!("mailbox \"{}\": {}", m.name, m.error.clone()?))))
+            .find_map(|m| Some((m.error_kind?, format!("mailbox \"{}\": {}", m.name, m.error.clone()?))));
+        whole.or_else(|| {
+            self.mailboxes.iter().find_map(|m| {
+                let first = m.failed_messages.first()?;
+                let uids: Vec<String> = m.failed_messages.iter().take(10).map(|f| f.uid.to_string()).collect();
+                Some((
+                    first.kind,
+                    format!(
+                        "mailbox \"{}\": {} message(s) could not be backed up (UID {}{}): {}",
+                        m.name,
+                        m.failed_messages.len(),
+                        uids.join(", "),
+                        if m.failed_messages.len() > 10 { ", ..." } else { "" },
+                        first.error
+                    ),
+                ))
+            })
+        })
     }
 }
 
@@ -384,18 +421,21 @@ fn download_all(
     let queue = Queue::new(chunks);
     let failed: Vec<AtomicBool> = active.iter().map(|_| AtomicBool::new(false)).collect();
     let errors = Mutex::new(std::collections::HashMap::new());
+    let refused: download::FailedMessages = Mutex::new(std::collections::HashMap::new());
     let pool = ctx.imap()?;
     let sessions = pool.get_many(chunk_count.min(pool.max()))?;
     let (to_writer, incoming) = mpsc::sync_channel(64);
 
+    let shared =
+        download::Shared { sources: &sources, queue: &queue, failed: &failed, errors: &errors, refused: &refused };
     let (written, worker_errors) = std::thread::scope(|scope| {
         let writer = scope.spawn(|| writer::run(incoming, &mut active_stores, &failed, observer));
         let workers: Vec<_> = sessions
             .into_iter()
             .map(|session| {
                 let to_writer = to_writer.clone();
-                let (sources, queue, failed, errors) = (&sources, &queue, &failed, &errors);
-                scope.spawn(move || download::work(pool, session, sources, queue, &to_writer, failed, errors))
+                let shared = &shared;
+                scope.spawn(move || download::work(pool, session, shared, &to_writer))
             })
             .collect();
         drop(to_writer);
@@ -409,6 +449,7 @@ fn download_all(
     observer.finished();
 
     let mut errors = errors.into_inner().unwrap_or_else(|e| e.into_inner());
+    let mut refused = refused.into_inner().unwrap_or_else(|e| e.into_inner());
     // A writer that panicked returns nothing: count nothing as stored.
     let written = written.into_iter().chain(std::iter::repeat_with(writer::Written::default));
     for (k, (&i, w)) in active.iter().zip(written).enumerate() {
@@ -417,7 +458,12 @@ fn download_all(
         if let Some(err) = errors.remove(&k).or(w.error) {
             record_error(&mut summaries[i], err);
         }
-        let expected = missing[k].len() as u64;
+        let failed_messages = refused.remove(&k).unwrap_or_default();
+        summaries[i].failed_messages = failed_messages
+            .into_iter()
+            .map(|(uid, err)| FailedMessage { uid, kind: err.kind(), error: err.to_string() })
+            .collect();
+        let expected = missing[k].len() as u64 - summaries[i].failed_messages.len() as u64;
         if summaries[i].error.is_none() && summaries[i].new < expected {
             // Every worker died before the queue was empty.
             if let Some(err) = worker_errors.first() {
@@ -476,6 +522,7 @@ fn finish(
         total.flags_updated += m.flags_updated;
         total.uidvalidity_resets += u64::from(m.uidvalidity_reset);
         total.failed += u64::from(m.error.is_some());
+        total.failed_messages += m.failed_messages.len() as u64;
     }
     let ratio = if bytes.protocol_in == 0 { 1.0 } else { bytes.wire_in as f64 / bytes.protocol_in as f64 };
     FetchSummary {
