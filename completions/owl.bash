@@ -507,7 +507,7 @@ _owl() {
             return 0
             ;;
         owl__subcmd__send)
-            opts="-s -A -H -t -f -F -i -o -B -a -c -q -v -h -V --to --cc --bcc --subject --body --body-file --html --attach --header --reply-to --in-reply-to --raw --flush --queue --no-save --dry-run --account --config --json --quiet --verbose --color --help --version"
+            opts="-s -A -H -t -f -F -i -o -B -a -c -q -v -h -V --to --cc --bcc --subject --body --body-file --html --attach --header --reply-to --in-reply-to --raw --flush --queue --drop --retarget --no-save --dry-run --account --config --json --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -582,6 +582,14 @@ _owl() {
                     return 0
                     ;;
                 -B)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --drop)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --retarget)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -42,7 +42,7 @@ complete -c owl -n "__fish_owl_needs_command" -f -a "idle" -d 'Watch mailboxes a
 complete -c owl -n "__fish_owl_needs_command" -f -a "check" -d 'Connect to each configured server and report TLS, certificate, capabilities, compression and whether login works'
 complete -c owl -n "__fish_owl_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c owl -n "__fish_owl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c owl -n "__fish_owl_using_subcommand list" -s n -l limit -d 'Messages per page' -r
+complete -c owl -n "__fish_owl_using_subcommand list" -s n -l limit -d 'Messages per page, 0 for all (default: 50 on a terminal; every message with --json or when the output is not a terminal)' -r
 complete -c owl -n "__fish_owl_using_subcommand list" -s p -l page -d 'Page to show, 1 being the newest messages' -r
 complete -c owl -n "__fish_owl_using_subcommand list" -l protocol -d 'Which server to list when the account has both (default: IMAP)' -r -f -a "imap\t'IMAP'
 pop3\t'POP3'"
@@ -94,6 +94,8 @@ complete -c owl -n "__fish_owl_using_subcommand send" -s f -d 'Envelope sender (
 complete -c owl -n "__fish_owl_using_subcommand send" -s F -d 'Full name for a From header owl adds when the message has none' -r
 complete -c owl -n "__fish_owl_using_subcommand send" -s o -d 'Accepted for sendmail compatibility (-oi, -oem) and ignored' -r
 complete -c owl -n "__fish_owl_using_subcommand send" -s B -d 'Accepted for sendmail compatibility (-B8BITMIME) and ignored' -r
+complete -c owl -n "__fish_owl_using_subcommand send" -l drop -d 'Set outbox entry ID aside (moved to dropped/, never sent)' -r
+complete -c owl -n "__fish_owl_using_subcommand send" -l retarget -d 'Hand outbox entry ID to this account, SMTP host and user (after moving to another provider)' -r
 complete -c owl -n "__fish_owl_using_subcommand send" -s a -l account -d 'Account to use (default: the one marked default = true)' -r
 complete -c owl -n "__fish_owl_using_subcommand send" -s c -l config -d 'Config file [default: ~/.config/owl/config.toml]' -r -F
 complete -c owl -n "__fish_owl_using_subcommand send" -l color -d 'When to use colors (NO_COLOR is honoured in auto)' -r -f -a "auto\t'Colors on a terminal, unless NO_COLOR is set'
@@ -112,7 +114,7 @@ complete -c owl -n "__fish_owl_using_subcommand send" -s v -l verbose -d 'Say mo
 complete -c owl -n "__fish_owl_using_subcommand send" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c owl -n "__fish_owl_using_subcommand send" -s V -l version -d 'Print version'
 complete -c owl -n "__fish_owl_using_subcommand search" -s m -l mailbox -d 'Mailbox to search (default: INBOX; with --local: all); repeatable' -r
-complete -c owl -n "__fish_owl_using_subcommand search" -s n -l limit -d 'At most N results, newest first (0: all)' -r
+complete -c owl -n "__fish_owl_using_subcommand search" -s n -l limit -d 'At most N results, newest first, 0 for all (default: 50 on a terminal; every match with --json or when the output is not a terminal)' -r
 complete -c owl -n "__fish_owl_using_subcommand search" -l imap -d 'Raw IMAP SEARCH criteria, ANDed with the query (for what the language lacks), e.g. --imap \'KEYWORD $Forwarded\'' -r
 complete -c owl -n "__fish_owl_using_subcommand search" -l local -d 'Search a local store written by owl fetch instead of the server: maildir:PATH, mbox:PATH or PATH' -r
 complete -c owl -n "__fish_owl_using_subcommand search" -s a -l account -d 'Account to use (default: the one marked default = true)' -r

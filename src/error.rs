@@ -185,9 +185,10 @@ impl Error {
 
     /// A network I/O failure. All of them are temporary, a refused
     /// connection included: the server may be restarting, and cron should
-    /// simply try again.
+    /// simply try again; but bytes that cannot be decoded (a corrupt
+    /// DEFLATE stream) are the server's fault, a protocol error.
     pub fn network(what: impl fmt::Display, err: io::Error) -> Error {
-        let kind = ErrorKind::TempFail;
+        let kind = if err.kind() == io::ErrorKind::InvalidData { ErrorKind::Protocol } else { ErrorKind::TempFail };
         let what = match err.kind() {
             io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => format!("{what}: timed out"),
             _ => what.to_string(),

@@ -93,12 +93,23 @@ impl LiteralSink for MemorySink {
 pub struct Codec<S = Stream> {
     io: Buffered<S>,
     trace: String,
+    search_limit: u64,
 }
 
 impl<S: Read + Write> Codec<S> {
     /// Frames `stream`; `address` names the peer in errors.
     pub fn new(stream: S, address: String) -> Codec<S> {
-        Codec { io: Buffered::new(stream, address), trace: String::new() }
+        Codec {
+            io: Buffered::new(stream, address),
+            trace: String::new(),
+            search_limit: super::search_reply::MAX_NUMBERS,
+        }
+    }
+
+    /// The most UIDs a SEARCH answer may list (the session knows how many
+    /// messages the selected mailbox holds).
+    pub fn set_search_limit(&mut self, limit: u64) {
+        self.search_limit = limit;
     }
 
     /// Replies must progress by 1 KiB per `window` of waiting (see
@@ -237,7 +248,7 @@ impl<S: Read + Write> Codec<S> {
     /// Reads a `* SEARCH` response number by number.
     fn read_search(&mut self) -> Result<Response> {
         self.io.consume(b"* SEARCH".len());
-        let mut reply = SearchReply::new();
+        let mut reply = SearchReply::with_limit(self.search_limit);
         loop {
             if self.io.buffered().is_empty() {
                 self.io.fill_or_closed()?;

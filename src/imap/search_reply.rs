@@ -15,11 +15,17 @@ use crate::uidset::UidSet;
 
 /// Numbers gathered before they are merged into the set.
 const BATCH: usize = 1 << 20;
-/// Most numbers one SEARCH response may list (a mailbox holds at most a
-/// few million messages; this is ten times that).
+/// Most numbers one SEARCH response may list when the caller knows no
+/// better bound (see [`SearchReply::with_limit`]).
 pub const MAX_NUMBERS: u64 = 20_000_000;
 /// Most ranges the result may have (each costs 8 bytes).
 pub const MAX_RANGES: usize = 4_000_000;
+
+/// The bound for a mailbox of `exists` messages: a SEARCH cannot match
+/// more messages than there are (with room for some arriving meanwhile).
+pub fn limit_for(exists: u32) -> u64 {
+    (u64::from(exists) * 2 + 10_000).min(MAX_NUMBERS)
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
@@ -43,6 +49,7 @@ pub struct SearchReply {
     batch: Vec<u32>,
     set: UidSet,
     seen: u64,
+    limit: u64,
 }
 
 impl Default for SearchReply {
@@ -54,7 +61,13 @@ impl Default for SearchReply {
 impl SearchReply {
     /// Ready for the bytes after `* SEARCH`.
     pub fn new() -> SearchReply {
-        SearchReply { state: State::Gap, number: 0, batch: Vec::new(), set: UidSet::new(), seen: 0 }
+        SearchReply::with_limit(MAX_NUMBERS)
+    }
+
+    /// Like [`SearchReply::new`], refusing an answer of more than `limit`
+    /// numbers.
+    pub fn with_limit(limit: u64) -> SearchReply {
+        SearchReply { state: State::Gap, number: 0, batch: Vec::new(), set: UidSet::new(), seen: 0, limit }
     }
 
     /// Whether the line end was read.
@@ -120,8 +133,11 @@ impl SearchReply {
         self.number = 0;
         self.state = State::Gap;
         self.seen += 1;
-        if self.seen > MAX_NUMBERS {
-            return Err(Error::protocol(format!("SEARCH: the server listed more than {MAX_NUMBERS} UIDs")));
+        if self.seen > self.limit {
+            return Err(Error::protocol(format!(
+                "SEARCH: the server listed more than {} UIDs, more than the mailbox can hold",
+                self.limit
+            )));
         }
         if self.batch.len() >= BATCH {
             self.merge()?;

@@ -424,6 +424,8 @@ impl Session {
         }
         let verb = self.in_flight.get(tag).cloned().unwrap_or_default();
         let limit = MAX_UNSOLICITED.saturating_add(expected);
+        let exists = self.selected.as_ref().map_or(0, |s| s.exists);
+        self.codec.set_search_limit(super::search_reply::limit_for(exists));
         let mut untagged = 0u64;
         loop {
             let response = self

@@ -126,7 +126,13 @@ pub struct Fake {
 impl Fake {
     /// Starts a server that runs `script` for each connection.
     pub fn start(script: impl Fn(&mut Conn) + Send + Sync + 'static) -> Fake {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        Fake::start_on(0, script)
+    }
+
+    /// [`Fake::start`] on a given port (0: any free one), e.g. to replace
+    /// one fake by another at the same address.
+    pub fn start_on(port: u16, script: impl Fn(&mut Conn) + Send + Sync + 'static) -> Fake {
+        let listener = TcpListener::bind(("127.0.0.1", port)).expect("bind");
         let port = listener.local_addr().expect("addr").port();
         let received = Arc::new(Mutex::new(Vec::new()));
         let failures = Arc::new(Mutex::new(Vec::new()));

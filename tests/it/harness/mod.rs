@@ -86,12 +86,52 @@ pub fn owl_command(home: &Path) -> Command {
     cmd
 }
 
-/// Runs `cmd`, capturing everything, with the child's own rusage (wait4:
-/// other tests' children running at the same time do not count).
-pub fn run(mut cmd: Command) -> Run {
+/// Starts the program it is given in a child of its own and writes that
+/// child's peak RSS (KiB, from wait4) to a file. Linux counts a forked
+/// child's memory from before its exec in its peak: owl forked straight
+/// from this test process (hundreds of MB, with fake servers' buffers)
+/// would report the test's size, not its own. A fresh python3 is small.
+const LAUNCHER: &str = r#"
+import os, sys
+out, argv = sys.argv[1], sys.argv[2:]
+pid = os.fork()
+if pid == 0:
+    try:
+        os.execv(argv[0], argv)
+    finally:
+        os._exit(127)
+_, status, usage = os.wait4(pid, 0)
+with open(out, "w") as f:
+    f.write(str(usage.ru_maxrss))
+code = os.waitstatus_to_exitcode(status)
+sys.exit(code if code >= 0 else 128 - code)
+"#;
+
+/// Runs `cmd` (made by [`owl_command`]), capturing everything, with the
+/// peak RSS of the owl process itself (see [`LAUNCHER`]).
+pub fn run(cmd: Command) -> Run {
     use std::io::Read;
+    static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let rss_file = std::env::temp_dir().join(format!("owl-rss-{}-{n}", std::process::id()));
+    let mut wrapped = Command::new("python3");
+    wrapped.arg("-c").arg(LAUNCHER).arg(&rss_file).arg(cmd.get_program()).args(cmd.get_args());
+    wrapped.env_clear();
+    for (key, value) in cmd.get_envs() {
+        if let Some(value) = value {
+            wrapped.env(key, value);
+        }
+    }
+    if let Some(dir) = cmd.get_current_dir() {
+        wrapped.current_dir(dir);
+    }
     let start = Instant::now();
-    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("run owl");
+    let mut child = wrapped
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run owl under python3 (the tests need python3)");
     let (mut out, mut err) = (child.stdout.take().expect("stdout"), child.stderr.take().expect("stderr"));
     let stdout = std::thread::spawn(move || {
         let mut buf = Vec::new();
@@ -103,15 +143,16 @@ pub fn run(mut cmd: Command) -> Run {
         let _ = err.read_to_end(&mut buf);
         buf
     });
-    let (code, max_rss_kib) = wait4(child.id() as libc::pid_t);
-    // The child is reaped by wait4; std must not wait for it again.
-    std::mem::forget(child);
+    let status = child.wait().expect("wait for owl");
+    let elapsed = start.elapsed();
     let (stdout, stderr) = (stdout.join().unwrap_or_default(), stderr.join().unwrap_or_default());
+    let max_rss_kib = std::fs::read_to_string(&rss_file).ok().and_then(|t| t.trim().parse().ok()).unwrap_or(0);
+    let _ = std::fs::remove_file(&rss_file);
     Run {
-        code,
+        code: status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&stdout).into_owned(),
         stderr: String::from_utf8_lossy(&stderr).into_owned(),
-        elapsed: start.elapsed(),
+        elapsed,
         max_rss_kib,
     }
 }

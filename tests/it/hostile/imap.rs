@@ -1,0 +1,500 @@
+//! Hostile IMAP servers: trickles, floods, lying literals, nesting bombs,
+//! compression bombs, control sequences and echoed secrets.
+
+use std::io::Write as _;
+use std::time::Duration;
+
+use super::{TIMEOUT, check, check_within, config, flood, trickle};
+use crate::harness::Env;
+use crate::harness::fake::{Conn, Fake};
+
+/// What the script does after answering a command.
+enum Flow {
+    Go,
+    Stop,
+}
+
+const CAPS: &str = "IMAP4rev1 AUTH=PLAIN SASL-IR";
+
+/// A server that logs anyone in (AUTHENTICATE PLAIN), says goodbye to
+/// LOGOUT, and leaves every other command to `on`, which must panic on a
+/// command it did not expect.
+fn imap(caps: &'static str, on: impl Fn(&mut Conn, &str, &str) -> Flow + Send + Sync + 'static) -> Fake {
+    Fake::start(move |conn| {
+        conn.send(&format!("* OK [CAPABILITY {caps}] hostile\r\n"));
+        while let Some((tag, rest)) = conn.command() {
+            let upper = rest.to_ascii_uppercase();
+            if upper.starts_with("AUTHENTICATE PLAIN ") {
+                conn.send(&format!("{tag} OK [CAPABILITY {caps}] in\r\n"));
+            } else if upper == "LOGOUT" {
+                conn.send(&format!("* BYE bye\r\n{tag} OK done\r\n"));
+                return;
+            } else if let Flow::Stop = on(conn, &tag, &upper) {
+                return;
+            }
+        }
+    })
+}
+
+fn owl(fake: &Fake, args: &[&str]) -> crate::harness::Run {
+    Env::new(&config("imap", fake.port)).owl(args)
+}
+
+/// For floods that cost owl real CPU work before a cap stops them (a
+/// debug build parsing 100,000 responses on a busy machine): a timeout of
+/// `secs`, so the ceiling of three timeouts is about hangs, not speed.
+const SLOW_TIMEOUT: u64 = 10;
+
+fn owl_patient(fake: &Fake, args: &[&str]) -> crate::harness::Run {
+    let toml = config("imap", fake.port)
+        .replace(&format!("timeout = {}", TIMEOUT.as_secs()), &format!("timeout = {SLOW_TIMEOUT}"));
+    Env::new(&toml).owl(args)
+}
+
+fn check_patient(name: &str, run: &crate::harness::Run, code: i32, says: &str) {
+    check_within(name, run, code, says, 3 * Duration::from_secs(SLOW_TIMEOUT));
+}
+
+/// `owl list` (timeout 2 s) against a server whose answer to LIST is
+/// `reply`: for what the timeout must catch.
+fn list_short(reply: impl Fn(&mut Conn, &str) + Send + Sync + 'static) -> crate::harness::Run {
+    let fake = imap(CAPS, move |conn, tag, cmd| {
+        assert!(cmd.starts_with("LIST "), "unexpected {cmd}");
+        reply(conn, tag);
+        Flow::Stop
+    });
+    owl(&fake, &["list"])
+}
+
+/// `owl list` against a server whose answer to LIST is `reply`.
+fn list_against(reply: impl Fn(&mut Conn, &str) + Send + Sync + 'static) -> crate::harness::Run {
+    let fake = imap(CAPS, move |conn, tag, cmd| {
+        assert!(cmd.starts_with("LIST "), "unexpected {cmd}");
+        reply(conn, tag);
+        Flow::Stop
+    });
+    owl_patient(&fake, &["list"])
+}
+
+#[test]
+fn a_trickled_greeting_fails_within_the_timeout() {
+    let fake = Fake::start(|conn| {
+        trickle(conn, b"* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] slowly, slowly\r\n", Duration::from_millis(300));
+        conn.drain();
+    });
+    let run = owl(&fake, &["list"]);
+    check("imap greeting trickled 1 byte/300 ms", &run, 75, "greeting");
+}
+
+#[test]
+fn a_silent_server_names_the_greeting_and_hints_at_implicit_tls() {
+    let fake = Fake::start(|conn| conn.drain());
+    let toml = config("imap", fake.port).replace("tls = \"none\"", "tls = \"starttls\"");
+    let run = Env::new(&toml).owl(&["list"]);
+    check("imap greeting never sent (STARTTLS port)", &run, 75, "may expect implicit TLS");
+}
+
+#[test]
+fn a_login_that_never_completes_is_bounded() {
+    let fake = Fake::start(|conn| {
+        conn.send(&format!("* OK [CAPABILITY {CAPS}] ready\r\n"));
+        conn.expect_command("AUTHENTICATE PLAIN");
+        // Some servers delay a failed login on purpose: forever, here,
+        // with a keep-alive now and then so no single read times out.
+        trickle(conn, b"* OK thinking about it\r\n", Duration::from_millis(150));
+        conn.drain();
+    });
+    let run = owl(&fake, &["list"]);
+    check("imap login answered never (trickled untagged OK)", &run, 75, "timed out");
+}
+
+#[test]
+fn an_endless_stream_of_untagged_ok_is_cut_off() {
+    let run = list_against(|conn, _| flood(conn, "* OK still working on it\r\n", 1_000_000));
+    check_patient("imap LIST answered by endless * OK", &run, 75, "untagged responses");
+}
+
+#[test]
+fn an_endless_list_stops_at_the_mailbox_cap() {
+    let run = list_against(|conn, _| {
+        let mut n = 0u64;
+        loop {
+            let mut chunk = String::new();
+            for _ in 0..1000 {
+                n += 1;
+                chunk.push_str(&format!("* LIST (\\HasNoChildren) \"/\" \"box{n}\"\r\n"));
+            }
+            if !conn.send_bytes(chunk.as_bytes()) || n > 2_000_000 {
+                return;
+            }
+        }
+    });
+    check_patient("imap LIST endless (millions of mailboxes)", &run, 65, "more than 100000 mailboxes");
+}
+
+#[test]
+fn a_trickled_list_fails_for_lack_of_progress() {
+    let run = list_short(|conn, _| {
+        for n in 0..100 {
+            let line = format!("* LIST () \"/\" m{n}\r\n");
+            if !conn.send_bytes(line.as_bytes()) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(400));
+        }
+    });
+    check("imap LIST trickled (a line per 400 ms)", &run, 75, "the server sent only");
+}
+
+#[test]
+fn a_server_that_stops_answering_times_out() {
+    let run = list_short(|conn, _| conn.drain());
+    check("imap LIST never answered", &run, 75, "timed out");
+}
+
+#[test]
+fn an_endless_line_is_refused_at_the_line_cap() {
+    let run = list_against(|conn, _| {
+        conn.send("* LIST () \"/\" ");
+        let junk = vec![b'x'; 1 << 20];
+        for _ in 0..64 {
+            if !conn.send_bytes(&junk) {
+                return;
+            }
+        }
+    });
+    check_patient("imap response line of 64 MiB without a line end", &run, 65, "line longer than");
+}
+
+#[test]
+fn a_literal_of_a_terabyte_is_refused_before_it_is_read() {
+    let run = list_against(|conn, _| conn.send("* LIST () \"/\" {1000000000000}\r\nabc"));
+    check_patient("imap literal announced at 1 TB", &run, 65, "refusing to hold it");
+}
+
+#[test]
+fn several_literals_under_the_literal_cap_are_capped_together() {
+    // Three 20 MB header literals in one FETCH: each alone would pass.
+    let fake = imap(CAPS, |conn, tag, cmd| {
+        if cmd.starts_with("EXAMINE") {
+            conn.send(&format!("* 1 EXISTS\r\n* OK [UIDVALIDITY 7] v\r\n{tag} OK [READ-ONLY] done\r\n"));
+            return Flow::Go;
+        }
+        assert!(cmd.starts_with("FETCH 1:1"), "unexpected {cmd}");
+        let literal = vec![b'a'; 20 << 20];
+        conn.send("* 1 FETCH (UID 1 BODY[HEADER.FIELDS (FROM)] {20971520}\r\n");
+        for n in 0..3 {
+            if !conn.send_bytes(&literal) {
+                return Flow::Stop;
+            }
+            conn.send(if n < 2 { " BODY[HEADER.FIELDS (TO)] {20971520}\r\n" } else { ")\r\n" });
+        }
+        Flow::Stop
+    });
+    let run = owl(&fake, &["list", "INBOX"]);
+    check("imap FETCH with three 20 MB literals", &run, 65, "more than 32 MiB");
+}
+
+#[test]
+fn deep_nesting_in_a_response_is_refused_without_a_crash() {
+    let run = list_against(|conn, _| {
+        let deep = format!("* LIST ({}{}) \"/\" x\r\n", "(".repeat(5000), ")".repeat(5000));
+        conn.send(&deep);
+    });
+    check_patient("imap LIST nested 5000 levels deep", &run, 65, "nested");
+}
+
+/// A server for `owl search has:attachment --count` whose BODYSTRUCTURE for
+/// UID 2 is `structure`; the message itself has an attachment.
+fn search_attachment_with(structure: String) -> crate::harness::Run {
+    let fake = imap(CAPS, move |conn, tag, cmd| {
+        if cmd.starts_with("EXAMINE") {
+            conn.send(&format!("* 2 EXISTS\r\n* OK [UIDVALIDITY 7] v\r\n{tag} OK [READ-ONLY] done\r\n"));
+        } else if cmd.starts_with("UID SEARCH") {
+            conn.send(&format!("* SEARCH 1 2\r\n{tag} OK done\r\n"));
+        } else if cmd.starts_with("UID FETCH 1:2 (UID BODYSTRUCTURE)") {
+            let plain = "(\"text\" \"plain\" NIL NIL NIL \"7bit\" 2 1 NIL NIL NIL NIL)";
+            conn.send(&format!("* 1 FETCH (UID 1 BODYSTRUCTURE {plain})\r\n* 2 FETCH (UID 2 BODYSTRUCTURE {structure})\r\n{tag} OK done\r\n"));
+        } else if cmd.starts_with("UID FETCH 2 (UID BODY.PEEK[])") {
+            let msg = "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nhi\r\n--b\r\nContent-Type: application/pdf; name=a.pdf\r\nContent-Disposition: attachment; filename=a.pdf\r\n\r\nPDF\r\n--b--\r\n";
+            conn.send(&format!("* 2 FETCH (UID 2 BODY[] {{{}}}\r\n{msg})\r\n{tag} OK done\r\n", msg.len()));
+        } else {
+            panic!("unexpected {cmd}");
+        }
+        Flow::Go
+    });
+    owl(&fake, &["search", "has:attachment", "--count", "--json"])
+}
+
+#[test]
+fn a_bodystructure_nested_without_end_is_judged_from_the_message() {
+    let deep = format!("{}\"text\" \"plain\" NIL NIL NIL \"7bit\" 1 1{}", "(".repeat(800), ")".repeat(800));
+    let run = search_attachment_with(deep);
+    check("imap BODYSTRUCTURE nested 800 levels (has:attachment)", &run, 0, "");
+    assert_eq!(run.json()[0]["count"], 1, "{}", run.stdout);
+}
+
+#[test]
+fn a_bodystructure_without_the_space_rfc_3501_wants_is_judged_from_the_message() {
+    let broken = "((\"text\" \"plain\" NIL NIL NIL \"7bit\" 2 1 NIL NIL NIL NIL)(\"message\" \"rfc822\" NIL NIL NIL \"7bit\" 30 (NIL \"s\" NIL NIL NIL NIL NIL NIL NIL NIL)(\"text\" \"plain\" NIL NIL NIL \"7bit\" 2 1 NIL NIL NIL NIL) 2 NIL NIL NIL NIL) \"mixed\" (\"boundary\" \"b\") NIL NIL NIL)";
+    let run = search_attachment_with(broken.to_string());
+    check("imap BODYSTRUCTURE missing a space (message/rfc822)", &run, 0, "");
+    assert_eq!(run.json()[0]["count"], 1, "{}", run.stdout);
+}
+
+/// A server for `owl search --count` whose answer to UID SEARCH is `answer`.
+fn search_against(exists: u32, answer: impl Fn(&mut Conn, &str) + Send + Sync + 'static) -> crate::harness::Run {
+    let fake = imap(CAPS, move |conn, tag, cmd| {
+        if cmd.starts_with("EXAMINE") {
+            conn.send(&format!("* {exists} EXISTS\r\n* OK [UIDVALIDITY 7] v\r\n{tag} OK [READ-ONLY] done\r\n"));
+            return Flow::Go;
+        }
+        assert!(cmd.starts_with("UID SEARCH"), "unexpected {cmd}");
+        answer(conn, tag);
+        Flow::Go
+    });
+    owl_patient(&fake, &["search", "--count", "--json", "from:x"])
+}
+
+#[test]
+fn a_search_answer_for_two_million_messages_streams_in_bounded_memory() {
+    let run = search_against(2_000_000, |conn, tag| {
+        let mut line = Vec::with_capacity(16 << 20);
+        line.extend_from_slice(b"* SEARCH");
+        for uid in 1..=2_000_000u32 {
+            // Every third message is missing: many ranges, not one.
+            if uid % 3 != 0 {
+                let _ = write!(line, " {uid}");
+            }
+        }
+        line.extend_from_slice(format!("\r\n{tag} OK done\r\n").as_bytes());
+        conn.send_bytes(&line);
+    });
+    check_patient("imap SEARCH answer of 1.3 million UIDs (legitimate)", &run, 0, "");
+    assert_eq!(run.json()[0]["count"], 1_333_334, "{}", run.stdout);
+}
+
+#[test]
+fn a_search_answer_of_garbage_is_a_protocol_error() {
+    let run = search_against(10, |conn, tag| conn.send(&format!("* SEARCH 1 2 three\r\n{tag} OK done\r\n")));
+    check_patient("imap SEARCH answer with garbage", &run, 65, "SEARCH");
+}
+
+#[test]
+fn an_endless_search_line_is_bounded() {
+    let run = search_against(100, |conn, _| {
+        conn.send("* SEARCH");
+        let chunk: String = (0..100_000u32).map(|i| format!(" {}", i * 7 + 1)).collect();
+        for _ in 0..400 {
+            if !conn.send_bytes(chunk.as_bytes()) {
+                return;
+            }
+        }
+    });
+    check_patient("imap SEARCH line without end, mailbox of 100", &run, 65, "more than the mailbox can hold");
+}
+
+#[test]
+fn a_completion_for_a_command_never_sent_is_refused() {
+    let run = list_against(|conn, _| conn.send("zz99 OK what?\r\n"));
+    check_patient("imap completion of an unknown tag", &run, 65, "never sent");
+}
+
+#[test]
+fn an_unexpected_continuation_is_refused() {
+    let run = list_against(|conn, _| conn.send("+ go ahead\r\n"));
+    check_patient("imap continuation request out of the blue", &run, 65, "continuation");
+}
+
+#[test]
+fn bye_in_the_middle_of_a_command_is_temporary() {
+    let run = list_against(|conn, _| conn.send("* LIST () \"/\" INBOX\r\n* BYE shutting down\r\n"));
+    check_patient("imap BYE during LIST", &run, 75, "shutting down");
+}
+
+#[test]
+fn a_hang_up_inside_a_literal_is_temporary() {
+    let run = list_against(|conn, _| conn.send("* LIST () \"/\" {100}\r\nonly a few bytes"));
+    check_patient("imap hang-up inside a literal", &run, 75, "closed the connection");
+}
+
+#[test]
+fn a_malformed_fetch_is_a_protocol_error() {
+    let fake = imap(CAPS, |conn, tag, cmd| {
+        if cmd.starts_with("EXAMINE") {
+            conn.send(&format!("* 1 EXISTS\r\n* OK [UIDVALIDITY 7] v\r\n{tag} OK [READ-ONLY] done\r\n"));
+            return Flow::Go;
+        }
+        assert!(cmd.starts_with("FETCH"), "unexpected {cmd}");
+        conn.send("* 1 FETCH (UID 1 FLAGS (\\Seen RFC822.SIZE 12\r\n");
+        Flow::Stop
+    });
+    let run = owl(&fake, &["list", "INBOX"]);
+    check("imap malformed FETCH", &run, 65, "malformed");
+}
+
+#[test]
+fn a_flood_of_exists_during_examine_is_cut_off() {
+    let fake = imap(CAPS, |conn, _, cmd| {
+        assert!(cmd.starts_with("EXAMINE"), "unexpected {cmd}");
+        flood(conn, "* 1 EXISTS\r\n", 1_000_000);
+        Flow::Stop
+    });
+    let run = owl(&fake, &["list", "INBOX"]);
+    check("imap EXAMINE answered by endless EXISTS", &run, 75, "untagged responses");
+}
+
+#[test]
+fn control_sequences_in_mailbox_names_never_reach_the_terminal() {
+    let fake = imap("IMAP4rev1 AUTH=PLAIN SASL-IR LITERAL+", |conn, tag, cmd| {
+        if let Some(size) = cmd.strip_prefix("STATUS {").and_then(|r| r.strip_suffix("+}")) {
+            // The name (8-bit: a literal), then the rest of the command.
+            conn.bytes(size.parse().unwrap()).unwrap();
+            conn.line().unwrap();
+            conn.send(&format!(
+                "* STATUS \"evil\x1b]0;pwned\x07\x1b[2J\u{202e}txt\" (MESSAGES 1 UNSEEN 0)\r\n{tag} OK done\r\n"
+            ));
+            return Flow::Go;
+        }
+        if cmd.starts_with("LIST") {
+            conn.send(&format!("* LIST () \"/\" \"evil\x1b]0;pwned\x07\x1b[2J\u{202e}txt\"\r\n{tag} OK done\r\n"));
+        } else if cmd.starts_with("STATUS") {
+            conn.send(&format!(
+                "* STATUS \"evil\x1b]0;pwned\x07\x1b[2J\u{202e}txt\" (MESSAGES 1 UNSEEN 0)\r\n{tag} OK done\r\n"
+            ));
+        } else {
+            panic!("unexpected {cmd}");
+        }
+        Flow::Go
+    });
+    let run = owl(&fake, &["list"]);
+    check("imap mailbox name with ESC sequences and a bidi override", &run, 0, "");
+    assert!(run.stdout.contains("evil^[]0;pwned^G^[[2J<U+202E>txt"), "{}", run.stdout);
+}
+
+#[test]
+fn control_sequences_in_a_refusal_never_reach_the_terminal() {
+    let fake = imap(CAPS, |conn, tag, cmd| {
+        assert!(cmd.starts_with("EXAMINE"), "unexpected {cmd}");
+        conn.send(&format!("{tag} NO [NONEXISTENT] no such mailbox\x1b[2J\x1b]0;pwned\x07\r\n"));
+        Flow::Go
+    });
+    let run = owl(&fake, &["list", "INBOX"]);
+    check("imap NO text with ESC sequences", &run, 65, "no such mailbox^[[2J");
+}
+
+#[test]
+fn a_server_echoing_the_password_never_gets_it_printed() {
+    let fake = Fake::start(|conn| {
+        conn.send("* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN SASL-IR] ready\r\n");
+        let line = conn.expect("a1 AUTHENTICATE PLAIN ");
+        let sent = line.trim_end().rsplit(' ').next().unwrap_or_default().to_string();
+        conn.send(&format!("a1 NO [AUTHENTICATIONFAILED] you sent {sent}, i.e. s3cret-Passw0rd\r\n"));
+        conn.expect_eof();
+    });
+    let run = owl(&fake, &["list"]);
+    check("imap NO echoing the password and its SASL form", &run, 77, "<redacted>");
+    assert!(!run.stderr.contains("s3cret") && !run.stderr.contains("czNjcmV0"), "{}", run.stderr);
+}
+
+#[test]
+fn a_compression_bomb_is_stopped_at_the_line_cap() {
+    // 256 MiB of 'x' on one line compresses to about 256 KiB; made before
+    // the server starts, so the server is not slow to send it.
+    let mut bomb = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::fast());
+    let block = vec![b'x'; 1 << 20];
+    bomb.write_all(b"* OK ").unwrap();
+    for _ in 0..256 {
+        bomb.write_all(&block).unwrap();
+    }
+    let compressed = bomb.finish().unwrap();
+    let fake = imap("IMAP4rev1 AUTH=PLAIN SASL-IR COMPRESS=DEFLATE", move |conn, tag, cmd| {
+        assert!(cmd.starts_with("COMPRESS DEFLATE"), "unexpected {cmd}");
+        conn.send(&format!("{tag} OK deflate active\r\n"));
+        conn.send_bytes(&compressed);
+        conn.drain();
+        Flow::Stop
+    });
+    let run = owl(&fake, &["list"]);
+    check("imap COMPRESS bomb (256 MiB line in 256 KiB)", &run, 65, "line longer than");
+}
+
+#[test]
+fn garbage_after_compress_is_an_error_not_a_hang() {
+    let fake = imap("IMAP4rev1 AUTH=PLAIN SASL-IR COMPRESS=DEFLATE", |conn, tag, cmd| {
+        assert!(cmd.starts_with("COMPRESS DEFLATE"), "unexpected {cmd}");
+        conn.send(&format!("{tag} OK deflate active\r\n"));
+        conn.send_bytes(&[0xff; 4096]);
+        conn.drain();
+        Flow::Stop
+    });
+    let run = owl(&fake, &["list"]);
+    check("imap COMPRESS then invalid DEFLATE", &run, 65, "");
+}
+
+#[test]
+fn a_message_the_server_cannot_read_is_named_and_the_rest_backed_up() {
+    let fake = imap(CAPS, |conn, tag, cmd| {
+        let msg = |uid: u32| format!("Subject: m{uid}\r\n\r\nbody {uid}\r\n");
+        if cmd.starts_with("LIST") {
+            conn.send(&format!("* LIST () \"/\" INBOX\r\n{tag} OK done\r\n"));
+        } else if cmd.starts_with("STATUS") {
+            conn.send(&format!("* STATUS INBOX (UIDNEXT 4 UIDVALIDITY 7)\r\n{tag} OK done\r\n"));
+        } else if cmd.starts_with("EXAMINE") {
+            conn.send(&format!(
+                "* 3 EXISTS\r\n* OK [UIDVALIDITY 7] v\r\n* OK [UIDNEXT 4] n\r\n{tag} OK [READ-ONLY] done\r\n"
+            ));
+        } else if cmd.starts_with("UID SEARCH") {
+            conn.send(&format!("* SEARCH 1 2 3\r\n{tag} OK done\r\n"));
+        } else if cmd.starts_with("UID FETCH 1:3 (UID RFC822.SIZE)") {
+            let sizes: String =
+                (1..=3).map(|u| format!("* {u} FETCH (UID {u} RFC822.SIZE {})\r\n", msg(u).len())).collect();
+            conn.send(&format!("{sizes}{tag} OK done\r\n"));
+        } else if cmd.starts_with("UID FETCH 1:3 ") || cmd.starts_with("UID FETCH 2 ") {
+            // Message 2 is broken on the server: every FETCH of it fails.
+            let mut out = String::new();
+            if cmd.starts_with("UID FETCH 1:3 ") {
+                for u in [1, 3] {
+                    let m = msg(u);
+                    out.push_str(&format!("* {u} FETCH (UID {u} FLAGS () INTERNALDATE \"01-Jan-2026 00:00:00 +0000\" RFC822.SIZE {} BODY[] {{{}}}\r\n{m})\r\n", m.len(), m.len()));
+                }
+            }
+            conn.send(&format!("{out}{tag} NO [SERVERBUG] Internal error reading message 2\r\n"));
+        } else {
+            panic!("unexpected {cmd}");
+        }
+        Flow::Go
+    });
+    let env = Env::new(&config("imap", fake.port));
+    let store = env.path("store");
+    let run = env.owl(&["fetch", "--into", &format!("maildir:{}", store.display()), "--json"]);
+    check("imap one message the server cannot read (NO [SERVERBUG])", &run, 75, "UID 2");
+    let inbox = &run.json()["mailboxes"][0];
+    assert_eq!(inbox["new"], 2, "{}", run.stdout);
+    assert_eq!(inbox["failed_messages"][0]["uid"], 2, "{}", run.stdout);
+    let files = std::fs::read_dir(store.join("INBOX/cur")).unwrap().count()
+        + std::fs::read_dir(store.join("INBOX/new")).unwrap().count();
+    assert_eq!(files, 2);
+}
+
+#[test]
+fn scripts_get_every_row_not_a_page() {
+    let fake = imap(CAPS, |conn, tag, cmd| {
+        if cmd.starts_with("EXAMINE") {
+            conn.send(&format!("* 120 EXISTS\r\n* OK [UIDVALIDITY 7] v\r\n{tag} OK [READ-ONLY] done\r\n"));
+            return Flow::Go;
+        }
+        assert!(cmd.starts_with("FETCH 1:120 "), "every message in one FETCH, got {cmd}");
+        let rows: String = (1..=120)
+            .map(|n| {
+                let h = format!("Subject: n{n}\r\n\r\n");
+                format!("* {n} FETCH (UID {n} FLAGS () RFC822.SIZE 9 BODY[HEADER.FIELDS (FROM SUBJECT DATE)] {{{}}}\r\n{h})\r\n", h.len())
+            })
+            .collect();
+        conn.send(&format!("{rows}{tag} OK done\r\n"));
+        Flow::Go
+    });
+    let run = owl(&fake, &["list", "INBOX", "--json"]);
+    check_within("imap owl list INBOX --json with 120 messages", &run, 0, "", 3 * TIMEOUT);
+    assert_eq!(run.json().as_array().map(Vec::len), Some(120));
+}
