@@ -252,3 +252,17 @@ fn malformed_queries_exit_64_with_a_caret_under_the_fault() {
         assert!(lines.len() > at + 2, "a message follows the caret: {}", run.stderr);
     }
 }
+
+#[test]
+fn scripts_get_every_match_not_a_page_of_fifty() {
+    let user = servers().user();
+    seed::append_many(&user, "INBOX", (0..75).map(|i| seed::Msg::simple("a@example.org", &format!("row {i}"), "x")));
+    let env = Env::new(&imap_config(&user, Imap::Implicit, ""));
+    let rows = env.owl(&["search", "--json", "subject:row"]).expect_code(0).json();
+    assert_eq!(rows.as_array().map(Vec::len), Some(75), "with --json, every match");
+    let text = env.owl(&["search", "subject:row"]);
+    text.expect_code(0);
+    assert_eq!(text.stdout.lines().filter(|l| l.contains("row ")).count(), 75, "off a terminal too");
+    let asked = env.owl(&["search", "--json", "-n", "10", "subject:row"]).expect_code(0).json();
+    assert_eq!(asked.as_array().map(Vec::len), Some(10), "unless asked for fewer");
+}

@@ -341,3 +341,53 @@ fn check_reports_smtp_too() {
     // What the server offers after STARTTLS (which it then no longer lists).
     assert!(smtp["capabilities"].as_array().unwrap().iter().any(|c| c == "AUTH=PLAIN"), "{smtp:#}");
 }
+
+#[test]
+fn an_older_entry_still_waiting_does_not_fail_a_delivered_message() {
+    let _postfix = servers().postfix_shared();
+    let (me, bob) = (servers().user(), servers().user());
+    let env = Env::new(&send_config(&me, "Me"));
+    // later.example is refused for now (450) every time.
+    env.owl(&["send", "--to", "x@later.example", "-s", "stuck", "--body", "b", "--no-save"]).expect_code(75);
+    let run = env.owl(&["send", "--to", &bob.address(), "-s", "fresh", "--body", "b", "--no-save", "--json"]);
+    // Exit 0: this run's message was delivered; a cron job retrying on 75
+    // would otherwise send it again.
+    let report = run.expect_code(0).json();
+    assert_eq!(report["messages"][0]["accepted"][0], bob.address());
+    assert_eq!(report["flushed"][0]["queued"], true, "the old one was tried and waits again");
+    assert_eq!(report["pending"], 1);
+    assert!(run.stderr.contains("older message(s) still wait"), "{}", run.stderr);
+    delivered(&bob, "INBOX", 1);
+}
+
+#[test]
+fn an_entry_is_sent_only_by_the_account_host_and_user_it_was_queued_for() {
+    let _postfix = servers().postfix_shared();
+    let (me, bob) = (servers().user(), servers().user());
+    // Queued under one config, through a server that is down...
+    let down = send_config(&me, "Me").replace(&format!("port = {}", servers().smtp), "port = 9");
+    let first = Env::new(&down);
+    first.owl(&["send", "--to", &bob.address(), "-s", "moved", "--body", "b", "--no-save"]).expect_code(75);
+    // ...then the same HOME and account name with another host: not its.
+    let other = send_config(&me, "Me").replace("host = \"127.0.0.1\"\nport = ", "host = \"localhost\"\nport = ");
+    std::fs::write(&first.config, &other).unwrap();
+    let flush = first.owl(&["send", "--flush", "--json"]).expect_code(0).json();
+    assert_eq!(flush["flushed"].as_array().map(Vec::len), Some(0), "not sent by another identity");
+    assert_eq!(flush["waiting"], 1);
+    let queue = first.owl(&["send", "--queue", "--json"]).expect_code(0).json();
+    assert_eq!(queue[0]["state"], "waiting");
+    assert_eq!(queue[0]["target"]["host"], "127.0.0.1");
+    let id = queue[0]["id"].as_str().unwrap().to_string();
+    // Handed over on purpose, it goes.
+    first.owl(&["send", "--retarget", &id]).expect_code(0);
+    let flush = first.owl(&["send", "--flush", "--json"]).expect_code(0).json();
+    assert_eq!(flush["flushed"][0]["accepted"][0], bob.address());
+    delivered(&bob, "INBOX", 1);
+    // --drop sets an entry aside for good.
+    std::fs::write(&first.config, &down).unwrap();
+    first.owl(&["send", "--to", &bob.address(), "-s", "dropped", "--body", "b", "--no-save"]).expect_code(75);
+    let id = first.owl(&["send", "--queue", "--json"]).json()[0]["id"].as_str().unwrap().to_string();
+    first.owl(&["send", "--drop", &id]).expect_code(0);
+    assert_eq!(first.owl(&["send", "--queue", "--json"]).json().as_array().map(Vec::len), Some(0));
+    assert!(first.path(&format!(".local/share/owl/outbox/test/dropped/{id}/message.eml")).is_file());
+}
