@@ -38,9 +38,9 @@ pub fn run(cli: Cli) -> Result<()> {
                 unseen: args.unseen,
             };
             let result = if use_pop3(&ctx, args.protocol) {
-                cmd::pop3_list::run(&ctx, &list_args).map(cmd::list::Listing::Pop3)
+                cmd::list::pop3::run(&ctx, &list_args).map(cmd::list::Listing::Pop3)
             } else {
-                cmd::list::run(&ctx, &list_args)
+                cmd::list::imap::run(&ctx, &list_args)
             };
             ctx.finish();
             output::list::print(&out, &result.map_err(|e| e.context(ctx.label()))?)

@@ -100,6 +100,9 @@ struct Inner {
     source: Option<BoxError>,
     /// What the user may do about it, printed last in parentheses.
     hint: Option<String>,
+    /// The server's own words, when a server refused (kept as data for
+    /// `--json`, besides being quoted in the message).
+    reply: Option<String>,
 }
 
 /// `Result` with owl's [`Error`].
@@ -109,7 +112,14 @@ impl Error {
     /// An error of `kind` described by `message`.
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Error {
         Error {
-            inner: Box::new(Inner { kind, message: message.into(), context: Vec::new(), source: None, hint: None }),
+            inner: Box::new(Inner {
+                kind,
+                message: message.into(),
+                context: Vec::new(),
+                source: None,
+                hint: None,
+                reply: None,
+            }),
         }
     }
 
@@ -128,6 +138,18 @@ impl Error {
     /// The advice, if any.
     pub fn hint(&self) -> Option<&str> {
         self.inner.hint.as_deref()
+    }
+
+    /// Keeps the server's reply (its status line after the tag) as data.
+    pub fn with_reply(mut self, reply: impl Into<String>) -> Error {
+        self.inner.reply = Some(reply.into());
+        self
+    }
+
+    /// The server's reply that caused this error, if a server refused,
+    /// with known secrets redacted.
+    pub fn reply(&self) -> Option<String> {
+        self.inner.reply.as_deref().map(|r| crate::secrets::redact(r).into_owned())
     }
 
     /// Adds a piece of context (an account, a server, a mailbox, a command).
@@ -215,6 +237,7 @@ impl Error {
                 context: self.inner.context.clone(),
                 source: None,
                 hint: self.inner.hint.clone(),
+                reply: self.inner.reply.clone(),
             }),
         }
     }

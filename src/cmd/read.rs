@@ -10,10 +10,9 @@ use serde::Serialize;
 
 use super::context::Context;
 use crate::error::{Error, ErrorKind, Result, ResultExt};
-use crate::imap::{self, LiteralSink};
+use crate::imap::{self, Items, LiteralSink, MailboxName};
 use crate::model::attachment;
 use crate::model::message::MessageView;
-use crate::model::utf7;
 
 /// A message ready to show (the `--json` schema of `owl fetch MAILBOX UID`).
 #[derive(Debug, Clone, Serialize)]
@@ -43,8 +42,6 @@ pub struct SavedFile {
     pub size: u64,
 }
 
-const ITEMS: &str = "UID FLAGS RFC822.SIZE BODY.PEEK[]";
-
 /// Largest message decoded for reading: it is parsed in memory. `--raw`
 /// streams messages of any size.
 const MAX_SHOWN: u64 = 256 * 1024 * 1024;
@@ -52,13 +49,14 @@ const MAX_SHOWN: u64 = 256 * 1024 * 1024;
 /// Fetches and decodes one message; with `save_to`, also writes its
 /// attachments there under safe names.
 pub fn read(ctx: &Context, mailbox: &str, uid: u32, save_to: Option<&Path>) -> Result<ReadMessage> {
+    let name = MailboxName::new(mailbox);
     let pool = ctx.imap()?;
     let mut session = pool.get()?;
-    session.open(&utf7::encode_mailbox(mailbox), true, false)?;
+    session.examine(&name, false).with_context(|| format!("mailbox \"{name}\""))?;
     let mut found = None;
     let mut sink = imap::MemorySink::new(MAX_SHOWN);
     let fetched = session
-        .uid_fetch(&[uid.to_string()], ITEMS, Some(&mut sink), &mut |fetch| {
+        .uid_fetch(&[uid.to_string()], Items::message(), Some(&mut sink), &mut |fetch| {
             if fetch.uid == Some(uid) && fetch.body.is_some() {
                 found = Some(fetch);
             }
@@ -97,13 +95,14 @@ pub fn read(ctx: &Context, mailbox: &str, uid: u32, save_to: Option<&Path>) -> R
 
 /// Copies one message's exact bytes to `out` as they arrive.
 pub fn raw(ctx: &Context, mailbox: &str, uid: u32, out: &mut dyn Write) -> Result<u64> {
+    let name = MailboxName::new(mailbox);
     let pool = ctx.imap()?;
     let mut session = pool.get()?;
-    session.open(&utf7::encode_mailbox(mailbox), true, false)?;
+    session.examine(&name, false).with_context(|| format!("mailbox \"{name}\""))?;
     let mut sink = Passthrough { out, written: 0, failed: None };
     let mut got = false;
     session
-        .uid_fetch(&[uid.to_string()], "UID BODY.PEEK[]", Some(&mut sink), &mut |fetch| {
+        .uid_fetch(&[uid.to_string()], Items::body(), Some(&mut sink), &mut |fetch| {
             got |= fetch.uid == Some(uid) && fetch.body.is_some();
             Ok(())
         })

@@ -11,14 +11,13 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use super::context::Context;
-use super::list::{MessageRow, ROW_ITEMS, message_row};
+use super::mailboxes::{MessageRow, message_row};
 use super::parallel::over_pool;
 use crate::error::{Error, Result, ResultExt};
-use crate::imap::{self, Arg, Session, uid_set};
+use crate::imap::{self, Items, MailboxName, Session, uid_set};
 use crate::model::date::format_rfc3339;
 use crate::model::header::summarize_header_bytes;
-use crate::model::utf7;
-use crate::search::{self, Flags, ImapArg, ImapPlan, ImapSearch, LocalMessage, Query, SplitOutcome};
+use crate::search::{self, Flags, ImapPlan, LocalMessage, Query, SplitOutcome};
 use crate::store::read::{self, Location};
 
 /// Where and how to search.
@@ -68,43 +67,24 @@ pub fn run(ctx: Option<&Context>, args: &SearchArgs) -> Result<Found> {
     }
 }
 
-fn to_arg(arg: &ImapArg) -> Arg {
-    match arg {
-        ImapArg::Atom(a) => Arg::Atom(a.clone()),
-        ImapArg::Quoted(s) => Arg::Str(s.clone()),
-        ImapArg::Literal(b) => Arg::Literal(b.clone()),
-        ImapArg::Group(inner) => Arg::List(inner.iter().map(to_arg).collect()),
-    }
-}
-
-/// Runs one compiled search (with the raw criteria, if any, ANDed in).
-fn uid_search(session: &mut Session, search: &ImapSearch, raw: Option<&str>) -> Result<Vec<u32>> {
-    let mut criteria: Vec<Arg> = search.criteria.iter().map(to_arg).collect();
-    if let Some(raw) = raw {
-        criteria.push(Arg::Atom(raw.to_string()));
-    }
-    Ok(session.uid_search(criteria, search.charset_utf8)?.iter().collect())
-}
-
-/// The UIDs of `mailbox` that match.
-fn matching_uids(session: &mut Session, plan: &ImapPlan, raw: Option<&str>) -> Result<Vec<u32>> {
+/// The UIDs the plan's searches find in the selected mailbox.
+fn matching_uids(session: &mut Session, plan: &ImapPlan) -> Result<Vec<u32>> {
     match plan {
-        ImapPlan::Exact(search) => uid_search(session, search, raw),
+        ImapPlan::Exact(search) => Ok(session.uid_search(search)?.iter().collect()),
         ImapPlan::SplitOnAttachment { with_attachment, without_attachment } => {
-            let with = match with_attachment {
-                Some(s) => uid_search(session, s, raw)?,
-                None => Vec::new(),
+            let mut found = |search: &Option<imap::Search>| -> Result<Vec<u32>> {
+                match search {
+                    Some(s) => Ok(session.uid_search(s)?.iter().collect()),
+                    None => Ok(Vec::new()),
+                }
             };
-            let without = match without_attachment {
-                Some(s) => uid_search(session, s, raw)?,
-                None => Vec::new(),
-            };
+            let (with, without) = (found(with_attachment)?, found(without_attachment)?);
             let outcome = SplitOutcome::new(&with, &without);
             let undecided: Vec<u32> = outcome.undecided().collect();
             let mut has: HashMap<u32, bool> = HashMap::new();
             let mut unreadable = Vec::new();
             for slice in undecided.chunks(2000) {
-                session.uid_fetch(&[uid_set(slice)], "UID BODYSTRUCTURE", None, &mut |f| {
+                session.uid_fetch(&[uid_set(slice)], Items::structure(), None, &mut |f| {
                     match (f.uid, f.has_attachment) {
                         (Some(uid), Some(attachment)) => {
                             has.insert(uid, attachment);
@@ -132,7 +112,7 @@ const MAX_JUDGED: u64 = 64 * 1024 * 1024;
 fn attachment_from_bytes(session: &mut Session, uid: u32) -> Result<bool> {
     let mut sink = imap::MemorySink::new(MAX_JUDGED);
     let mut body = None;
-    session.uid_fetch(&[uid.to_string()], "UID BODY.PEEK[]", Some(&mut sink), &mut |f| {
+    session.uid_fetch(&[uid.to_string()], Items::body(), Some(&mut sink), &mut |f| {
         if let (Some(found), Some(imap::Body::Streamed(id))) = (f.uid, &f.body)
             && found == uid
         {
@@ -151,29 +131,25 @@ fn attachment_from_bytes(session: &mut Session, uid: u32) -> Result<bool> {
 
 fn server_search(ctx: &Context, args: &SearchArgs) -> Result<Found> {
     let pool = ctx.imap()?;
+    let raw = args.raw_imap.as_deref();
     let plan = match &args.query {
         Some(query) => search::to_imap(query),
-        None => ImapPlan::Exact(ImapSearch::new(Vec::new())),
-    };
-    let raw = args.raw_imap.as_deref();
-    if args.query.is_none() && raw.is_none() {
-        return Err(Error::usage("nothing to search for: give a query or --imap CRITERIA"));
+        None if raw.is_some() => ImapPlan::Exact(imap::Search::new(Vec::new())),
+        None => return Err(Error::usage("nothing to search for: give a query or --imap CRITERIA")),
     }
-    // Both empty would be `UID SEARCH` with no key.
-    let plan = match plan {
-        ImapPlan::Exact(s) if s.criteria.is_empty() && raw.is_none() => {
-            ImapPlan::Exact(ImapSearch::new(vec![ImapArg::Atom("ALL".into())]))
-        }
-        other => other,
-    };
-    let mailboxes = super::list::chosen_mailboxes(ctx, args.all, &args.mailboxes)?;
+    .with_raw(raw);
+    let mailboxes = super::mailboxes::chosen(ctx, args.all, &args.mailboxes)?;
     let results = over_pool(pool, &mailboxes, pool.max(), |session, mailbox| {
-        search_mailbox(session, mailbox, &plan, raw, args).with_context(|| format!("mailbox \"{mailbox}\""))
+        search_mailbox(session, mailbox, &plan, args).with_context(|| format!("mailbox \"{mailbox}\""))
     })?;
     let results: Vec<(u64, Vec<MessageRow>)> = results.into_iter().collect::<Result<_>>()?;
     if args.count {
         return Ok(Found::Counts(
-            mailboxes.into_iter().zip(&results).map(|(mailbox, (count, _))| Count { mailbox, count: *count }).collect(),
+            mailboxes
+                .into_iter()
+                .zip(&results)
+                .map(|(mailbox, (count, _))| Count { mailbox: mailbox.to_string(), count: *count })
+                .collect(),
         ));
     }
     let total: u64 = results.iter().map(|(count, _)| count).sum();
@@ -187,13 +163,12 @@ fn server_search(ctx: &Context, args: &SearchArgs) -> Result<Found> {
 /// the newest `limit` hits.
 fn search_mailbox(
     session: &mut Session,
-    mailbox: &str,
+    mailbox: &MailboxName,
     plan: &ImapPlan,
-    raw: Option<&str>,
     args: &SearchArgs,
 ) -> Result<(u64, Vec<MessageRow>)> {
-    session.open(&utf7::encode_mailbox(mailbox), true, false)?;
-    let uids = matching_uids(session, plan, raw)?;
+    session.examine(mailbox, false)?;
+    let uids = matching_uids(session, plan)?;
     let count = uids.len() as u64;
     if args.count || uids.is_empty() {
         return Ok((count, Vec::new()));
@@ -201,7 +176,7 @@ fn search_mailbox(
     let newest = newest_uids(session, uids, args.limit)?;
     let mut rows = Vec::with_capacity(newest.len());
     for slice in newest.chunks(1000) {
-        session.uid_fetch(&[uid_set(slice)], ROW_ITEMS, None, &mut |fetch: imap::Fetch| {
+        session.uid_fetch(&[uid_set(slice)], Items::summary(), None, &mut |fetch: imap::Fetch| {
             if let Some(row) = message_row(mailbox, fetch) {
                 rows.push(row);
             }
@@ -220,7 +195,7 @@ fn newest_uids(session: &mut Session, mut uids: Vec<u32>, limit: usize) -> Resul
     }
     let mut dated: Vec<(i64, u32)> = Vec::with_capacity(uids.len());
     for slice in uids.chunks(5000) {
-        session.uid_fetch(&[uid_set(slice)], "UID INTERNALDATE", None, &mut |f| {
+        session.uid_fetch(&[uid_set(slice)], Items::arrival(), None, &mut |f| {
             if let Some(uid) = f.uid {
                 dated.push((
                     f.internal_date.as_deref().and_then(crate::model::date::parse_internaldate).unwrap_or(0),

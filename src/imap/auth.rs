@@ -8,7 +8,7 @@
 //! stream.
 
 use super::command::{Arg, Command};
-use super::response::Status;
+use super::response::{Code, Done, Status};
 use super::session::Session;
 use crate::error::{Error, ErrorKind, Result};
 use crate::sasl::{self, Credentials};
@@ -52,7 +52,9 @@ impl Session {
                 let tag = self.send(&login)?;
                 self.flush()?;
                 let done = self.wait(&tag, None, &mut |_| Ok(()))?;
-                self.check(done, "LOGIN").map_err(login_failed)?;
+                if done.status != Status::Ok {
+                    return Err(login_failed(done, "LOGIN"));
+                }
                 "LOGIN"
             } else {
                 return Err(Error::unavailable(
@@ -91,7 +93,9 @@ impl Session {
                 session.send_continuation_line(initial)
             }
         })?;
-        self.check(done, &format!("AUTHENTICATE {mechanism}")).map_err(login_failed)?;
+        if done.status != Status::Ok {
+            return Err(login_failed(done, &format!("AUTHENTICATE {mechanism}")));
+        }
         Ok(())
     }
 
@@ -110,7 +114,7 @@ impl Session {
         match done.status {
             Status::Ok => {}
             // TLS already compresses: never compress twice.
-            Status::No if done.code.as_ref().is_some_and(|c| c.is("COMPRESSIONACTIVE")) => return Ok(false),
+            Status::No if done.code == Some(Code::CompressionActive) => return Ok(false),
             _ => {
                 self.check(done, "COMPRESS")?;
                 return Ok(false);
@@ -126,10 +130,11 @@ impl Session {
 
 /// A refused login is an authentication failure (exit 77) unless the
 /// server said it is temporary (`[UNAVAILABLE]`) or asked for TLS.
-fn login_failed(err: Error) -> Error {
-    match err.kind() {
-        ErrorKind::Rejected if err.message().contains("[PRIVACYREQUIRED]") => err.with_kind(ErrorKind::Tls),
-        ErrorKind::Rejected => err.with_kind(ErrorKind::Auth),
+fn login_failed(done: Done, what: &str) -> Error {
+    let err = Session::refusal(&done, what);
+    match (&done.code, err.kind()) {
+        (Some(Code::PrivacyRequired), _) => err.with_kind(ErrorKind::Tls),
+        (_, ErrorKind::Rejected) => err.with_kind(ErrorKind::Auth),
         _ => err,
     }
 }

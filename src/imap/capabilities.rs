@@ -4,6 +4,53 @@
 
 use std::collections::BTreeSet;
 
+/// The capabilities owl acts on. Code above `imap` asks about these, never
+/// about capability names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Capability {
+    /// IDLE (RFC 2177).
+    Idle,
+    /// NOTIFY (RFC 5465).
+    Notify,
+    /// CONDSTORE (RFC 7162).
+    CondStore,
+    /// STATUS=SIZE (RFC 8438).
+    StatusSize,
+    /// SPECIAL-USE (RFC 6154).
+    SpecialUse,
+    /// UIDPLUS (RFC 4315): UID EXPUNGE, APPENDUID, COPYUID.
+    UidPlus,
+    /// MOVE (RFC 6851).
+    Move,
+    /// NAMESPACE (RFC 2342).
+    Namespace,
+    /// SORT (RFC 5256).
+    Sort,
+    /// UNSELECT (RFC 3691).
+    Unselect,
+    /// COMPRESS=DEFLATE (RFC 4978).
+    Compress,
+}
+
+impl Capability {
+    /// The atom a server lists it as.
+    pub fn name(self) -> &'static str {
+        match self {
+            Capability::Idle => "IDLE",
+            Capability::Notify => "NOTIFY",
+            Capability::CondStore => "CONDSTORE",
+            Capability::StatusSize => "STATUS=SIZE",
+            Capability::SpecialUse => "SPECIAL-USE",
+            Capability::UidPlus => "UIDPLUS",
+            Capability::Move => "MOVE",
+            Capability::Namespace => "NAMESPACE",
+            Capability::Sort => "SORT",
+            Capability::Unselect => "UNSELECT",
+            Capability::Compress => "COMPRESS=DEFLATE",
+        }
+    }
+}
+
 /// Capabilities, upper-cased.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Capabilities(BTreeSet<String>);
@@ -14,13 +61,19 @@ impl Capabilities {
         Capabilities(atoms.into_iter().map(|a| a.to_ascii_uppercase()).collect())
     }
 
-    /// Whether `name` (e.g. `IDLE`, `COMPRESS=DEFLATE`) is offered.
-    pub fn has(&self, name: &str) -> bool {
+    /// Whether the server offers `capability`.
+    pub fn supports(&self, capability: Capability) -> bool {
+        self.has(capability.name())
+    }
+
+    /// Whether `name` (e.g. `IDLE`, `COMPRESS=DEFLATE`) is offered: for
+    /// the session's own decisions (STARTTLS, LITERAL+, SASL-IR...).
+    pub(super) fn has(&self, name: &str) -> bool {
         self.0.contains(&name.to_ascii_uppercase())
     }
 
     /// Whether SASL mechanism `mech` is offered (`AUTH=PLAIN`).
-    pub fn has_auth(&self, mech: &str) -> bool {
+    pub(super) fn has_auth(&self, mech: &str) -> bool {
         self.has(&format!("AUTH={mech}"))
     }
 
@@ -45,5 +98,6 @@ mod tests {
         assert!(caps.has("IDLE") && caps.has("idle"));
         assert!(caps.has_auth("PLAIN") && caps.has_auth("plain"));
         assert!(!caps.has("STARTTLS"));
+        assert!(caps.supports(Capability::Idle) && !caps.supports(Capability::Move));
     }
 }

@@ -59,6 +59,12 @@ impl Session {
         }
     }
 
+    /// NOOP, handing the untagged data it brings (EXISTS, EXPUNGE, FETCH)
+    /// to `on_data`: how a server without IDLE is polled.
+    pub fn poll(&mut self, on_data: &mut dyn FnMut(Data) -> Result<()>) -> Result<()> {
+        self.run(&Command::new("NOOP"), on_data).map(drop)
+    }
+
     /// Sends DONE and reads up to IDLE's completion, giving untagged data
     /// that arrives meanwhile to `on_data`.
     pub fn idle_done(&mut self, idling: Idling, on_data: &mut dyn FnMut(Data) -> Result<()>) -> Result<()> {

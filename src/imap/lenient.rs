@@ -46,7 +46,7 @@ fn parse_status(rest: &[u8]) -> Option<Data> {
     let open = after.strip_prefix(b"(")?;
     let close = open.iter().position(|&b| b == b')')?;
     let list = std::str::from_utf8(&open[..close]).ok()?;
-    let mut status = MailboxStatus { mailbox, ..MailboxStatus::default() };
+    let mut status = MailboxStatus::named(super::mailbox_name::MailboxName::from_wire(mailbox));
     let words: Vec<&str> = list.split_ascii_whitespace().collect();
     for pair in words.chunks(2) {
         let [name, value] = pair else { return None };

@@ -1,14 +1,26 @@
-//! Mailbox commands: LIST, STATUS (pipelined), SELECT/EXAMINE, UID FETCH
-//! (pipelined, literals streamed), UID SEARCH, APPEND, CREATE, DELETE.
-//! Each tells the session how many untagged responses may answer it, so a
-//! flood beyond that is stopped; LIST keeps at most [`MAX_MAILBOXES`].
-//! RFC 3501 §6.3 and §6.4, RFC 6154 (SPECIAL-USE), RFC 7162 (CONDSTORE).
+//! Mailbox commands as typed operations: LIST, STATUS (pipelined),
+//! SELECT/EXAMINE, UNSELECT, UID FETCH (pipelined, literals streamed),
+//! UID SEARCH, APPEND, UID STORE, UID COPY/MOVE, UID EXPUNGE, CREATE,
+//! RENAME, DELETE, NOTIFY. Callers name mailboxes ([`MailboxName`]), items
+//! ([`Items`], [`StatusItem`]), criteria ([`Search`]) and flags ([`Flag`]);
+//! the words on the wire are written here. Each operation tells the session
+//! how many untagged responses may answer it, so a flood beyond that is
+//! stopped; LIST keeps at most [`MAX_MAILBOXES`]. Errors name the command;
+//! the caller, which knows why it works on a mailbox, names the mailbox
+//! (STATUS of many names each one's).
+//! RFC 3501 §6.3 and §6.4, RFC 6154 (SPECIAL-USE), RFC 7162 (CONDSTORE),
+//! RFC 4315 (UIDPLUS), RFC 6851 (MOVE), RFC 3691 (UNSELECT).
 
 use std::collections::HashMap;
+use std::fmt;
 
+use super::capabilities::Capability;
 use super::codec::LiteralSink;
 use super::command::{Arg, Command};
+use super::items::{Items, StatusItem};
+use super::mailbox_name::MailboxName;
 use super::response::{Code, Data, Fetch, ListEntry, MailboxStatus};
+use super::search_key::Search;
 use super::session::{Selected, Session};
 use crate::error::{Error, Result, ResultExt};
 use crate::uidset::UidSet;
@@ -17,6 +29,59 @@ use crate::uidset::UidSet;
 /// thousand at most), low enough that an endless LIST stops in bounded
 /// memory.
 pub const MAX_MAILBOXES: usize = 100_000;
+
+/// A message flag: a system flag or a keyword.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Flag {
+    /// `\Seen`
+    Seen,
+    /// `\Answered`
+    Answered,
+    /// `\Flagged`
+    Flagged,
+    /// `\Deleted`
+    Deleted,
+    /// `\Draft`
+    Draft,
+    /// A keyword such as `$Label1` or `Work`.
+    Keyword(String),
+}
+
+impl Flag {
+    /// A flag as a server writes it (`\Seen`, `$Forwarded`).
+    pub fn from_wire(text: &str) -> Flag {
+        match text.to_ascii_lowercase().as_str() {
+            "\\seen" => Flag::Seen,
+            "\\answered" => Flag::Answered,
+            "\\flagged" => Flag::Flagged,
+            "\\deleted" => Flag::Deleted,
+            "\\draft" => Flag::Draft,
+            _ => Flag::Keyword(text.to_string()),
+        }
+    }
+}
+
+impl fmt::Display for Flag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Flag::Seen => "\\Seen",
+            Flag::Answered => "\\Answered",
+            Flag::Flagged => "\\Flagged",
+            Flag::Deleted => "\\Deleted",
+            Flag::Draft => "\\Draft",
+            Flag::Keyword(k) => k,
+        })
+    }
+}
+
+/// How UID STORE changes flags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FlagChange {
+    /// Adds the flags (`+FLAGS`).
+    Add,
+    /// Removes them (`-FLAGS`).
+    Remove,
+}
 
 /// How many messages `set` (`1:5,7,9:*`) may name when the mailbox holds
 /// `exists`: responses to expect from a FETCH over it.
@@ -34,6 +99,14 @@ fn set_size(set: &str, exists: u32) -> u64 {
         .min(u64::from(exists).max(1) * 2)
 }
 
+fn flag_list(flags: &[Flag]) -> Arg {
+    Arg::List(flags.iter().map(|f| Arg::Atom(f.to_string())).collect())
+}
+
+fn mailbox(name: &MailboxName) -> Arg {
+    Arg::Str(name.wire().to_string())
+}
+
 impl Session {
     /// Messages in the selected mailbox, as far as the session knows.
     fn exists(&self) -> u32 {
@@ -43,7 +116,7 @@ impl Session {
     /// Every mailbox (`LIST "" "*"`), with special-use attributes.
     pub fn list(&mut self) -> Result<Vec<ListEntry>> {
         let mut command = Command::new("LIST").string("").string("*");
-        if self.caps.has("SPECIAL-USE") && self.caps.has("LIST-EXTENDED") {
+        if self.caps.supports(Capability::SpecialUse) && self.caps.has("LIST-EXTENDED") {
             command = command.atom("RETURN (SPECIAL-USE)");
         }
         let mut entries = Vec::new();
@@ -61,49 +134,64 @@ impl Session {
         Ok(entries)
     }
 
-    /// STATUS for each mailbox, all commands in flight at once. Each
-    /// mailbox gets its own result: one that fails does not stop the rest.
-    pub fn status_many(&mut self, mailboxes: &[String], items: &str) -> Result<Vec<Result<MailboxStatus>>> {
+    /// STATUS `items` of each mailbox, all commands in flight at once. Items
+    /// the server does not offer (SIZE without STATUS=SIZE, HIGHESTMODSEQ
+    /// without CONDSTORE) are left out. Each mailbox gets its own result:
+    /// one that fails does not stop the rest.
+    pub fn status(&mut self, mailboxes: &[MailboxName], items: &[StatusItem]) -> Result<Vec<Result<MailboxStatus>>> {
+        let offered = |item: &&StatusItem| match item {
+            StatusItem::Size => self.caps.supports(Capability::StatusSize),
+            StatusItem::HighestModSeq => self.caps.supports(Capability::CondStore),
+            _ => true,
+        };
+        let words: Vec<&str> = items.iter().filter(offered).map(|i| i.atom()).collect();
+        let list = format!("({})", words.join(" "));
         let mut tags = Vec::with_capacity(mailboxes.len());
-        for mailbox in mailboxes {
-            let command = Command::new("STATUS").string(mailbox.clone()).atom(format!("({items})"));
-            tags.push(self.send(&command)?);
+        for name in mailboxes {
+            tags.push(self.send(&Command::new("STATUS").arg(mailbox(name)).atom(list.clone()))?);
         }
         self.flush()?;
         let mut found: HashMap<String, MailboxStatus> = HashMap::new();
         let mut results = Vec::with_capacity(mailboxes.len());
         let expected = mailboxes.len() as u64;
-        for (mailbox, tag) in mailboxes.iter().zip(&tags) {
+        for (name, tag) in mailboxes.iter().zip(&tags) {
             let done = self.wait_allowing(tag, expected, None, &mut |data| {
                 if let Data::Status(status) = data {
-                    found.insert(status.mailbox.clone(), status);
+                    found.insert(status.mailbox.wire().to_string(), status);
                 }
                 Ok(())
             })?;
             let result = self
                 .check(done, "STATUS")
                 .and_then(|_| {
-                    take_status(&mut found, mailbox)
-                        .ok_or_else(|| Error::protocol("STATUS: server sent no STATUS data"))
+                    take_status(&mut found, name).ok_or_else(|| Error::protocol("STATUS: server sent no STATUS data"))
                 })
-                .with_context(|| format!("mailbox \"{mailbox}\""));
+                .with_context(|| format!("mailbox \"{name}\""));
             results.push(result);
         }
         Ok(results)
     }
 
-    /// EXAMINE (read-only) or SELECT `mailbox`; with `condstore`, asks for
-    /// MODSEQ data (RFC 7162 §3.1.8).
-    pub fn open(&mut self, mailbox: &str, read_only: bool, condstore: bool) -> Result<&Selected> {
+    /// EXAMINE (read-only) `name`; with `condstore`, asks for MODSEQ data
+    /// (RFC 7162 §3.1.8) where the server has CONDSTORE.
+    pub fn examine(&mut self, name: &MailboxName, condstore: bool) -> Result<&Selected> {
+        self.open(name, true, condstore)
+    }
+
+    /// SELECT (read-write) `name`, to change messages in it.
+    pub fn select(&mut self, name: &MailboxName) -> Result<&Selected> {
+        self.open(name, false, false)
+    }
+
+    fn open(&mut self, name: &MailboxName, read_only: bool, condstore: bool) -> Result<&Selected> {
         let verb = if read_only { "EXAMINE" } else { "SELECT" };
-        let mut command = Command::new(verb).string(mailbox);
-        if condstore && self.caps.has("CONDSTORE") {
+        let mut command = Command::new(verb).arg(mailbox(name));
+        if condstore && self.caps.supports(Capability::CondStore) {
             command = command.atom("(CONDSTORE)");
         }
         // Fresh state: responses to this command describe the new mailbox.
-        self.selected = Some(Selected { mailbox: mailbox.to_string(), read_only, ..Selected::default() });
-        let done = self.run(&command, &mut |_| Ok(())).with_context(|| format!("mailbox \"{mailbox}\""));
-        let done = match done {
+        self.selected = Some(Selected { mailbox: name.clone(), read_only, ..Selected::default() });
+        let done = match self.run(&command, &mut |_| Ok(())) {
             Ok(done) => done,
             Err(err) => {
                 self.selected = None;
@@ -119,19 +207,32 @@ impl Session {
         Ok(selected)
     }
 
-    /// `UID FETCH` over several UID sets, all in flight at once. Each FETCH
-    /// response goes to `on_fetch`; whole-message literals go to `sink`
-    /// when it wants them.
+    /// Leaves the selected mailbox without expunging anything (UNSELECT,
+    /// RFC 3691; never CLOSE, which expunges). An error where the server
+    /// lacks UNSELECT: the caller then drops the connection.
+    pub fn unselect(&mut self) -> Result<()> {
+        if !self.caps.supports(Capability::Unselect) {
+            return Err(Error::unavailable("the server has no UNSELECT"));
+        }
+        self.run(&Command::new("UNSELECT"), &mut |_| Ok(()))?;
+        self.selected = None;
+        Ok(())
+    }
+
+    /// `UID FETCH` of `items` over several UID sets, all in flight at once.
+    /// Each FETCH response goes to `on_fetch`; whole-message literals go to
+    /// `sink` when it wants them.
     pub fn uid_fetch(
         &mut self,
         sets: &[String],
-        items: &str,
+        items: Items,
         mut sink: Option<&mut dyn LiteralSink>,
         on_fetch: &mut dyn FnMut(Fetch) -> Result<()>,
     ) -> Result<()> {
+        let list = items.to_wire();
         let mut tags = Vec::with_capacity(sets.len());
         for set in sets {
-            tags.push(self.send(&Command::new("UID FETCH").atom(set.clone()).atom(format!("({items})")))?);
+            tags.push(self.send(&Command::new("UID FETCH").atom(set.clone()).atom(list.clone()))?);
         }
         self.flush()?;
         let exists = self.exists();
@@ -155,12 +256,23 @@ impl Session {
     pub fn uid_fetch_changed_since(
         &mut self,
         set: &str,
-        items: &str,
+        items: Items,
         modseq: u64,
         on_fetch: &mut dyn FnMut(Fetch) -> Result<()>,
     ) -> Result<()> {
         let command =
-            Command::new("UID FETCH").atom(set).atom(format!("({items})")).atom(format!("(CHANGEDSINCE {modseq})"));
+            Command::new("UID FETCH").atom(set).atom(items.to_wire()).atom(format!("(CHANGEDSINCE {modseq})"));
+        let expected = 2 * set_size(set, self.exists());
+        self.run_allowing(&command, expected, &mut |data| match data {
+            Data::Fetch(fetch) => on_fetch(fetch),
+            _ => Ok(()),
+        })
+        .map(drop)
+    }
+
+    /// `FETCH` by sequence numbers (for the newest messages of a mailbox).
+    pub fn fetch_seq(&mut self, set: &str, items: Items, on_fetch: &mut dyn FnMut(Fetch) -> Result<()>) -> Result<()> {
+        let command = Command::new("FETCH").atom(set).atom(items.to_wire());
         let expected = 2 * set_size(set, self.exists());
         self.run_allowing(&command, expected, &mut |data| match data {
             Data::Fetch(fetch) => on_fetch(fetch),
@@ -174,10 +286,10 @@ impl Session {
     /// starting with one for each mailbox now.
     pub fn notify_mailboxes(
         &mut self,
-        mailboxes: &[String],
+        mailboxes: &[MailboxName],
         on_data: &mut dyn FnMut(Data) -> Result<()>,
     ) -> Result<()> {
-        let names = Arg::List(mailboxes.iter().map(|m| Arg::Str(m.clone())).collect());
+        let names = Arg::List(mailboxes.iter().map(mailbox).collect());
         let events = Arg::List(vec![
             Arg::Atom("MessageNew".into()),
             Arg::Atom("MessageExpunge".into()),
@@ -191,25 +303,11 @@ impl Session {
         self.run_allowing(&command, mailboxes.len() as u64, on_data).map(drop)
     }
 
-    /// `FETCH` by sequence numbers (for the newest messages of a mailbox).
-    pub fn fetch_seq(&mut self, set: &str, items: &str, on_fetch: &mut dyn FnMut(Fetch) -> Result<()>) -> Result<()> {
-        let command = Command::new("FETCH").atom(set).atom(format!("({items})"));
-        let expected = 2 * set_size(set, self.exists());
-        self.run_allowing(&command, expected, &mut |data| match data {
-            Data::Fetch(fetch) => on_fetch(fetch),
-            _ => Ok(()),
-        })
-        .map(drop)
-    }
-
-    /// `UID SEARCH` with `criteria`; `utf8` adds `CHARSET UTF-8`. The answer
-    /// streams into a set, however many messages match.
-    pub fn uid_search(&mut self, criteria: Vec<Arg>, utf8: bool) -> Result<UidSet> {
+    /// `UID SEARCH` with `search`. The answer streams into a set, however
+    /// many messages match.
+    pub fn uid_search(&mut self, search: &Search) -> Result<UidSet> {
         let mut command = Command::new("UID SEARCH");
-        if utf8 {
-            command = command.atom("CHARSET UTF-8");
-        }
-        for arg in criteria {
+        for arg in search.to_args() {
             command = command.arg(arg);
         }
         let mut uids = UidSet::new();
@@ -225,59 +323,99 @@ impl Session {
     /// APPEND a message; returns its UID when the server says (UIDPLUS).
     pub fn append(
         &mut self,
-        mailbox: &str,
-        flags: &[&str],
+        name: &MailboxName,
+        flags: &[Flag],
         internal_date: Option<&str>,
         message: Vec<u8>,
     ) -> Result<Option<u32>> {
-        let mut command = Command::new("APPEND").string(mailbox);
+        let mut command = Command::new("APPEND").arg(mailbox(name));
         if !flags.is_empty() {
-            command = command.atom(format!("({})", flags.join(" ")));
+            command = command.arg(flag_list(flags));
         }
         if let Some(date) = internal_date {
             command = command.string(date);
         }
         let command = command.literal(message);
-        let done = self.run(&command, &mut |_| Ok(())).with_context(|| format!("mailbox \"{mailbox}\""))?;
+        let done = self.run(&command, &mut |_| Ok(()))?;
         Ok(match done.code {
             Some(Code::AppendUid(_, uid)) => Some(uid),
             _ => None,
         })
     }
 
+    /// UID STORE: adds or removes `flags` on the messages of `set` in the
+    /// selected mailbox; the new flags of each come to `on_fetch`.
+    pub fn uid_store(
+        &mut self,
+        set: &str,
+        change: FlagChange,
+        flags: &[Flag],
+        on_fetch: &mut dyn FnMut(Fetch) -> Result<()>,
+    ) -> Result<()> {
+        let how = match change {
+            FlagChange::Add => "+FLAGS",
+            FlagChange::Remove => "-FLAGS",
+        };
+        let command = Command::new("UID STORE").atom(set).atom(how).arg(flag_list(flags));
+        let expected = 2 * set_size(set, self.exists());
+        self.run_allowing(&command, expected, &mut |data| match data {
+            Data::Fetch(fetch) => on_fetch(fetch),
+            _ => Ok(()),
+        })
+        .map(drop)
+    }
+
+    /// UID COPY of `set` into `to`.
+    pub fn uid_copy(&mut self, set: &str, to: &MailboxName) -> Result<()> {
+        self.run(&Command::new("UID COPY").atom(set).arg(mailbox(to)), &mut |_| Ok(())).map(drop)
+    }
+
+    /// UID MOVE of `set` into `to` (RFC 6851); an error where the server
+    /// lacks MOVE.
+    pub fn uid_move(&mut self, set: &str, to: &MailboxName) -> Result<()> {
+        if !self.caps.supports(Capability::Move) {
+            return Err(Error::unavailable("the server has no MOVE"));
+        }
+        let expected = 2 * set_size(set, self.exists());
+        self.run_allowing(&Command::new("UID MOVE").atom(set).arg(mailbox(to)), expected, &mut |_| Ok(())).map(drop)
+    }
+
+    /// UID EXPUNGE of exactly `set` (RFC 4315): never anything else marked
+    /// `\Deleted`. An error where the server lacks UIDPLUS.
+    pub fn uid_expunge(&mut self, set: &str) -> Result<()> {
+        if !self.caps.supports(Capability::UidPlus) {
+            return Err(Error::unavailable("the server has no UIDPLUS, so it cannot expunge only chosen messages"));
+        }
+        let expected = 2 * set_size(set, self.exists());
+        self.run_allowing(&Command::new("UID EXPUNGE").atom(set), expected, &mut |_| Ok(())).map(drop)
+    }
+
     /// CREATE a mailbox.
-    pub fn create(&mut self, mailbox: &str) -> Result<()> {
-        self.run(&Command::new("CREATE").string(mailbox), &mut |_| Ok(()))
-            .with_context(|| format!("mailbox \"{mailbox}\""))
-            .map(drop)
+    pub fn create(&mut self, name: &MailboxName) -> Result<()> {
+        self.run(&Command::new("CREATE").arg(mailbox(name)), &mut |_| Ok(())).map(drop)
+    }
+
+    /// RENAME a mailbox.
+    pub fn rename(&mut self, from: &MailboxName, to: &MailboxName) -> Result<()> {
+        self.run(&Command::new("RENAME").arg(mailbox(from)).arg(mailbox(to)), &mut |_| Ok(())).map(drop)
     }
 
     /// DELETE a mailbox.
-    pub fn delete(&mut self, mailbox: &str) -> Result<()> {
-        if self.selected.as_ref().is_some_and(|s| s.mailbox == mailbox) {
+    pub fn delete(&mut self, name: &MailboxName) -> Result<()> {
+        if self.selected.as_ref().is_some_and(|s| s.mailbox.same(name)) {
             self.selected = None;
         }
-        self.run(&Command::new("DELETE").string(mailbox), &mut |_| Ok(()))
-            .with_context(|| format!("mailbox \"{mailbox}\""))
-            .map(drop)
-    }
-
-    /// ENABLE extensions (RFC 5161), e.g. `CONDSTORE`.
-    pub fn enable(&mut self, extensions: &str) -> Result<()> {
-        if !self.caps.has("ENABLE") {
-            return Ok(());
-        }
-        self.run(&Command::new("ENABLE").atom(extensions), &mut |_| Ok(())).map(drop)
+        self.run(&Command::new("DELETE").arg(mailbox(name)), &mut |_| Ok(())).map(drop)
     }
 }
 
-/// The STATUS data for `mailbox`: servers echo the name as they like
-/// (INBOX in any case), so fall back to a case-insensitive INBOX match.
-fn take_status(found: &mut HashMap<String, MailboxStatus>, mailbox: &str) -> Option<MailboxStatus> {
-    if let Some(status) = found.remove(mailbox) {
+/// The STATUS data for `name`: servers echo the name as they like (INBOX in
+/// any case), so fall back to a case-insensitive INBOX match.
+fn take_status(found: &mut HashMap<String, MailboxStatus>, name: &MailboxName) -> Option<MailboxStatus> {
+    if let Some(status) = found.remove(name.wire()) {
         return Some(status);
     }
-    if mailbox.eq_ignore_ascii_case("INBOX") {
+    if name.is_inbox() {
         let key = found.keys().find(|k| k.eq_ignore_ascii_case("INBOX"))?.clone();
         return found.remove(&key);
     }
@@ -297,5 +435,15 @@ mod tests {
         // Never more than twice what the mailbox holds.
         assert_eq!(set_size("1:4000000000", 10), 20);
         assert_eq!(set_size("1:*", 0), 2);
+    }
+
+    #[test]
+    fn flags_round_trip_between_names_and_the_wire() {
+        for flag in [Flag::Seen, Flag::Answered, Flag::Flagged, Flag::Deleted, Flag::Draft] {
+            assert_eq!(Flag::from_wire(&flag.to_string()), flag);
+        }
+        assert_eq!(Flag::from_wire("\\SEEN"), Flag::Seen);
+        assert_eq!(Flag::from_wire("$Label1"), Flag::Keyword("$Label1".into()));
+        assert_eq!(Flag::Keyword("$Label1".into()).to_string(), "$Label1");
     }
 }

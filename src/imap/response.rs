@@ -11,6 +11,7 @@ use imap_proto::{AttributeValue, BodyStructure, MailboxDatum, NameAttribute, Sta
 use imap_proto::{Capability, ResponseCode};
 
 use super::lenient;
+use super::mailbox_name::MailboxName;
 use crate::error::{Error, Result};
 use crate::uidset::UidSet;
 
@@ -71,14 +72,61 @@ pub enum Code {
     ReadWrite,
     /// `[APPENDUID validity uid]` (RFC 4315)
     AppendUid(u32, u32),
-    /// Any other code: its atom in upper case, e.g. `AUTHENTICATIONFAILED`.
+    /// `[AUTHENTICATIONFAILED]` (RFC 5530)
+    AuthenticationFailed,
+    /// `[AUTHORIZATIONFAILED]`
+    AuthorizationFailed,
+    /// `[EXPIRED]`: the credentials have expired.
+    Expired,
+    /// `[PRIVACYREQUIRED]`: only over TLS.
+    PrivacyRequired,
+    /// `[UNAVAILABLE]`: try again later.
+    Unavailable,
+    /// `[INUSE]`: another session holds it.
+    InUse,
+    /// `[LIMIT]`: a server limit was hit.
+    Limit,
+    /// `[SERVERBUG]`
+    ServerBug,
+    /// `[NONEXISTENT]`: no such mailbox.
+    NonExistent,
+    /// `[ALREADYEXISTS]`
+    AlreadyExists,
+    /// `[TRYCREATE]` (RFC 3501): the destination mailbox does not exist.
+    TryCreate,
+    /// `[COMPRESSIONACTIVE]` (RFC 4978)
+    CompressionActive,
+    /// `[OVERQUOTA]`
+    OverQuota,
+    /// `[NOPERM]`: not allowed.
+    NoPerm,
+    /// `[ALERT]`: to be shown to the user.
+    Alert,
+    /// Any other code: its atom in upper case.
     Other(String),
 }
 
 impl Code {
-    /// Whether this is the atom-only code `name` (e.g. `UNAVAILABLE`).
-    pub fn is(&self, name: &str) -> bool {
-        matches!(self, Code::Other(atom) if atom.eq_ignore_ascii_case(name))
+    /// The code an atom-only response code names.
+    pub fn from_atom(atom: &str) -> Code {
+        match atom.to_ascii_uppercase().as_str() {
+            "AUTHENTICATIONFAILED" => Code::AuthenticationFailed,
+            "AUTHORIZATIONFAILED" => Code::AuthorizationFailed,
+            "EXPIRED" => Code::Expired,
+            "PRIVACYREQUIRED" => Code::PrivacyRequired,
+            "UNAVAILABLE" => Code::Unavailable,
+            "INUSE" => Code::InUse,
+            "LIMIT" => Code::Limit,
+            "SERVERBUG" => Code::ServerBug,
+            "NONEXISTENT" => Code::NonExistent,
+            "ALREADYEXISTS" => Code::AlreadyExists,
+            "TRYCREATE" => Code::TryCreate,
+            "COMPRESSIONACTIVE" => Code::CompressionActive,
+            "OVERQUOTA" => Code::OverQuota,
+            "NOPERM" => Code::NoPerm,
+            "ALERT" => Code::Alert,
+            other => Code::Other(other.to_string()),
+        }
     }
 }
 
@@ -167,8 +215,8 @@ pub enum Body {
 /// A LIST response.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ListEntry {
-    /// The mailbox name as sent (modified UTF-7 unless UTF8=ACCEPT).
-    pub name: String,
+    /// The mailbox's name.
+    pub name: MailboxName,
     /// The hierarchy delimiter, if the server has one.
     pub delimiter: Option<String>,
     /// Attributes such as `\Noselect`, `\HasChildren`, `\Sent`.
@@ -189,10 +237,10 @@ impl ListEntry {
 }
 
 /// A STATUS response.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct MailboxStatus {
-    /// The mailbox name as sent.
-    pub mailbox: String,
+    /// The mailbox's name.
+    pub mailbox: MailboxName,
     /// MESSAGES
     pub messages: Option<u32>,
     /// UNSEEN
@@ -214,6 +262,22 @@ pub struct MailboxStatus {
 /// overflows. Real responses stay far below (a BODYSTRUCTURE ten parts
 /// deep is rare).
 pub const MAX_DEPTH: usize = 64;
+
+impl MailboxStatus {
+    /// A status of `mailbox` with nothing known yet.
+    pub fn named(mailbox: MailboxName) -> MailboxStatus {
+        MailboxStatus {
+            mailbox,
+            messages: None,
+            unseen: None,
+            recent: None,
+            uidnext: None,
+            uidvalidity: None,
+            highestmodseq: None,
+            size: None,
+        }
+    }
+}
 
 /// Parses one framed response. `frame` holds the whole response, literals
 /// included, ending in CRLF.
@@ -306,7 +370,7 @@ fn convert(response: imap_proto::Response<'_>, frame: &[u8]) -> Result<Response>
             MailboxDatum::Recent(n) => Data::Recent(n),
             MailboxDatum::Flags(flags) => Data::Flags(flags.into_iter().map(|f| f.into_owned()).collect()),
             MailboxDatum::List(list) => Data::List(ListEntry {
-                name: list.name.into_owned(),
+                name: MailboxName::from_wire(list.name.into_owned()),
                 delimiter: list.delimiter.map(|d| d.into_owned()),
                 attributes: list.name_attributes.into_iter().map(attribute_name).collect(),
             }),
@@ -372,9 +436,9 @@ fn code_of(code: Option<ResponseCode<'_>>, line: &str) -> Option<Code> {
             });
             uid.map(|uid| Code::AppendUid(validity, uid))
         }
-        Some(ResponseCode::Alert) => Some(Code::Other("ALERT".into())),
+        Some(ResponseCode::Alert) => Some(Code::Alert),
         Some(ResponseCode::Parse) => Some(Code::Other("PARSE".into())),
-        Some(ResponseCode::TryCreate) => Some(Code::Other("TRYCREATE".into())),
+        Some(ResponseCode::TryCreate) => Some(Code::TryCreate),
         Some(_) => None,
         None => code_from_text(line),
     }
@@ -386,11 +450,11 @@ pub(super) fn code_from_text(line: &str) -> Option<Code> {
     let inner = after_status.strip_prefix('[')?;
     let end = inner.find(']')?;
     let atom = inner[..end].split(' ').next()?;
-    (!atom.is_empty()).then(|| Code::Other(atom.to_ascii_uppercase()))
+    (!atom.is_empty()).then(|| Code::from_atom(atom))
 }
 
 fn status_of_attrs(mailbox: String, attrs: Vec<StatusAttribute>) -> MailboxStatus {
-    let mut status = MailboxStatus { mailbox, ..MailboxStatus::default() };
+    let mut status = MailboxStatus::named(MailboxName::from_wire(mailbox));
     for attr in attrs {
         match attr {
             StatusAttribute::Messages(n) => status.messages = Some(n),
@@ -477,7 +541,7 @@ mod tests {
         };
         assert_eq!(done.tag, "a3");
         assert_eq!(done.status, Status::No);
-        assert!(done.code.as_ref().unwrap().is("AUTHENTICATIONFAILED"));
+        assert_eq!(done.code, Some(Code::AuthenticationFailed));
         assert_eq!(done.line, "NO [AUTHENTICATIONFAILED] Authentication failed.");
     }
 
@@ -505,10 +569,10 @@ mod tests {
         else {
             panic!()
         };
-        assert_eq!(s.mailbox, "Sent Items");
+        assert_eq!(s.mailbox.as_str(), "Sent Items");
         assert_eq!((s.messages, s.unseen, s.size, s.uidnext), (Some(12), Some(3), Some(123456789012), Some(44)));
         let Data::Status(s) = data(b"* STATUS {4}\r\na\"b) (MESSAGES 1)\r\n") else { panic!() };
-        assert_eq!(s.mailbox, "a\"b)");
+        assert_eq!(s.mailbox.as_str(), "a\"b)");
         assert_eq!(s.messages, Some(1));
         let Data::Status(s) = data(b"* STATUS INBOX (MESSAGES 0 APPENDLIMIT 1000)\r\n") else { panic!() };
         assert_eq!(s.messages, Some(0));
@@ -548,7 +612,7 @@ mod tests {
     #[test]
     fn list_with_special_use() {
         let Data::List(l) = data(b"* LIST (\\HasNoChildren \\Sent) \"/\" \"Sent Items\"\r\n") else { panic!() };
-        assert_eq!(l.name, "Sent Items");
+        assert_eq!(l.name.as_str(), "Sent Items");
         assert_eq!(l.delimiter.as_deref(), Some("/"));
         assert_eq!(l.special_use(), Some("\\Sent"));
         assert!(l.is_selectable());

@@ -58,8 +58,8 @@ pub struct ConnectInfo {
 /// The selected mailbox, as the server described it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Selected {
-    /// Its name as sent to the server.
-    pub mailbox: String,
+    /// Its name.
+    pub mailbox: super::MailboxName,
     /// Number of messages.
     pub exists: u32,
     /// UIDVALIDITY.
@@ -570,24 +570,25 @@ impl Session {
     pub fn check(&self, done: Done, what: &str) -> Result<Done> {
         match done.status {
             Status::Ok => Ok(done),
-            Status::Bad => Err(Error::protocol(format!("{what}: server rejected the command: \"{}\"", done.line))),
-            _ => {
-                let kind = match &done.code {
-                    Some(code)
-                        if code.is("AUTHENTICATIONFAILED") || code.is("AUTHORIZATIONFAILED") || code.is("EXPIRED") =>
-                    {
-                        ErrorKind::Auth
-                    }
-                    Some(code)
-                        if code.is("UNAVAILABLE") || code.is("INUSE") || code.is("LIMIT") || code.is("SERVERBUG") =>
-                    {
-                        ErrorKind::TempFail
-                    }
-                    _ => ErrorKind::Rejected,
-                };
-                Err(Error::new(kind, format!("{what}: server said \"{}\"", done.line)))
-            }
+            _ => Err(Session::refusal(&done, what)),
         }
+    }
+
+    /// The error for a refused command: its kind from the response code,
+    /// the server's words kept as data.
+    pub(super) fn refusal(done: &Done, what: &str) -> Error {
+        if done.status == Status::Bad {
+            return Error::protocol(format!("{what}: server rejected the command: \"{}\"", done.line))
+                .with_reply(done.line.clone());
+        }
+        let kind = match &done.code {
+            Some(Code::AuthenticationFailed | Code::AuthorizationFailed | Code::Expired) => ErrorKind::Auth,
+            Some(Code::Unavailable | Code::InUse | Code::Limit | Code::ServerBug) => ErrorKind::TempFail,
+            // A missing mailbox is no such input, whatever the command.
+            Some(Code::NonExistent | Code::TryCreate) => ErrorKind::NoInput,
+            _ => ErrorKind::Rejected,
+        };
+        Error::new(kind, format!("{what}: server said \"{}\"", done.line)).with_reply(done.line.clone())
     }
 
     /// Sends `command`, waits for it and checks it succeeded, giving

@@ -11,7 +11,6 @@ use super::header::{decode_header_value, summarize_header_bytes};
 use super::html::html_to_text;
 use super::message::MessageView;
 use super::samples;
-use super::utf7::decode_mailbox;
 
 /// xorshift64: deterministic, so a failure reproduces.
 struct Rng(u64);
@@ -120,7 +119,6 @@ fn check(input: &[u8]) {
     assert_clean_line(&decode_header_value(&input[..input.len().min(300)]));
     let _ = html_to_text(&text);
     let _ = parse_auth_results(&text);
-    let _ = decode_mailbox(&text);
     let _ = parse_rfc5322_date(&text);
     let _ = parse_internaldate(&text);
 }

@@ -20,7 +20,6 @@ pub mod rfc2047;
 pub mod size;
 pub mod smime;
 pub mod text;
-pub mod utf7;
 
 #[cfg(test)]
 mod fuzz_tests;

@@ -87,7 +87,7 @@ pub fn messages_table(rows: &[MessageRow], width: Option<usize>, color: bool) ->
 }
 
 /// The POP3 maildrop table.
-pub fn pop3_table(rows: &[crate::cmd::pop3_list::Pop3Row], width: Option<usize>, color: bool) -> String {
+pub fn pop3_table(rows: &[crate::cmd::list::pop3::Pop3Row], width: Option<usize>, color: bool) -> String {
     if rows.is_empty() {
         return "no messages\n".to_string();
     }

@@ -1,29 +1,28 @@
-//! Compiles a query to IMAP `UID SEARCH` criteria (RFC 3501 §6.4.4).
-//!
-//! `and` is juxtaposition, `or` the prefix `OR a b` (nested to the right
-//! for more operands), `not` is `NOT`; a conjunction inside `OR` or `NOT`
-//! is wrapped in parentheses. `has:attachment` has no SEARCH key, so a query
-//! that uses it compiles to two searches; see [`super::attachment`].
+//! Compiles a query to the IMAP layer's search criteria (RFC 3501
+//! §6.4.4): each term to an [`imap::SearchKey`], `and` to juxtaposition, `or`
+//! to `OR a b` (nested to the right for more operands), `not` to `NOT`, a
+//! conjunction inside `OR` or `NOT` to a group. `has:attachment` has no
+//! SEARCH key, so a query that uses it compiles to two searches; see
+//! [`super::attachment`]. The words on the wire are the IMAP layer's.
 
 use super::ast::{Expr, Flag, Query, Term, TextField};
 use super::attachment::{Folded, assume_attachment};
-use super::wire::{ImapArg, ImapSearch};
-use crate::model::date::imap_date;
+use crate::imap::{self, Day, FlagKey, Search, SearchKey};
 
 /// What to ask the server.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ImapPlan {
     /// One search whose answer is the result.
-    Exact(ImapSearch),
+    Exact(Search),
     /// The query uses `has:attachment`: run each search that is present
     /// (`None` finds nothing and need not be sent) and combine the answers
     /// with [`super::SplitOutcome`], fetching BODYSTRUCTURE for the
     /// undecided messages.
     SplitOnAttachment {
         /// The query for messages that have an attachment.
-        with_attachment: Option<ImapSearch>,
+        with_attachment: Option<Search>,
         /// The query for messages that have none.
-        without_attachment: Option<ImapSearch>,
+        without_attachment: Option<Search>,
     },
 }
 
@@ -31,6 +30,23 @@ impl ImapPlan {
     /// True if the server's answers need the client-side attachment check.
     pub fn needs_attachment_filter(&self) -> bool {
         matches!(self, ImapPlan::SplitOnAttachment { .. })
+    }
+
+    /// The same plan with `extra` criteria (the user's raw `--imap`) ANDed
+    /// into every search it sends.
+    pub fn with_raw(self, extra: Option<&str>) -> ImapPlan {
+        let Some(extra) = extra else { return self };
+        let add = |mut search: Search| {
+            search.keys.push(SearchKey::Raw(extra.to_string()));
+            search
+        };
+        match self {
+            ImapPlan::Exact(search) => ImapPlan::Exact(add(search)),
+            ImapPlan::SplitOnAttachment { with_attachment, without_attachment } => ImapPlan::SplitOnAttachment {
+                with_attachment: with_attachment.map(add),
+                without_attachment: without_attachment.map(add),
+            },
+        }
     }
 }
 
@@ -40,7 +56,7 @@ pub fn to_imap(query: &Query) -> ImapPlan {
         return ImapPlan::Exact(search(&query.expr));
     }
     let half = |has| match assume_attachment(&query.expr, has) {
-        Folded::Always => Some(ImapSearch::new(vec![atom("ALL")])),
+        Folded::Always => Some(Search::new(vec![SearchKey::All])),
         Folded::Never => None,
         Folded::Expr(e) => Some(search(&e)),
     };
@@ -53,90 +69,78 @@ pub fn to_imap(query: &Query) -> ImapPlan {
     }
 }
 
-/// Compiles `expr` on its own; `has:attachment` in it reads as `ALL`.
-pub fn search(expr: &Expr) -> ImapSearch {
-    let mut criteria = Vec::new();
-    keys(expr, &mut criteria);
-    ImapSearch::new(criteria)
+/// Compiles `expr` on its own; `has:attachment` in it reads as all.
+pub fn search(expr: &Expr) -> Search {
+    let mut keys = Vec::new();
+    push_keys(expr, &mut keys);
+    Search::new(keys)
 }
 
 /// Appends the search keys whose conjunction is `expr`.
-fn keys(expr: &Expr, out: &mut Vec<ImapArg>) {
+fn push_keys(expr: &Expr, out: &mut Vec<SearchKey>) {
     match expr {
-        Expr::And(items) if items.is_empty() => out.push(atom("ALL")),
-        Expr::And(items) => items.iter().for_each(|item| keys(item, out)),
+        Expr::And(items) if items.is_empty() => out.push(SearchKey::All),
+        Expr::And(items) => items.iter().for_each(|item| push_keys(item, out)),
         Expr::Or(items) => match items.split_last() {
-            None => out.extend([atom("NOT"), atom("ALL")]),
+            None => out.push(SearchKey::Not(Box::new(SearchKey::All))),
             Some((last, init)) => {
-                for item in init {
-                    out.push(atom("OR"));
-                    one_key(item, out);
+                let mut key = one_key(last);
+                for item in init.iter().rev() {
+                    key = SearchKey::Or(Box::new(one_key(item)), Box::new(key));
                 }
-                one_key(last, out);
+                out.push(key);
             }
         },
-        Expr::Not(inner) => {
-            out.push(atom("NOT"));
-            one_key(inner, out);
-        }
-        Expr::Term(term) => term_key(term, out),
+        Expr::Not(inner) => out.push(SearchKey::Not(Box::new(one_key(inner)))),
+        Expr::Term(term) => out.push(term_key(term)),
     }
 }
 
-/// Appends `expr` as a single search key, as `OR` and `NOT` take.
-fn one_key(expr: &Expr, out: &mut Vec<ImapArg>) {
-    let mut inner = Vec::new();
-    keys(expr, &mut inner);
-    match expr {
-        Expr::And(items) if items.len() > 1 => out.push(ImapArg::Group(inner)),
-        _ => out.extend(inner),
+/// `expr` as a single search key, as `OR` and `NOT` take: a conjunction
+/// of several becomes a group.
+fn one_key(expr: &Expr) -> SearchKey {
+    let mut keys = Vec::new();
+    push_keys(expr, &mut keys);
+    match <[SearchKey; 1]>::try_from(keys) {
+        Ok([only]) => only,
+        Err(keys) => SearchKey::And(keys),
     }
 }
 
-fn term_key(term: &Term, out: &mut Vec<ImapArg>) {
+fn term_key(term: &Term) -> SearchKey {
+    let day = |d: &crate::model::date::Date| Day { year: d.y, month: d.m, day: d.d };
     match term {
         Term::Text(field, s) => {
-            let key = match field {
-                TextField::From => "FROM",
-                TextField::To => "TO",
-                TextField::Cc => "CC",
-                TextField::Bcc => "BCC",
-                TextField::Subject => "SUBJECT",
-                TextField::Body => "BODY",
-                TextField::Text => "TEXT",
+            let field = match field {
+                TextField::From => imap::TextField::From,
+                TextField::To => imap::TextField::To,
+                TextField::Cc => imap::TextField::Cc,
+                TextField::Bcc => imap::TextField::Bcc,
+                TextField::Subject => imap::TextField::Subject,
+                TextField::Body => imap::TextField::Body,
+                TextField::Text => imap::TextField::Text,
             };
-            out.extend([atom(key), ImapArg::string(s)]);
+            SearchKey::Text(field, s.clone())
         }
-        Term::Header { name, value } => {
-            out.extend([atom("HEADER"), ImapArg::astring(name), ImapArg::string(value)]);
-        }
-        Term::Since(d) => out.extend([atom("SINCE"), atom(&imap_date(*d))]),
-        Term::Before(d) => out.extend([atom("BEFORE"), atom(&imap_date(*d))]),
-        Term::On(d) => out.extend([atom("ON"), atom(&imap_date(*d))]),
-        Term::Larger(n) => out.extend([atom("LARGER"), atom(&n.to_string())]),
-        Term::Smaller(n) => out.extend([atom("SMALLER"), atom(&n.to_string())]),
+        Term::Header { name, value } => SearchKey::Header(name.clone(), value.clone()),
+        Term::Since(d) => SearchKey::Since(day(d)),
+        Term::Before(d) => SearchKey::Before(day(d)),
+        Term::On(d) => SearchKey::On(day(d)),
+        Term::Larger(n) => SearchKey::Larger(u64::from(*n)),
+        Term::Smaller(n) => SearchKey::Smaller(u64::from(*n)),
         Term::Flag(flag, set) => {
-            let key = match (flag, set) {
-                (Flag::Seen, true) => "SEEN",
-                (Flag::Seen, false) => "UNSEEN",
-                (Flag::Flagged, true) => "FLAGGED",
-                (Flag::Flagged, false) => "UNFLAGGED",
-                (Flag::Answered, true) => "ANSWERED",
-                (Flag::Answered, false) => "UNANSWERED",
-                (Flag::Draft, true) => "DRAFT",
-                (Flag::Draft, false) => "UNDRAFT",
-                (Flag::Deleted, true) => "DELETED",
-                (Flag::Deleted, false) => "UNDELETED",
+            let flag = match flag {
+                Flag::Seen => FlagKey::Seen,
+                Flag::Flagged => FlagKey::Flagged,
+                Flag::Answered => FlagKey::Answered,
+                Flag::Draft => FlagKey::Draft,
+                Flag::Deleted => FlagKey::Deleted,
             };
-            out.push(atom(key));
+            SearchKey::Flag(flag, *set)
         }
-        Term::Uid(set) => out.extend([atom("UID"), atom(&set.to_string())]),
-        Term::HasAttachment => out.push(atom("ALL")),
+        Term::Uid(set) => SearchKey::Uid(set.to_string()),
+        Term::HasAttachment => SearchKey::All,
     }
-}
-
-fn atom(s: &str) -> ImapArg {
-    ImapArg::Atom(s.to_string())
 }
 
 #[cfg(test)]
@@ -225,10 +229,10 @@ mod tests {
         assert_eq!(exact(r#"subject:"Grüße aus Köln""#), "CHARSET UTF-8 SUBJECT {17}\r\nGrüße aus Köln");
         assert_eq!(exact("from:Müller"), "CHARSET UTF-8 FROM {7}\r\nMüller");
         let ImapPlan::Exact(s) = plan("from:Müller is:seen") else { panic!("not exact") };
-        assert!(s.charset_utf8);
-        assert_eq!(s.criteria, vec![atom("FROM"), ImapArg::Literal("Müller".as_bytes().to_vec()), atom("SEEN")]);
+        assert!(s.needs_utf8());
+        assert_eq!(s.to_string(), "CHARSET UTF-8 FROM {7}\r\nMüller SEEN");
         let ImapPlan::Exact(s) = plan("from:Muller") else { panic!("not exact") };
-        assert!(!s.charset_utf8);
+        assert!(!s.needs_utf8());
     }
 
     #[test]
@@ -246,7 +250,7 @@ mod tests {
         assert_eq!(show("from:bob or has:attachment"), (s("ALL"), s(r#"FROM "bob""#)));
         assert_eq!(show("from:bob -(has:attachment is:seen)"), (s(r#"FROM "bob" NOT SEEN"#), s(r#"FROM "bob""#)));
         assert!(plan("has:attachment").needs_attachment_filter());
-        assert_eq!(plan("has:attachment or not has:attachment"), ImapPlan::Exact(ImapSearch::new(vec![atom("ALL")])));
+        assert_eq!(plan("has:attachment or not has:attachment"), ImapPlan::Exact(Search::new(vec![SearchKey::All])));
         assert!(!plan("from:bob").needs_attachment_filter());
     }
 

@@ -51,9 +51,9 @@
 //! prefix `OR a b` (nested for more operands), `not` to `NOT`, and a
 //! conjunction under `OR`/`NOT` to a parenthesised list. Strings go quoted,
 //! or as literals when they hold CR, LF, `"`, `\` or non-ASCII text; the
-//! latter also make the command say `CHARSET UTF-8`. [`ImapSearch`] keeps
-//! the arguments as atoms, quoted strings, literals and groups so that the
-//! IMAP layer can send literals properly ([`ImapSearch::encode`]).
+//! latter also make the command say `CHARSET UTF-8`. The result is the
+//! IMAP layer's own criteria type ([`crate::imap::Search`]): this module
+//! says what to search for, the IMAP layer writes it.
 //!
 //! # `has:attachment`
 //!
@@ -103,7 +103,6 @@ mod message;
 mod parse_error;
 mod parser;
 mod term;
-mod wire;
 
 pub use crate::model::date::Date;
 pub use ast::{Expr, Flag, Query, Term, TextField, UidBound, UidSet};
@@ -114,7 +113,6 @@ pub use matcher::matches;
 pub use message::{LocalMessage, has_attachment};
 pub use parse_error::ParseError;
 pub use parser::parse;
-pub use wire::{ImapArg, ImapSearch};
 
 /// The query language in brief, for `owl search --help` and the README.
 pub const QUERY_HELP: &str = "\

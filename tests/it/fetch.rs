@@ -161,7 +161,7 @@ fn server_flag_changes_reach_the_maildir_through_one_changedsince_fetch() {
     assert!(maildir(&root.join("INBOX")).keys().all(|n| !n.contains(":2,")), "unseen mail has no info letters");
 
     let mut session = seed::session(&user);
-    session.open("INBOX", false, false).unwrap();
+    session.select(&owl::imap::MailboxName::inbox()).unwrap();
     let store = owl::imap::Command::new("UID STORE").atom("2").atom("+FLAGS (\\Flagged \\Seen)");
     session.run(&store, &mut |_| Ok(())).unwrap();
     session.logout();

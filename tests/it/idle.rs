@@ -138,7 +138,7 @@ fn three_mailboxes_give_one_new_event_per_message() {
 
     // Flags and expunges are reported too.
     let mut session = seed::session(&user);
-    session.open("Work", false, false).unwrap();
+    session.select(&owl::imap::MailboxName::new("Work")).unwrap();
     session.run(&owl::imap::Command::new("UID STORE").atom("1").atom("+FLAGS (\\Flagged)"), &mut |_| Ok(())).unwrap();
     let flagged = idle.events(1);
     assert_eq!((flagged[0]["event"].as_str(), flagged[0]["uid"].as_u64()), (Some("flags"), Some(1)));

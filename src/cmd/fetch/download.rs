@@ -19,7 +19,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use super::writer::Incoming;
 use crate::error::{Error, ErrorKind, Result, ResultExt};
-use crate::imap::{self, LiteralSink, Session, uid_set};
+use crate::imap::{self, Items, LiteralSink, MailboxName, Session, uid_set};
 use crate::model::date::parse_internaldate;
 use crate::net::pool::{Pool, Pooled};
 use crate::store::{Body, Spool, Spooler};
@@ -33,15 +33,10 @@ const CHUNK_BYTES: u64 = 8 * 1024 * 1024;
 /// Chunks a worker keeps in flight on its connection.
 const PIPELINE: usize = 2;
 
-/// What a fetch downloads.
-pub const ITEMS: &str = "UID FLAGS INTERNALDATE RFC822.SIZE BODY.PEEK[]";
-
 /// One mailbox as the workers see it.
 pub struct Source {
-    /// Decoded name, for messages.
-    pub name: String,
-    /// Name on the wire.
-    pub wire: String,
+    /// Its name.
+    pub name: MailboxName,
     /// UIDVALIDITY the plan was made under.
     pub uidvalidity: u32,
     /// Where its spool files go.
@@ -242,7 +237,7 @@ fn fetch_batch(
     to_writer: &SyncSender<Incoming>,
 ) -> Result<Fetched> {
     if !already_open {
-        let selected = session.open(&source.wire, true, false)?;
+        let selected = session.examine(&source.name, false)?;
         if selected.uidvalidity != Some(source.uidvalidity) {
             return Err(Error::temp("UIDVALIDITY changed during the fetch; run owl fetch again"));
         }
@@ -255,7 +250,7 @@ fn fetch_batch(
     // Each message goes to the writer as soon as it is complete, so disk
     // work overlaps the rest of the download; what arrived before a
     // dropped connection is kept.
-    let fetched = session.uid_fetch(&sets, ITEMS, Some(&mut sink), &mut |fetch| {
+    let fetched = session.uid_fetch(&sets, Items::message(), Some(&mut sink), &mut |fetch| {
         let Some(uid) = fetch.uid else { return Ok(()) };
         let body = match fetch.body {
             Some(imap::Body::Memory(bytes)) => Body::Memory(bytes),

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use super::select::Target;
 use crate::cmd::parallel::over_pool;
 use crate::error::{Error, Result, ResultExt};
-use crate::imap::{Fetch, Session};
+use crate::imap::{Fetch, Items, Session};
 use crate::net::pool::Pool;
 
 /// New flags by UID.
@@ -50,7 +50,7 @@ pub fn changes_all(pool: &Pool<Session>, checks: &[FlagCheck]) -> Result<Vec<Res
 }
 
 fn changes(session: &mut Session, check: &FlagCheck) -> Result<FlagChanges> {
-    let selected = session.open(&check.target.wire, true, true)?.clone();
+    let selected = session.examine(&check.target.name, true)?.clone();
     if selected.uidvalidity != Some(check.uidvalidity) {
         return Err(Error::temp("UIDVALIDITY changed while checking flags; run owl fetch again"));
     }
@@ -65,8 +65,8 @@ fn changes(session: &mut Session, check: &FlagCheck) -> Result<FlagChanges> {
         Ok(())
     };
     match check.since {
-        Some(modseq) => session.uid_fetch_changed_since("1:*", "UID FLAGS", modseq, &mut collect)?,
-        None => session.uid_fetch(&["1:*".to_string()], "UID FLAGS", None, &mut collect)?,
+        Some(modseq) => session.uid_fetch_changed_since("1:*", Items::flags(), modseq, &mut collect)?,
+        None => session.uid_fetch(&["1:*".to_string()], Items::flags(), None, &mut collect)?,
     }
     Ok(found)
 }

@@ -10,8 +10,8 @@ use std::collections::HashMap;
 use super::select::Target;
 use crate::cmd::parallel::over_pool;
 use crate::error::{Error, Result, ResultExt};
-use crate::imap::{Arg, Session, uid_set};
-use crate::model::date::{Date, imap_date};
+use crate::imap::{Day, Items, Search, SearchKey, Session, uid_set};
+use crate::model::date::Date;
 use crate::net::pool::Pool;
 use crate::store::UidSet;
 
@@ -73,7 +73,7 @@ pub fn survey_all(
 
 /// EXAMINE, UID SEARCH, and RFC822.SIZE of what is missing.
 pub fn survey(session: &mut Session, target: &Target, known: &Known, filters: &Filters) -> Result<Survey> {
-    let selected = session.open(&target.wire, true, true)?.clone();
+    let selected = session.examine(&target.name, true)?.clone();
     let uidvalidity =
         selected.uidvalidity.ok_or_else(|| Error::protocol("server sent no UIDVALIDITY for the mailbox"))?;
     let mut survey = Survey {
@@ -86,10 +86,10 @@ pub fn survey(session: &mut Session, target: &Target, known: &Known, filters: &F
         return Ok(survey);
     }
     let criteria = match filters.since {
-        Some(day) => vec![Arg::Atom("SINCE".into()), Arg::Atom(imap_date(day))],
-        None => vec![Arg::Atom("ALL".into())],
+        Some(day) => SearchKey::Since(Day { year: day.y, month: day.m, day: day.d }),
+        None => SearchKey::All,
     };
-    let on_server = session.uid_search(criteria, false)?;
+    let on_server = session.uid_search(&Search::new(vec![criteria]))?;
     let empty = UidSet::new();
     let stored = if known.uidvalidity == Some(uidvalidity) { &known.stored } else { &empty };
     let mut missing = stored.missing(on_server.iter());
@@ -100,7 +100,7 @@ pub fn survey(session: &mut Session, target: &Target, known: &Known, filters: &F
     let mut sizes: HashMap<u32, u32> = HashMap::with_capacity(missing.len());
     // Sizes in slices, so no command line grows without bound.
     for slice in missing.chunks(5000) {
-        session.uid_fetch(&[uid_set(slice)], "UID RFC822.SIZE", None, &mut |fetch| {
+        session.uid_fetch(&[uid_set(slice)], Items::size(), None, &mut |fetch| {
             if let (Some(uid), Some(size)) = (fetch.uid, fetch.size) {
                 sizes.insert(uid, size);
             }

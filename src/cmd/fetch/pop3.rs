@@ -12,7 +12,8 @@ use std::collections::HashMap;
 use std::time::Instant;
 
 use super::observer::{Observer, Planned};
-use super::{FetchArgs, FetchSummary, MailboxSummary, finish, record_error, store_spec};
+use super::summary::{describe_recovery, finish, record_error};
+use super::{FetchArgs, FetchSummary, MailboxSummary, store_spec};
 use crate::cmd::context::Context;
 use crate::config::Pop3Policy;
 use crate::error::{Error, Result};
@@ -45,7 +46,7 @@ pub fn run(ctx: &Context, args: &FetchArgs, observer: &dyn Observer) -> Result<F
     let lock = store.lock(args.wait)?;
     let mut mailbox = store.mailbox(&lock, "INBOX", None)?;
     let mut summary = MailboxSummary { name: "INBOX".into(), ..MailboxSummary::default() };
-    summary.recovered = super::describe_recovery(&mailbox);
+    summary.recovered = describe_recovery(&mailbox);
     match mailbox.state().uidvalidity {
         None => mailbox.reset_uidvalidity(1)?,
         Some(1) => {}

@@ -2,17 +2,15 @@
 //! the account's `fetch.mailboxes`, else every selectable mailbox; minus
 //! `--exclude` patterns (`*` matches anything, `?` one character).
 
-use crate::error::{Error, Result};
-use crate::imap::ListEntry;
-use crate::model::utf7;
+use crate::error::{Error, ErrorKind, Result};
+use crate::imap::{ListEntry, MailboxName};
 
 /// A mailbox to back up.
 #[derive(Debug, Clone)]
 pub struct Target {
-    /// Decoded name, for people and for the store.
-    pub name: String,
-    /// Name as the server wants it (modified UTF-7).
-    pub wire: String,
+    /// Its name (decoded for people and the store, wire form for the
+    /// server).
+    pub name: MailboxName,
     /// Hierarchy delimiter.
     pub delimiter: Option<char>,
 }
@@ -22,31 +20,22 @@ pub fn targets(entries: &[ListEntry], wanted: &[String], exclude: &[String]) -> 
     let all: Vec<Target> = entries
         .iter()
         .filter(|e| e.is_selectable())
-        .map(|e| Target {
-            name: utf7::decode_mailbox(&e.name),
-            wire: e.name.clone(),
-            delimiter: e.delimiter.as_deref().and_then(|d| d.chars().next()),
-        })
+        .map(|e| Target { name: e.name.clone(), delimiter: e.delimiter.as_deref().and_then(|d| d.chars().next()) })
         .collect();
     let mut chosen = Vec::new();
     if wanted.is_empty() {
         chosen = all;
     } else {
         for want in wanted {
-            let found = all.iter().find(|t| same_name(&t.name, want));
-            match found {
+            match all.iter().find(|t| t.name.is(want)) {
                 Some(t) => chosen.push(t.clone()),
-                None => return Err(Error::usage(format!("no mailbox \"{want}\" on the server"))),
+                None => return Err(Error::new(ErrorKind::NoInput, format!("no mailbox \"{want}\" on the server"))),
             }
         }
     }
-    chosen.retain(|t| !exclude.iter().any(|p| glob(p, &t.name)));
-    chosen.sort_by_key(|t| !t.name.eq_ignore_ascii_case("INBOX"));
+    chosen.retain(|t| !exclude.iter().any(|p| glob(p, t.name.as_str())));
+    chosen.sort_by_key(|t| !t.name.is_inbox());
     Ok(chosen)
-}
-
-fn same_name(a: &str, b: &str) -> bool {
-    a == b || (a.eq_ignore_ascii_case("INBOX") && b.eq_ignore_ascii_case("INBOX"))
 }
 
 /// Matches `name` against a pattern with `*` and `?`.
@@ -79,7 +68,7 @@ mod tests {
 
     fn entry(name: &str, attrs: &[&str]) -> ListEntry {
         ListEntry {
-            name: name.into(),
+            name: MailboxName::from_wire(name),
             delimiter: Some("/".into()),
             attributes: attrs.iter().map(|a| a.to_string()).collect(),
         }
@@ -107,7 +96,7 @@ mod tests {
         let all = targets(&entries, &[], &["Trash".into()]).unwrap();
         let names: Vec<_> = all.iter().map(|t| t.name.as_str()).collect();
         assert_eq!(names, ["INBOX", "Work", "日本語"]);
-        assert_eq!(all[2].wire, "&ZeVnLIqe-");
+        assert_eq!(all[2].name.wire(), "&ZeVnLIqe-");
         let named = targets(&entries, &["inbox".into(), "日本語".into()], &[]).unwrap();
         assert_eq!(named.len(), 2);
         assert!(targets(&entries, &["Nope".into()], &[]).is_err());

@@ -22,9 +22,9 @@ use serde::Serialize;
 use self::hooks::{Hook, Hooks};
 use self::watch::Watch;
 use super::context::Context;
-use super::list::MessageRow;
+use super::mailboxes::MessageRow;
 use crate::error::{Error, Result};
-use crate::model::utf7;
+use crate::imap::Capability;
 
 /// Something that happened in a mailbox (one JSON line of `owl idle
 /// --json`).
@@ -114,7 +114,7 @@ pub struct IdleArgs {
 pub fn run(ctx: &Context, args: &IdleArgs, sink: &dyn EventSink) -> Result<()> {
     let settings =
         ctx.account.imap.clone().ok_or_else(|| Error::config(format!("{} has no IMAP section", ctx.label())))?;
-    let mailboxes = super::list::chosen_mailboxes(ctx, args.all, &args.mailboxes)?;
+    let mailboxes = super::mailboxes::chosen(ctx, args.all, &args.mailboxes)?;
     let stop = &*args.stop;
     let deadline = args.timeout.map(|t| Instant::now() + t);
     let (events, incoming) = channel::<Event>();
@@ -122,16 +122,16 @@ pub fn run(ctx: &Context, args: &IdleArgs, sink: &dyn EventSink) -> Result<()> {
     let failure: Mutex<Option<Error>> = Mutex::new(None);
 
     // One connection for every mailbox where the server has NOTIFY.
-    let notify = ctx.imap()?.get()?.capabilities().has("NOTIFY");
+    let notify = ctx.imap()?.get()?.capabilities().supports(Capability::Notify);
     std::thread::scope(|scope| -> Result<()> {
         let mut watchers = Vec::new();
         if notify {
             let events = events.clone();
             let failure = &failure;
-            let pairs: Vec<(String, String)> = mailboxes.iter().map(|m| (m.clone(), utf7::encode_mailbox(m))).collect();
+            let watched = mailboxes.clone();
             let refresh = settings.idle_refresh;
             watchers.push(scope.spawn(move || {
-                let mut watch = notify::NotifyWatch::new(ctx, pairs, events, stop, refresh);
+                let mut watch = notify::NotifyWatch::new(ctx, watched, events, stop, refresh);
                 if let Err(err) = watch.run() {
                     failure.lock().unwrap_or_else(|e| e.into_inner()).get_or_insert(err);
                     stop.store(true, Ordering::Relaxed);
@@ -143,8 +143,7 @@ pub fn run(ctx: &Context, args: &IdleArgs, sink: &dyn EventSink) -> Result<()> {
             let failure = &failure;
             let (refresh, poll) = (settings.idle_refresh, settings.poll_interval);
             watchers.push(scope.spawn(move || {
-                let mut watch =
-                    Watch::new(ctx, mailbox.clone(), utf7::encode_mailbox(mailbox), events, stop, refresh, poll);
+                let mut watch = Watch::new(ctx, mailbox.clone(), events, stop, refresh, poll);
                 if let Err(err) = watch.run() {
                     failure.lock().unwrap_or_else(|e| e.into_inner()).get_or_insert(err);
                     stop.store(true, Ordering::Relaxed);
@@ -196,6 +195,22 @@ pub fn run(ctx: &Context, args: &IdleArgs, sink: &dyn EventSink) -> Result<()> {
         Some(err) => Err(err),
         None => Ok(()),
     }
+}
+
+/// Whether a watcher's failure is one that retrying cannot fix (a bad
+/// password, a missing mailbox, an untrusted certificate), so `owl idle`
+/// stops instead of reconnecting for ever.
+pub(super) fn is_fatal(err: &Error) -> bool {
+    use crate::error::ErrorKind;
+    matches!(
+        err.kind(),
+        ErrorKind::Auth
+            | ErrorKind::Config
+            | ErrorKind::Tls
+            | ErrorKind::Rejected
+            | ErrorKind::Usage
+            | ErrorKind::NoInput
+    )
 }
 
 /// `--fetch`: backs up the mailboxes named in the queue, coalescing

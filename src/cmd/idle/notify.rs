@@ -16,9 +16,9 @@ use std::time::{Duration, Instant};
 
 use super::Event;
 use crate::cmd::context::Context;
-use crate::cmd::list::{ROW_ITEMS, message_row};
-use crate::error::{Error, ErrorKind, Result};
-use crate::imap::{Arg, Data, Session, uid_set};
+use crate::cmd::mailboxes::message_row;
+use crate::error::{Error, Result};
+use crate::imap::{Data, Items, MailboxName, Search, SearchKey, Session, uid_set};
 
 const TICK: Duration = Duration::from_millis(250);
 const FIRST_BACKOFF: Duration = Duration::from_millis(500);
@@ -34,25 +34,21 @@ struct Known {
     modseq: Option<u64>,
 }
 
-/// Watches `mailboxes` (decoded name, wire name) over NOTIFY.
+/// Watches `mailboxes` over NOTIFY.
 pub struct NotifyWatch<'a> {
     pub ctx: &'a Context,
-    pub mailboxes: Vec<(String, String)>,
+    pub mailboxes: Vec<MailboxName>,
     pub events: Sender<Event>,
     pub stop: &'a AtomicBool,
     pub refresh: Duration,
-    known: HashMap<String, Known>,
-}
-
-fn fatal(err: &Error) -> bool {
-    matches!(err.kind(), ErrorKind::Auth | ErrorKind::Config | ErrorKind::Tls | ErrorKind::Rejected | ErrorKind::Usage)
+    known: HashMap<MailboxName, Known>,
 }
 
 impl<'a> NotifyWatch<'a> {
     /// A watcher for `mailboxes`.
     pub fn new(
         ctx: &'a Context,
-        mailboxes: Vec<(String, String)>,
+        mailboxes: Vec<MailboxName>,
         events: Sender<Event>,
         stop: &'a AtomicBool,
         refresh: Duration,
@@ -71,7 +67,7 @@ impl<'a> NotifyWatch<'a> {
             let mut connected = false;
             match self.session(&mut connected) {
                 Ok(()) => return Ok(()),
-                Err(err) if fatal(&err) => return Err(err),
+                Err(err) if super::is_fatal(&err) => return Err(err),
                 Err(err) => {
                     if connected {
                         backoff = FIRST_BACKOFF;
@@ -94,35 +90,27 @@ impl<'a> NotifyWatch<'a> {
         // Register first, then sync: a change in between is announced on
         // the watcher and handled in IDLE; the answer's STATUS responses
         // only repeat what the sync sees.
-        let wires: Vec<String> = self.mailboxes.iter().map(|(_, w)| w.clone()).collect();
-        watcher.notify_mailboxes(&wires, &mut |_| Ok(()))?;
-        for (name, wire) in self.mailboxes.clone() {
-            self.sync(&mut worker, &name, &wire).map_err(|e| e.context(format!("mailbox \"{name}\"")))?;
+        watcher.notify_mailboxes(&self.mailboxes, &mut |_| Ok(()))?;
+        for name in self.mailboxes.clone() {
+            self.sync(&mut worker, &name).map_err(|e| e.context(format!("mailbox \"{name}\"")))?;
         }
         *connected = true;
-        for (name, _) in &self.mailboxes {
+        for name in &self.mailboxes {
             log::info!("mailbox \"{name}\": watching (NOTIFY)");
         }
         while !self.stopped() {
             let idling = watcher.idle_start()?;
             let started = Instant::now();
-            let mut dirty: BTreeSet<String> = BTreeSet::new();
+            let mut dirty: BTreeSet<MailboxName> = BTreeSet::new();
             while !self.stopped() && started.elapsed() < self.refresh {
                 if let Some(Data::Status(status)) = watcher.idle_next(TICK)? {
                     dirty.insert(status.mailbox);
                 }
                 // Bring changed mailboxes up to date while IDLE goes on: the
                 // other connection does the work.
-                for wire in std::mem::take(&mut dirty) {
-                    if let Some((name, wire)) = self
-                        .mailboxes
-                        .iter()
-                        .find(|(_, w)| {
-                            *w == wire || w.eq_ignore_ascii_case(&wire) && wire.eq_ignore_ascii_case("INBOX")
-                        })
-                        .cloned()
-                    {
-                        self.sync(&mut worker, &name, &wire).map_err(|e| e.context(format!("mailbox \"{name}\"")))?;
+                for changed in std::mem::take(&mut dirty) {
+                    if let Some(name) = self.mailboxes.iter().find(|m| m.same(&changed)).cloned() {
+                        self.sync(&mut worker, &name).map_err(|e| e.context(format!("mailbox \"{name}\"")))?;
                     }
                 }
             }
@@ -134,12 +122,13 @@ impl<'a> NotifyWatch<'a> {
     }
 
     /// Brings `name` up to date, reporting what changed since last time.
-    fn sync(&mut self, session: &mut Session, name: &str, wire: &str) -> Result<()> {
-        let selected = session.open(wire, true, true)?.clone();
+    fn sync(&mut self, session: &mut Session, mailbox: &MailboxName) -> Result<()> {
+        let selected = session.examine(mailbox, true)?.clone();
         let validity = selected.uidvalidity.ok_or_else(|| Error::protocol("no UIDVALIDITY for the mailbox"))?;
-        let now: BTreeSet<u32> = session.uid_search(vec![Arg::Atom("ALL".into())], false)?.iter().collect();
+        let now: BTreeSet<u32> = session.uid_search(&Search::new(vec![SearchKey::All]))?.iter().collect();
         let account = self.ctx.account.name.clone();
-        let known = self.known.entry(name.to_string()).or_default();
+        let name = mailbox.as_str();
+        let known = self.known.entry(mailbox.clone()).or_default();
         let first = known.uidvalidity.is_none();
         if known.uidvalidity != Some(validity) {
             if !first {
@@ -163,7 +152,7 @@ impl<'a> NotifyWatch<'a> {
             && new_modseq > modseq
             && !kept.is_empty()
         {
-            session.uid_fetch_changed_since(&uid_set(&kept), "UID FLAGS", modseq, &mut |fetch| {
+            session.uid_fetch_changed_since(&uid_set(&kept), Items::flags(), modseq, &mut |fetch| {
                 if let (Some(uid), Some(flags)) = (fetch.uid, fetch.flags) {
                     let mut event = Event::simple("flags", &account, name, uid);
                     event.flags = Some(flags);
@@ -174,15 +163,15 @@ impl<'a> NotifyWatch<'a> {
         }
         let mut rows = Vec::new();
         if !fresh.is_empty() {
-            session.uid_fetch(&[uid_set(&fresh)], ROW_ITEMS, None, &mut |fetch| {
-                if let Some(row) = message_row(name, fetch).filter(|r| r.uid >= next) {
+            session.uid_fetch(&[uid_set(&fresh)], Items::summary(), None, &mut |fetch| {
+                if let Some(row) = message_row(mailbox, fetch).filter(|r| r.uid >= next) {
                     rows.push(row);
                 }
                 Ok(())
             })?;
         }
         rows.sort_by_key(|r| r.uid);
-        let known = self.known.get_mut(name).ok_or_else(|| Error::internal("mailbox state lost"))?;
+        let known = self.known.get_mut(mailbox).ok_or_else(|| Error::internal("mailbox state lost"))?;
         for row in rows {
             known.next_uid = known.next_uid.max(row.uid + 1);
             events.push(Event::new_message(&account, row));

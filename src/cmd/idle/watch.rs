@@ -14,9 +14,9 @@ use std::time::{Duration, Instant};
 
 use super::Event;
 use crate::cmd::context::Context;
-use crate::cmd::list::{ROW_ITEMS, message_row};
-use crate::error::{Error, ErrorKind, Result};
-use crate::imap::{Arg, Data, Session};
+use crate::cmd::mailboxes::message_row;
+use crate::error::{Error, Result};
+use crate::imap::{Capability, Data, Items, MailboxName, Search, SearchKey, Session};
 
 /// How often a waiting watcher looks at the stop flag.
 const TICK: Duration = Duration::from_millis(250);
@@ -27,9 +27,7 @@ const MAX_BACKOFF: Duration = Duration::from_secs(60);
 pub struct Watch<'a> {
     pub ctx: &'a Context,
     /// Decoded name (events carry it).
-    pub mailbox: String,
-    /// Name on the wire.
-    pub wire: String,
+    pub mailbox: MailboxName,
     pub events: Sender<Event>,
     pub stop: &'a AtomicBool,
     /// When to end and restart IDLE (servers drop it after 30 minutes);
@@ -43,23 +41,17 @@ pub struct Watch<'a> {
     uids: Vec<u32>,
 }
 
-/// Errors retrying cannot fix.
-fn fatal(err: &Error) -> bool {
-    matches!(err.kind(), ErrorKind::Auth | ErrorKind::Config | ErrorKind::Tls | ErrorKind::Rejected | ErrorKind::Usage)
-}
-
 impl<'a> Watch<'a> {
     /// A watcher for `mailbox`.
     pub fn new(
         ctx: &'a Context,
-        mailbox: String,
-        wire: String,
+        mailbox: MailboxName,
         events: Sender<Event>,
         stop: &'a AtomicBool,
         refresh: Duration,
         poll: Duration,
     ) -> Watch<'a> {
-        Watch { ctx, mailbox, wire, events, stop, refresh, poll, uidvalidity: None, next_uid: None, uids: Vec::new() }
+        Watch { ctx, mailbox, events, stop, refresh, poll, uidvalidity: None, next_uid: None, uids: Vec::new() }
     }
 
     fn stopped(&self) -> bool {
@@ -83,7 +75,7 @@ impl<'a> Watch<'a> {
             let mut connected = false;
             match self.session(&mut connected) {
                 Ok(()) => return Ok(()),
-                Err(err) if fatal(&err) => return Err(err.context(format!("mailbox \"{}\"", self.mailbox))),
+                Err(err) if super::is_fatal(&err) => return Err(err.context(format!("mailbox \"{}\"", self.mailbox))),
                 Err(err) => {
                     if connected {
                         backoff = FIRST_BACKOFF;
@@ -106,11 +98,12 @@ impl<'a> Watch<'a> {
         let mut session = self.ctx.dedicated_imap(&label)?;
         self.sync(&mut session)?;
         *connected = true;
-        let how = if session.capabilities().has("IDLE") { "IDLE" } else { "polling with NOOP" };
+        let idle = session.capabilities().supports(Capability::Idle);
+        let how = if idle { "IDLE" } else { "polling with NOOP" };
         log::info!("mailbox \"{}\": watching ({how})", self.mailbox);
         while !self.stopped() {
             let mut new_mail = false;
-            if session.capabilities().has("IDLE") {
+            if idle {
                 let idling = session.idle_start()?;
                 let started = Instant::now();
                 while !self.stopped() && !new_mail && started.elapsed() < self.refresh {
@@ -124,7 +117,7 @@ impl<'a> Watch<'a> {
                 })?;
             } else {
                 self.nap(self.poll);
-                session.run(&crate::imap::Command::new("NOOP"), &mut |data| {
+                session.poll(&mut |data| {
                     self.handle(data, &mut new_mail);
                     Ok(())
                 })?;
@@ -140,9 +133,9 @@ impl<'a> Watch<'a> {
     /// After (re)connecting: EXAMINE, learn UIDs, report what arrived
     /// while we were away.
     fn sync(&mut self, session: &mut Session) -> Result<()> {
-        let selected = session.open(&self.wire, true, false)?.clone();
+        let selected = session.examine(&self.mailbox, false)?.clone();
         let validity = selected.uidvalidity.ok_or_else(|| Error::protocol("no UIDVALIDITY for the mailbox"))?;
-        self.uids = session.uid_search(vec![Arg::Atom("ALL".into())], false)?.iter().collect();
+        self.uids = session.uid_search(&Search::new(vec![SearchKey::All]))?.iter().collect();
         let server_next = selected.uidnext.unwrap_or_else(|| self.uids.last().map_or(1, |u| u + 1));
         match self.uidvalidity {
             Some(old) if old == validity => self.report_new(session)?,
@@ -165,7 +158,7 @@ impl<'a> Watch<'a> {
         let mut rows = Vec::new();
         // `n:*` also answers with the last message when n is above every
         // UID, hence the filter.
-        session.uid_fetch(&[format!("{next}:*")], ROW_ITEMS, None, &mut |fetch| {
+        session.uid_fetch(&[format!("{next}:*")], Items::summary(), None, &mut |fetch| {
             if let Some(row) = message_row(&self.mailbox, fetch).filter(|r| r.uid >= next) {
                 rows.push(row);
             }
@@ -189,19 +182,19 @@ impl<'a> Watch<'a> {
                 let i = seq as usize;
                 if i >= 1 && i <= self.uids.len() {
                     let uid = self.uids.remove(i - 1);
-                    self.emit(Event::simple("expunge", &self.ctx.account.name, &self.mailbox, uid));
+                    self.emit(Event::simple("expunge", &self.ctx.account.name, self.mailbox.as_str(), uid));
                 }
             }
             Data::Vanished { earlier: false, uids } => {
                 for uid in uids.into_iter().flatten() {
                     self.uids.retain(|u| *u != uid);
-                    self.emit(Event::simple("expunge", &self.ctx.account.name, &self.mailbox, uid));
+                    self.emit(Event::simple("expunge", &self.ctx.account.name, self.mailbox.as_str(), uid));
                 }
             }
             Data::Fetch(fetch) if fetch.body.is_none() => {
                 let uid = fetch.uid.or_else(|| self.uids.get((fetch.seq as usize).wrapping_sub(1)).copied());
                 if let (Some(uid), Some(flags)) = (uid, fetch.flags) {
-                    let mut event = Event::simple("flags", &self.ctx.account.name, &self.mailbox, uid);
+                    let mut event = Event::simple("flags", &self.ctx.account.name, self.mailbox.as_str(), uid);
                     event.flags = Some(flags);
                     self.emit(event);
                 }

@@ -5,8 +5,8 @@
 
 use super::{MessageResult, SendReport};
 use crate::cmd::context::Context;
-use crate::error::Result;
-use crate::model::utf7;
+use crate::error::{Result, ResultExt};
+use crate::imap::{Flag, MailboxName};
 
 /// A copy to save: which result it belongs to, and its bytes.
 pub struct Copy {
@@ -31,14 +31,21 @@ pub fn save(ctx: &Context, report: &mut SendReport, copies: Vec<Copy>) {
             .iter()
             .find(|e| e.special_use().is_some_and(|u| u.eq_ignore_ascii_case("\\Sent")))
             .map(|e| e.name.clone())
-            .or_else(|| ctx.account.sent_mailbox.as_deref().map(utf7::encode_mailbox))
-            .unwrap_or_else(|| "Sent".to_string());
-        if !entries.iter().any(|e| e.name == sent) {
-            session.create(&sent)?;
+            .or_else(|| ctx.account.sent_mailbox.as_deref().map(MailboxName::new))
+            .unwrap_or_else(|| MailboxName::new("Sent"));
+        if !entries.iter().any(|e| e.name.same(&sent)) {
+            session.create(&sent).with_context(|| format!("mailbox \"{sent}\""))?;
         }
-        let results =
-            copies.iter().map(|copy| session.append(&sent, &["\\Seen"], None, copy.bytes.clone()).map(drop)).collect();
-        Ok((utf7::decode_mailbox(&sent), results))
+        let results = copies
+            .iter()
+            .map(|copy| {
+                session
+                    .append(&sent, &[Flag::Seen], None, copy.bytes.clone())
+                    .map(drop)
+                    .with_context(|| format!("mailbox \"{sent}\""))
+            })
+            .collect();
+        Ok((sent.to_string(), results))
     })();
     for (i, copy) in copies.iter().enumerate() {
         let result: &mut MessageResult =

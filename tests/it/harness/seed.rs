@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use owl::imap::{Options, Session};
+use owl::imap::{Flag, Items, MailboxName, MemorySink, Options, Session};
 use owl::net::{Counters, Endpoint, Security, TlsPolicy};
 use owl::sasl::{Credentials, Secret};
 
@@ -76,10 +76,11 @@ fn unique() -> String {
 pub fn append(user: &User, mailbox: &str, messages: Vec<Msg>) {
     let mut session = session(user);
     if !mailbox.eq_ignore_ascii_case("INBOX") {
-        let _ = session.create(mailbox);
+        let _ = session.create(&MailboxName::new(mailbox));
     }
     for msg in messages {
-        session.append(mailbox, &msg.flags, msg.date.as_deref(), msg.bytes).expect("seed: append");
+        let flags: Vec<Flag> = msg.flags.iter().map(|f| Flag::from_wire(f)).collect();
+        session.append(&MailboxName::new(mailbox), &flags, msg.date.as_deref(), msg.bytes).expect("seed: append");
     }
     session.logout();
 }
@@ -88,7 +89,7 @@ pub fn append(user: &User, mailbox: &str, messages: Vec<Msg>) {
 pub fn create(user: &User, mailboxes: &[&str]) {
     let mut session = session(user);
     for mailbox in mailboxes {
-        session.create(mailbox).expect("seed: create");
+        session.create(&MailboxName::new(mailbox)).expect("seed: create");
     }
     session.logout();
 }
@@ -96,7 +97,7 @@ pub fn create(user: &User, mailboxes: &[&str]) {
 /// Deletes a mailbox.
 pub fn delete(user: &User, mailbox: &str) {
     let mut session = session(user);
-    session.delete(mailbox).expect("seed: delete");
+    session.delete(&MailboxName::new(mailbox)).expect("seed: delete");
     session.logout();
 }
 
@@ -106,11 +107,11 @@ pub fn append_many(user: &User, mailbox: &str, messages: impl IntoIterator<Item 
     use owl::imap::Command;
     let mut session = session(user);
     if !mailbox.eq_ignore_ascii_case("INBOX") {
-        let _ = session.create(mailbox);
+        let _ = session.create(&MailboxName::new(mailbox));
     }
     let mut tags = Vec::new();
     for msg in messages {
-        let mut command = Command::new("APPEND").string(mailbox);
+        let mut command = Command::new("APPEND").string(MailboxName::new(mailbox).wire());
         if !msg.flags.is_empty() {
             command = command.atom(format!("({})", msg.flags.join(" ")));
         }
@@ -137,17 +138,24 @@ fn wait_all(session: &mut Session, tags: &mut Vec<String>) {
 /// Every message of `mailbox` as the server sends it: UID and BODY[].
 pub fn bodies(user: &User, mailbox: &str) -> Vec<(u32, Vec<u8>)> {
     let mut session = session(user);
-    session.open(mailbox, true, false).expect("seed: examine");
+    session.examine(&MailboxName::new(mailbox), false).expect("seed: examine");
     let mut out = Vec::new();
     if session.selected().map_or(0, |s| s.exists) > 0 {
+        let mut sink = MemorySink::new(1 << 30);
+        let mut streamed = Vec::new();
         session
-            .uid_fetch(&["1:*".to_string()], "UID BODY.PEEK[]", None, &mut |f| {
-                if let (Some(uid), Some(owl::imap::Body::Memory(bytes))) = (f.uid, f.body) {
-                    out.push((uid, bytes));
+            .uid_fetch(&["1:*".to_string()], Items::body(), Some(&mut sink), &mut |f| {
+                match (f.uid, f.body) {
+                    (Some(uid), Some(owl::imap::Body::Memory(bytes))) => out.push((uid, bytes)),
+                    (Some(uid), Some(owl::imap::Body::Streamed(id))) => streamed.push((uid, id)),
+                    _ => {}
                 }
                 Ok(())
             })
             .expect("seed: fetch bodies");
+        for (uid, id) in streamed {
+            out.push((uid, sink.take(id).expect("seed: streamed body")));
+        }
     }
     session.logout();
     out.sort_by_key(|(uid, _)| *uid);

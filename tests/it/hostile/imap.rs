@@ -4,7 +4,7 @@
 use std::io::Write as _;
 use std::time::Duration;
 
-use super::{TIMEOUT, check, check_within, config, flood, trickle};
+use super::{TIMEOUT, check, check_patient, check_within, config, flood, patient_config, trickle};
 use crate::harness::Env;
 use crate::harness::fake::{Conn, Fake};
 
@@ -40,19 +40,8 @@ fn owl(fake: &Fake, args: &[&str]) -> crate::harness::Run {
     Env::new(&config("imap", fake.port)).owl(args)
 }
 
-/// For floods that cost owl real CPU work before a cap stops them (a
-/// debug build parsing 100,000 responses on a busy machine): a timeout of
-/// `secs`, so the ceiling of three timeouts is about hangs, not speed.
-const SLOW_TIMEOUT: u64 = 10;
-
 fn owl_patient(fake: &Fake, args: &[&str]) -> crate::harness::Run {
-    let toml = config("imap", fake.port)
-        .replace(&format!("timeout = {}", TIMEOUT.as_secs()), &format!("timeout = {SLOW_TIMEOUT}"));
-    Env::new(&toml).owl(args)
-}
-
-fn check_patient(name: &str, run: &crate::harness::Run, code: i32, says: &str) {
-    check_within(name, run, code, says, 3 * Duration::from_secs(SLOW_TIMEOUT));
+    Env::new(&patient_config("imap", fake.port)).owl(args)
 }
 
 /// `owl list` (timeout 2 s) against a server whose answer to LIST is
@@ -380,7 +369,8 @@ fn control_sequences_in_a_refusal_never_reach_the_terminal() {
         Flow::Go
     });
     let run = owl(&fake, &["list", "INBOX"]);
-    check("imap NO text with ESC sequences", &run, 65, "no such mailbox^[[2J");
+    // A missing mailbox is no such input (66), whatever the command.
+    check("imap NO [NONEXISTENT] text with ESC sequences", &run, 66, "no such mailbox^[[2J");
 }
 
 #[test]

@@ -61,6 +61,22 @@ fn record(name: &str, run: &Run) {
     }
 }
 
+/// For floods that cost owl real CPU work before a cap stops them (a
+/// debug build parsing 100,000 responses on a busy machine): a timeout of
+/// its own, so the ceiling of three timeouts is about hangs, not speed.
+pub const SLOW_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// [`config`] with [`SLOW_TIMEOUT`].
+pub fn patient_config(proto: &str, port: u16) -> String {
+    config(proto, port)
+        .replace(&format!("timeout = {}", TIMEOUT.as_secs()), &format!("timeout = {}", SLOW_TIMEOUT.as_secs()))
+}
+
+/// [`check`] for a run under [`patient_config`].
+pub fn check_patient(name: &str, run: &Run, code: i32, says: &str) {
+    check_within(name, run, code, says, 3 * SLOW_TIMEOUT)
+}
+
 /// A config with account `h` on a plaintext fake at `port` for `proto`.
 pub fn config(proto: &str, port: u16) -> String {
     format!(

@@ -3,8 +3,8 @@
 
 use serde::Serialize;
 
-use super::context::Context;
-use super::list::ListArgs;
+use super::ListArgs;
+use crate::cmd::context::Context;
 use crate::error::{Error, Result};
 use crate::model::date::format_rfc3339;
 use crate::model::header::summarize_header_bytes;

@@ -1,0 +1,55 @@
+//! `owl list`: the account's mailboxes with their counts, or one mailbox's
+//! newest messages, over IMAP ([`imap`]) or from a POP3 maildrop
+//! ([`pop3`]). Returns data only; `output` renders it.
+
+pub mod imap;
+pub mod pop3;
+
+use serde::Serialize;
+
+pub use super::mailboxes::MessageRow;
+pub use pop3::Pop3Row;
+
+/// What to list.
+#[derive(Debug, Clone)]
+pub struct ListArgs {
+    /// A mailbox whose messages to list; `None` lists mailboxes.
+    pub mailbox: Option<String>,
+    /// Rows per page (0: every message).
+    pub limit: usize,
+    /// Page number, 1 = newest.
+    pub page: usize,
+    /// Only unseen messages.
+    pub unseen: bool,
+}
+
+/// One mailbox (the JSON schema of `owl list --json`).
+#[derive(Debug, Clone, Serialize)]
+pub struct MailboxRow {
+    /// Name, decoded from modified UTF-7.
+    pub name: String,
+    /// Hierarchy delimiter, if any.
+    pub delimiter: Option<String>,
+    /// RFC 6154 special use without the backslash, lower case (`sent`).
+    pub special_use: Option<String>,
+    /// LIST attributes as sent (`\HasNoChildren`, ...).
+    pub attributes: Vec<String>,
+    /// Messages in it (`null` if STATUS failed or it cannot be selected).
+    pub total: Option<u32>,
+    /// Messages without `\Seen`.
+    pub unseen: Option<u32>,
+    /// Total size in bytes, where the server offers STATUS=SIZE.
+    pub size: Option<u64>,
+}
+
+/// The result of `owl list`.
+#[derive(Debug, Clone)]
+pub enum Listing {
+    /// The account's mailboxes.
+    Mailboxes(Vec<MailboxRow>),
+    /// Messages of one mailbox, newest first, and how many older ones
+    /// the page left out.
+    Messages(Vec<MessageRow>, u64),
+    /// A POP3 maildrop, newest first.
+    Pop3(Vec<Pop3Row>),
+}
