@@ -66,7 +66,7 @@ impl ErrorKind {
         }
     }
 
-    /// A stable lower-case name, used in JSON error objects.
+    /// A stable lower-case name: the `kind` of a JSON error object.
     pub fn as_str(self) -> &'static str {
         match self {
             ErrorKind::Usage => "usage",
@@ -83,6 +83,31 @@ impl ErrorKind {
             ErrorKind::Config => "config",
         }
     }
+}
+
+/// Every exit code owl ends with and what it means: the one table that the
+/// help text and the README are checked against.
+pub const EXIT_CODES: &[(i32, &str)] = &[
+    (0, "success"),
+    (64, "usage error"),
+    (65, "protocol error or permanent refusal"),
+    (66, "no such input"),
+    (69, "service unavailable, or TLS could not be set up safely"),
+    (70, "a bug in owl"),
+    (73, "cannot create a local file or directory"),
+    (74, "local I/O error"),
+    (75, "temporary failure: try again later"),
+    (77, "authentication failed"),
+    (78, "configuration error"),
+];
+
+/// The exit codes as `--help` shows them.
+pub fn exit_codes_help() -> String {
+    let mut text = String::from("Exit codes:\n");
+    for (code, meaning) in EXIT_CODES {
+        text.push_str(&format!("  {code:>3}  {meaning}\n"));
+    }
+    text
 }
 
 type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -263,6 +288,18 @@ impl Error {
         self.inner.kind.exit_code()
     }
 
+    /// The error as one JSON object, for `--json` (a script reads the kind
+    /// and the server's words without parsing the message).
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "error": self.to_string(),
+            "kind": self.kind().as_str(),
+            "exit_code": self.exit_code(),
+            "server_reply": self.reply(),
+            "hint": self.hint(),
+        })
+    }
+
     /// True when the underlying cause is a broken pipe on our own output.
     pub fn is_broken_pipe(&self) -> bool {
         self.inner
@@ -351,6 +388,44 @@ mod tests {
         for (kind, code) in table {
             assert_eq!(kind.exit_code(), code, "{kind:?}");
         }
+    }
+
+    #[test]
+    fn the_exit_code_table_has_every_kind_and_nothing_else() {
+        let kinds = [
+            ErrorKind::Usage,
+            ErrorKind::Protocol,
+            ErrorKind::Rejected,
+            ErrorKind::NoInput,
+            ErrorKind::Unavailable,
+            ErrorKind::Tls,
+            ErrorKind::Internal,
+            ErrorKind::CantCreate,
+            ErrorKind::Io,
+            ErrorKind::TempFail,
+            ErrorKind::Auth,
+            ErrorKind::Config,
+        ];
+        for kind in kinds {
+            assert!(EXIT_CODES.iter().any(|(c, _)| *c == kind.exit_code()), "{kind:?} missing from EXIT_CODES");
+        }
+        for (code, _) in EXIT_CODES.iter().filter(|(c, _)| *c != 0) {
+            assert!(kinds.iter().any(|k| k.exit_code() == *code), "{code} in EXIT_CODES but no kind gives it");
+        }
+    }
+
+    #[test]
+    fn json_errors_keep_kind_code_reply_and_hint() {
+        let err = Error::auth("LOGIN: server said \"NO [AUTHENTICATIONFAILED] no\"")
+            .with_reply("NO [AUTHENTICATIONFAILED] no")
+            .with_hint("check the password")
+            .context("account \"w\"");
+        let json = err.to_json();
+        assert_eq!(json["kind"], "auth");
+        assert_eq!(json["exit_code"], 77);
+        assert_eq!(json["server_reply"], "NO [AUTHENTICATIONFAILED] no");
+        assert_eq!(json["hint"], "check the password");
+        assert!(json["error"].as_str().unwrap().starts_with("account \"w\": LOGIN"));
     }
 
     #[test]

@@ -30,16 +30,13 @@ fn main() -> ExitCode {
         }
     };
     owl::logger::init(cli.verbose, cli.quiet);
+    let json = cli.json;
     match owl::app::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         // A closed pipe (`owl list | head`) is not a failure.
         Err(err) if err.is_broken_pipe() => ExitCode::SUCCESS,
         Err(err) => {
-            // Line by line: a query error shows the query and a caret on
-            // lines of their own; control characters stay harmless.
-            let text = err.to_string();
-            let lines: Vec<_> = text.split('\n').map(owl::output::safe::line).collect();
-            eprintln!("owl: {}", lines.join("\n"));
+            owl::output::print_error(&err, json);
             ExitCode::from(err.exit_code() as u8)
         }
     }

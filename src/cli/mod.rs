@@ -12,11 +12,10 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 ///
 /// List mailboxes and messages, back mail up, send, search and watch for
 /// new mail over IMAP, POP3 and SMTP, with TLS that fails closed and JSON
-/// output for scripts. Exit codes: 0 ok, 64 usage, 65 protocol error or
-/// permanent refusal, 69 service or TLS unavailable, 74 local I/O error,
-/// 75 temporary failure (retry later), 77 authentication, 78 configuration.
+/// output for scripts.
 #[derive(Debug, Parser)]
 #[command(name = "owl", version, propagate_version = true, max_term_width = 100)]
+#[command(after_help = crate::error::exit_codes_help())]
 pub struct Cli {
     /// Account to use (default: the one marked default = true).
     #[arg(short = 'a', long, global = true, value_name = "NAME")]

@@ -195,6 +195,13 @@ impl Session {
             Ok(done) => done,
             Err(err) => {
                 self.selected = None;
+                // A plain NO to SELECT means the mailbox is not there or
+                // not for us (RFC 3501 §6.3.1; Dovecot 2.3 sends no code):
+                // no such input, like [NONEXISTENT].
+                let err = match err.kind() {
+                    crate::error::ErrorKind::Rejected => err.with_kind(crate::error::ErrorKind::NoInput),
+                    _ => err,
+                };
                 return Err(err);
             }
         };

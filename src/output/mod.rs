@@ -32,6 +32,21 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 
+/// Prints `err` on stderr: one line for people (a query error shows the
+/// query and a caret on lines of their own), control characters made
+/// harmless; with `--json`, one JSON object instead (`error`, `kind`,
+/// `exit_code`, `server_reply`, `hint`), so a script reads the kind and the
+/// server's words without parsing the message.
+pub fn print_error(err: &Error, json: bool) {
+    if json {
+        eprintln!("{}", err.to_json());
+        return;
+    }
+    let text = err.to_string();
+    let lines: Vec<_> = text.split('\n').map(safe::line).collect();
+    eprintln!("owl: {}", lines.join("\n"));
+}
+
 /// Table for people or JSON for scripts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {

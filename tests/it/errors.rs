@@ -112,3 +112,28 @@ fn a_password_command_is_used_and_its_failure_is_78() {
     run.expect_code(78);
     assert!(run.stderr.contains("password_command failed") && run.stderr.contains("no such vault"), "{}", run.stderr);
 }
+
+#[test]
+fn with_json_an_error_is_one_json_object_on_stderr() {
+    let user = servers().user();
+    let toml = imap_config(&user, Imap::Implicit, "").replace(&user.password, "not-the-password");
+    let run = Env::new(&toml).owl(&["list", "--json"]);
+    run.expect_code(77);
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    let err: serde_json::Value = serde_json::from_str(run.stderr.trim()).expect("stderr is one JSON object");
+    assert_eq!((err["kind"].as_str(), err["exit_code"].as_i64()), (Some("auth"), Some(77)));
+    assert!(err["server_reply"].as_str().unwrap().starts_with("NO [AUTHENTICATIONFAILED]"), "{err}");
+    assert!(err["error"].as_str().unwrap().contains("account \"test\""), "{err}");
+
+    // A missing mailbox is 66 from every command that names one.
+    let env = Env::new(&imap_config(&user, Imap::Implicit, ""));
+    for args in [
+        &["list", "NoSuchBox"][..],
+        &["search", "-m", "NoSuchBox", "x"],
+        &["fetch", "NoSuchBox", "--into", "maildir:/tmp/owl-none"],
+    ] {
+        let run = env.owl(args);
+        assert_eq!(run.code, 66, "{args:?}: {}", run.stderr);
+        assert!(run.stderr.matches("mailbox \"NoSuchBox\"").count() <= 1, "named once: {}", run.stderr);
+    }
+}

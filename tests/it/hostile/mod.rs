@@ -39,8 +39,12 @@ pub fn check_within(name: &str, run: &Run, code: i32, says: &str, wall: Duration
     let context = || format!("scenario {name}\nstdout:\n{}\nstderr:\n{}", run.stdout, run.stderr);
     assert_eq!(run.code, code, "exit code; {}", context());
     if code != 0 {
-        let errors: Vec<&str> =
-            run.stderr.lines().filter(|l| l.starts_with("owl: ") && !l.starts_with("owl: warning: ")).collect();
+        // With --json the error is one JSON object instead of the line.
+        let errors: Vec<&str> = run
+            .stderr
+            .lines()
+            .filter(|l| (l.starts_with("owl: ") && !l.starts_with("owl: warning: ")) || l.starts_with("{\"error\""))
+            .collect();
         assert_eq!(errors.len(), 1, "one line of error; {}", context());
         assert!(errors[0].contains(says), "the error should say {says:?}; {}", context());
     }
