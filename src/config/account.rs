@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use serde::Deserialize;
 use toml::Spanned;
 
 use super::raw::{self, CommandLine};
@@ -96,8 +97,10 @@ pub struct Imap {
     pub poll_interval: Duration,
 }
 
-/// How POP3 logs in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How POP3 logs in: `auth` in `[accounts.NAME.pop3]`, spelled in lower
+/// case (`"apop"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Pop3Auth {
     /// AUTH PLAIN if offered, else USER/PASS (over TLS only).
     Auto,
@@ -224,7 +227,11 @@ pub(super) fn build(src: &Source, name: &str, raw: &raw::Account) -> Result<Acco
         Some(section) => {
             let s = section.get_ref();
             let server = server(src, &ctx(Protocol::Pop3), Protocol::Pop3, s, &shared, section.span(), &email)?;
-            Some(Pop3 { server, auth: pop3_auth(src, s)?, policy: pop3_policy(src, s)? })
+            Some(Pop3 {
+                server,
+                auth: s.auth.as_ref().map_or(Pop3Auth::Auto, |a| *a.get_ref()),
+                policy: pop3_policy(src, s)?,
+            })
         }
         None => None,
     };
@@ -310,20 +317,11 @@ fn server(
         .map(|h| h.get_ref().trim().to_string())
         .filter(|h| !h.is_empty())
         .ok_or_else(|| src.error_at(span.clone(), "host", &format!("is missing in [{table}]")))?;
-    let tls = pick(&s.tls, &shared.tls);
-    let mode = match tls.map(|t| t.get_ref().as_str()) {
-        None | Some("auto") => None,
-        Some("implicit") => Some(Security::Implicit),
-        Some("starttls") => Some(Security::StartTls),
-        Some("none") => Some(Security::DangerPlaintext),
-        Some(other) => {
-            let span = tls.map(Spanned::span).unwrap_or_default();
-            return Err(src.error_at(
-                span,
-                "tls",
-                &format!("\"{other}\" is not one of \"auto\", \"implicit\", \"starttls\", \"none\""),
-            ));
-        }
+    let mode = match pick(&s.tls, &shared.tls).map(|t| *t.get_ref()) {
+        None | Some(raw::Tls::Auto) => None,
+        Some(raw::Tls::Implicit) => Some(Security::Implicit),
+        Some(raw::Tls::StartTls) => Some(Security::StartTls),
+        Some(raw::Tls::None) => Some(Security::DangerPlaintext),
     };
     let port = s.port.as_ref().map(|p| *p.get_ref());
     if let Some(p) = s.port.as_ref().filter(|p| *p.get_ref() == 0) {
@@ -442,29 +440,10 @@ pub fn parse_duration(text: &str) -> Option<Duration> {
     }
 }
 
-fn pop3_auth(src: &Source, s: &raw::Section) -> Result<Pop3Auth> {
-    Ok(match s.auth.as_ref().map(|a| (a.get_ref().as_str(), a.span())) {
-        None | Some(("auto", _)) => Pop3Auth::Auto,
-        Some(("apop", _)) => Pop3Auth::Apop,
-        Some(("user", _)) => Pop3Auth::User,
-        Some(("plain", _)) => Pop3Auth::Plain,
-        Some((other, span)) => {
-            return Err(src.error_at(
-                span,
-                "auth",
-                &format!("\"{other}\" is not one of \"auto\", \"apop\", \"user\", \"plain\""),
-            ));
-        }
-    })
-}
-
 fn pop3_policy(src: &Source, s: &raw::Section) -> Result<Pop3Policy> {
-    let policy = match s.policy.as_ref().map(|p| (p.get_ref().as_str(), p.span())) {
-        None | Some(("keep", _)) => Pop3Policy::Keep,
-        Some(("delete", _)) => Pop3Policy::Delete,
-        Some((other, span)) => {
-            return Err(src.error_at(span, "policy", &format!("\"{other}\" is not one of \"keep\", \"delete\"")));
-        }
+    let policy = match s.policy.as_ref().map(|p| *p.get_ref()) {
+        None | Some(raw::Policy::Keep) => Pop3Policy::Keep,
+        Some(raw::Policy::Delete) => Pop3Policy::Delete,
     };
     match (&s.delete_after_days, policy) {
         (Some(days), Pop3Policy::Keep) => Ok(Pop3Policy::DeleteAfterDays(*days.get_ref())),

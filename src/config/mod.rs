@@ -121,13 +121,26 @@ fn toml_error(src: &Source, err: &toml::de::Error) -> Error {
     }
 }
 
-/// The `key` of a `key = value` line containing `offset`.
+/// The key an error at `offset` is about: the key starting there (an
+/// unknown one), else the last `key =` before it on its line, which is
+/// `tls` in `imap = { host = "h", tls = "maybe" }`.
 fn key_on_line(text: &str, offset: usize) -> Option<String> {
-    let start = text[..offset.min(text.len())].rfind('\n').map_or(0, |i| i + 1);
-    let line = text[start..].lines().next()?;
-    let (key, _) = line.split_once('=')?;
-    let key = key.trim().trim_matches('"');
-    (!key.is_empty() && !key.starts_with('[')).then(|| key.to_string())
+    let offset = offset.min(text.len());
+    let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
+    if let Some(key) = text[offset..end].split_once('=').and_then(|(key, _)| as_key(key)) {
+        return Some(key);
+    }
+    let before = &text[start..offset];
+    let key = &before[..before.rfind('=')?];
+    as_key(&key[key.rfind(['{', ',']).map_or(0, |i| i + 1)..])
+}
+
+/// `s` if it is a bare, dotted or quoted key.
+fn as_key(s: &str) -> Option<String> {
+    let key = s.trim().trim_matches('"');
+    let bare = key.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+    (!key.is_empty() && bare).then(|| key.to_string())
 }
 
 fn has_plain_password(file: &raw::File) -> bool {
@@ -270,6 +283,60 @@ timeout = "5s"
             "[accounts.a]\nuser = \"u\"\npassword = \"p\"\n[accounts.a.smtp]\nhost = \"h\"\ncompress = true\n",
         );
         assert!(msg.contains(":6: compress: is only valid in the imap section"), "{msg}");
+    }
+
+    #[test]
+    fn bad_enum_values_name_the_line_key_and_allowed_values() {
+        let base = "[accounts.a]\nuser = \"u\"\npassword = \"p\"\n";
+        let msg = config_error(&format!("{base}[accounts.a.imap]\nhost = \"h\"\ntls = \"maybe\"\n"));
+        assert_eq!(
+            msg,
+            "/cfg/config.toml:6: tls: unknown variant `maybe`, expected one of `auto`, `implicit`, `starttls`, `none`"
+        );
+        let msg = config_error(&format!("{base}tls = \"STARTTLS\"\n[accounts.a.smtp]\nhost = \"h\"\n"));
+        assert!(msg.starts_with("/cfg/config.toml:4: tls: unknown variant `STARTTLS`, expected one of"), "{msg}");
+        let msg = config_error(&format!("{base}[accounts.a.pop3]\nhost = \"h\"\nauth = \"cram-md5\"\n"));
+        assert_eq!(
+            msg,
+            "/cfg/config.toml:6: auth: unknown variant `cram-md5`, expected one of `auto`, `apop`, `user`, `plain`"
+        );
+        let msg = config_error(&format!("{base}[accounts.a.pop3]\nhost = \"h\"\n\npolicy = \"purge\"\n"));
+        assert_eq!(msg, "/cfg/config.toml:7: policy: unknown variant `purge`, expected `keep` or `delete`");
+        let msg = config_error(&format!("{base}[accounts.a.pop3]\nhost = \"h\"\npolicy = 1\n"));
+        assert!(msg.starts_with("/cfg/config.toml:6: policy:"), "{msg}");
+    }
+
+    #[test]
+    fn errors_in_inline_tables_name_their_own_key() {
+        let base = "[accounts.a]\nuser = \"u\"\npassword = \"p\"\n";
+        let msg = config_error(&format!("{base}imap = {{ host = \"h,=\", tls = \"maybe\" }}\n"));
+        assert!(msg.starts_with("/cfg/config.toml:4: tls: unknown variant `maybe`"), "{msg}");
+        let msg = config_error(&format!("{base}smtp = {{ host = \"h\", hots = true }}\n"));
+        assert!(msg.starts_with("/cfg/config.toml:4: unknown field `hots`"), "{msg}");
+        let msg = config_error(&format!("{base}imap.host = \"h\"\nimap.compress = 1\n"));
+        assert!(msg.starts_with("/cfg/config.toml:5: imap.compress: invalid type"), "{msg}");
+    }
+
+    #[test]
+    fn enum_values_reach_the_account() {
+        let cfg = parse_str(
+            "[accounts.a]\nuser=\"u\"\npassword=\"p\"\ntls=\"starttls\"\n[accounts.a.pop3]\nhost=\"h\"\nauth=\"apop\"\npolicy=\"delete\"\n\
+             [accounts.a.smtp]\nhost=\"h\"\ntls=\"implicit\"\n[accounts.a.imap]\nhost=\"h\"\ntls=\"none\"\nport=1143\n",
+        )
+        .unwrap();
+        let a = cfg.account(None).unwrap();
+        let pop3 = a.pop3.as_ref().unwrap();
+        assert_eq!((pop3.auth, pop3.policy), (Pop3Auth::Apop, Pop3Policy::Delete));
+        assert_eq!((pop3.server.endpoint.port, pop3.server.endpoint.security), (110, Security::StartTls));
+        let smtp = &a.smtp.as_ref().unwrap().server.endpoint;
+        assert_eq!((smtp.port, smtp.security), (465, Security::Implicit));
+        let imap = &a.imap.as_ref().unwrap().server.endpoint;
+        assert_eq!((imap.port, imap.security), (1143, Security::DangerPlaintext));
+        let cfg =
+            parse_str("[accounts.a]\nuser=\"u\"\npassword=\"p\"\n[accounts.a.pop3]\nhost=\"h\"\ndelete_after_days=7\n")
+                .unwrap();
+        let pop3 = cfg.account(None).unwrap().pop3.as_ref().unwrap();
+        assert_eq!((pop3.auth, pop3.policy), (Pop3Auth::Auto, Pop3Policy::DeleteAfterDays(7)));
     }
 
     #[test]

@@ -1,11 +1,14 @@
 //! The config file exactly as written: serde structs with spans, so that a
-//! wrong value can be reported with its line. Validation is in
+//! wrong value can be reported with its line. Serde rejects a value outside
+//! an enum (`tls`, `auth`, `policy`); validation of the rest is in
 //! [`super::account`]; nothing here interprets values.
 
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
 use toml::Spanned;
+
+use super::account::Pop3Auth;
 
 /// The whole file.
 #[derive(Debug, Deserialize)]
@@ -36,6 +39,30 @@ pub enum Duration {
     Text(String),
 }
 
+/// `tls`: how a connection is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Tls {
+    /// Implicit TLS on the protocol's implicit-TLS port, else STARTTLS.
+    Auto,
+    /// TLS from the first byte.
+    Implicit,
+    /// Plaintext, then STARTTLS (required).
+    StartTls,
+    /// Plaintext throughout.
+    None,
+}
+
+/// `policy` (pop3): what fetch does with messages on the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Policy {
+    /// Leave them.
+    Keep,
+    /// Delete each once its local copy is durable.
+    Delete,
+}
+
 /// Settings a server section has, which may also be written once at
 /// account level and are then shared by all sections.
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -43,7 +70,7 @@ pub enum Duration {
 pub struct Section {
     pub host: Option<Spanned<String>>,
     pub port: Option<Spanned<u16>>,
-    pub tls: Option<Spanned<String>>,
+    pub tls: Option<Spanned<Tls>>,
     pub user: Option<Spanned<String>>,
     pub password_command: Option<Spanned<CommandLine>>,
     pub password_env: Option<Spanned<String>>,
@@ -59,8 +86,8 @@ pub struct Section {
     pub idle_refresh: Option<Spanned<Duration>>,
     pub poll_interval: Option<Spanned<Duration>>,
     // POP3 only.
-    pub auth: Option<Spanned<String>>,
-    pub policy: Option<Spanned<String>>,
+    pub auth: Option<Spanned<Pop3Auth>>,
+    pub policy: Option<Spanned<Policy>>,
     pub delete_after_days: Option<Spanned<u32>>,
 }
 
@@ -84,7 +111,7 @@ pub struct Account {
     // Shared by the server sections. Written out rather than a flattened
     // `Section`: serde's flatten switches deny_unknown_fields off.
     pub host: Option<Spanned<String>>,
-    pub tls: Option<Spanned<String>>,
+    pub tls: Option<Spanned<Tls>>,
     pub user: Option<Spanned<String>>,
     pub password_command: Option<Spanned<CommandLine>>,
     pub password_env: Option<Spanned<String>>,
