@@ -105,7 +105,10 @@ pub fn parse(path: &Path, text: &str) -> Result<Config> {
 }
 
 fn toml_error(src: &Source, err: &toml::de::Error) -> Error {
-    let message = err.message().trim().replace('\n', " ");
+    let mut message = err.message().trim().replace('\n', " ");
+    if let Some(hint) = misplaced_key_hint(&message) {
+        message = format!("{message} ({hint})");
+    }
     match err.span() {
         Some(span) => {
             let line = src.line_of(span.start);
@@ -118,6 +121,17 @@ fn toml_error(src: &Source, err: &toml::de::Error) -> Error {
             }
         }
         None => Error::config(format!("{}: {message}", src.path.display())),
+    }
+}
+
+/// For serde's "unknown field `compress`, expected one of ...": where the
+/// key would be valid, if it belongs to a server section.
+fn misplaced_key_hint(message: &str) -> Option<String> {
+    let key = message.strip_prefix("unknown field `")?.split('`').next()?;
+    match raw::sections_with(key).as_slice() {
+        [] => None,
+        [only] => Some(format!("{key} is only valid in the {only} section")),
+        [some @ .., last] => Some(format!("{key} is only valid in the {} or {last} section", some.join(", "))),
     }
 }
 
@@ -147,7 +161,9 @@ fn has_plain_password(file: &raw::File) -> bool {
     file.accounts.values().any(|a| {
         let a = a.get_ref();
         a.password.is_some()
-            || [&a.imap, &a.pop3, &a.smtp].iter().any(|s| s.as_ref().is_some_and(|s| s.get_ref().password.is_some()))
+            || a.imap.as_ref().is_some_and(|s| s.get_ref().password.is_some())
+            || a.pop3.as_ref().is_some_and(|s| s.get_ref().password.is_some())
+            || a.smtp.as_ref().is_some_and(|s| s.get_ref().password.is_some())
     })
 }
 
@@ -282,7 +298,32 @@ timeout = "5s"
         let msg = config_error(
             "[accounts.a]\nuser = \"u\"\npassword = \"p\"\n[accounts.a.smtp]\nhost = \"h\"\ncompress = true\n",
         );
-        assert!(msg.contains(":6: compress: is only valid in the imap section"), "{msg}");
+        assert!(msg.contains(":6: unknown field `compress`, expected one of `port`, `host`"), "{msg}");
+        assert!(msg.ends_with("(compress is only valid in the imap section)"), "{msg}");
+    }
+
+    #[test]
+    fn keys_of_another_section_are_unknown_and_say_where_they_belong() {
+        let msg = config_error(
+            "[accounts.a]\nuser = \"u\"\npassword = \"p\"\n[accounts.a.imap]\nhost = \"h\"\npolicy = \"keep\"\n",
+        );
+        assert!(msg.starts_with("/cfg/config.toml:6: unknown field `policy`, expected one of `port`,"), "{msg}");
+        assert!(msg.ends_with("(policy is only valid in the pop3 section)"), "{msg}");
+        let msg = config_error(
+            "[accounts.a]\nuser = \"u\"\npassword = \"p\"\nidle_refresh = \"5m\"\n[accounts.a.imap]\nhost = \"h\"\n",
+        );
+        assert!(
+            msg.starts_with("/cfg/config.toml:4: unknown field `idle_refresh`, expected one of `default`,"),
+            "{msg}"
+        );
+        assert!(msg.ends_with("(idle_refresh is only valid in the imap section)"), "{msg}");
+        let msg =
+            config_error("[accounts.a]\nuser = \"u\"\npassword = \"p\"\nport = 993\n[accounts.a.imap]\nhost = \"h\"\n");
+        assert!(msg.ends_with("(port is only valid in the imap, pop3 or smtp section)"), "{msg}");
+        let msg = config_error(
+            "[accounts.a]\nuser = \"u\"\npassword = \"p\"\n[accounts.a.smtp]\nhost = \"h\"\nhots = \"h\"\n",
+        );
+        assert!(msg.ends_with("expected one of `port`, `host`, `tls`, `user`, `password_command`, `password_env`, `password`, `oauth2_token_command`, `ca_file`, `fingerprint`, `timeout`, `secret_timeout`"), "{msg}");
     }
 
     #[test]
