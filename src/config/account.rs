@@ -4,9 +4,10 @@
 
 use std::time::Duration;
 
+use serde::Deserialize;
 use toml::Spanned;
 
-use super::raw::{self, CommandLine};
+use super::raw::{self, CommandLine, ServerKeys};
 use super::secret::SecretSource;
 use super::{Source, expand_tilde};
 use crate::error::{Error, Result};
@@ -96,8 +97,10 @@ pub struct Imap {
     pub poll_interval: Duration,
 }
 
-/// How POP3 logs in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How POP3 logs in: `auth` in `[accounts.NAME.pop3]`, spelled in lower
+/// case (`"apop"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Pop3Auth {
     /// AUTH PLAIN if offered, else USER/PASS (over TLS only).
     Auto,
@@ -174,29 +177,23 @@ pub struct Account {
 
 /// Builds a validated account from its raw table.
 pub(super) fn build(src: &Source, name: &str, raw: &raw::Account) -> Result<Account> {
-    let shared = raw::Section {
-        host: raw.host.clone(),
-        tls: raw.tls.clone(),
-        user: raw.user.clone(),
-        password_command: raw.password_command.clone(),
-        password_env: raw.password_env.clone(),
-        password: raw.password.clone(),
-        oauth2_token_command: raw.oauth2_token_command.clone(),
-        ca_file: raw.ca_file.clone(),
-        fingerprint: raw.fingerprint.clone(),
-        timeout: raw.timeout.clone(),
-        secret_timeout: raw.secret_timeout.clone(),
-        ..raw::Section::default()
-    };
+    let shared = raw.server_keys();
     let email = raw.email.as_ref().map(|e| e.get_ref().clone());
     if let Some(e) = raw.email.as_ref().filter(|e| !e.get_ref().contains('@')) {
         return Err(src.error_at(e.span(), "email", "is not an email address"));
     }
-    let ctx = |proto: Protocol| format!("accounts.{name}.{}", proto.as_str());
+    let section = |proto: Protocol, keys: ServerKeys, port: &Option<Spanned<u16>>, span| Section {
+        table: format!("accounts.{name}.{}", proto.as_str()),
+        proto,
+        keys,
+        port: port.clone(),
+        span,
+    };
     let imap = match &raw.imap {
-        Some(section) => {
-            let s = section.get_ref();
-            let server = server(src, &ctx(Protocol::Imap), Protocol::Imap, s, &shared, section.span(), &email)?;
+        Some(table) => {
+            let s = table.get_ref();
+            let server =
+                server(src, &section(Protocol::Imap, s.server_keys(), &s.port, table.span()), &shared, &email)?;
             let connections = match &s.connections {
                 Some(c) if *c.get_ref() == 0 || *c.get_ref() > MAX_CONNECTIONS => {
                     return Err(src.error_at(
@@ -221,27 +218,27 @@ pub(super) fn build(src: &Source, name: &str, raw: &raw::Account) -> Result<Acco
         None => None,
     };
     let pop3 = match &raw.pop3 {
-        Some(section) => {
-            let s = section.get_ref();
-            let server = server(src, &ctx(Protocol::Pop3), Protocol::Pop3, s, &shared, section.span(), &email)?;
-            Some(Pop3 { server, auth: pop3_auth(src, s)?, policy: pop3_policy(src, s)? })
-        }
-        None => None,
-    };
-    let smtp = match &raw.smtp {
-        Some(section) => {
-            let s = section.get_ref();
-            Some(Smtp {
-                server: server(src, &ctx(Protocol::Smtp), Protocol::Smtp, s, &shared, section.span(), &email)?,
+        Some(table) => {
+            let s = table.get_ref();
+            let server =
+                server(src, &section(Protocol::Pop3, s.server_keys(), &s.port, table.span()), &shared, &email)?;
+            Some(Pop3 {
+                server,
+                auth: s.auth.as_ref().map_or(Pop3Auth::Auto, |a| *a.get_ref()),
+                policy: pop3_policy(src, s)?,
             })
         }
         None => None,
     };
-    for (proto, section) in [(Protocol::Imap, &raw.imap), (Protocol::Pop3, &raw.pop3), (Protocol::Smtp, &raw.smtp)] {
-        if let Some(section) = section {
-            only_for(src, proto, section.get_ref())?;
+    let smtp = match &raw.smtp {
+        Some(table) => {
+            let s = table.get_ref();
+            let server =
+                server(src, &section(Protocol::Smtp, s.server_keys(), &s.port, table.span()), &shared, &email)?;
+            Some(Smtp { server })
         }
-    }
+        None => None,
+    };
     if imap.is_none() && pop3.is_none() && smtp.is_none() {
         return Err(Error::config(format!(
             "{}: account \"{name}\" has no [accounts.{name}.imap], .pop3 or .smtp section",
@@ -269,64 +266,35 @@ pub(super) fn build(src: &Source, name: &str, raw: &raw::Account) -> Result<Acco
     })
 }
 
-/// Keys that belong to one protocol are errors in the others.
-fn only_for(src: &Source, proto: Protocol, s: &raw::Section) -> Result<()> {
-    let imap_only = [
-        ("compress", s.compress.as_ref().map(Spanned::span)),
-        ("connections", s.connections.as_ref().map(Spanned::span)),
-        ("idle_refresh", s.idle_refresh.as_ref().map(Spanned::span)),
-        ("poll_interval", s.poll_interval.as_ref().map(Spanned::span)),
-    ];
-    let pop3_only = [
-        ("auth", s.auth.as_ref().map(Spanned::span)),
-        ("policy", s.policy.as_ref().map(Spanned::span)),
-        ("delete_after_days", s.delete_after_days.as_ref().map(Spanned::span)),
-    ];
-    for (owner, keys) in [(Protocol::Imap, &imap_only[..]), (Protocol::Pop3, &pop3_only[..])] {
-        if owner == proto {
-            continue;
-        }
-        if let Some((key, Some(span))) = keys.iter().find(|(_, span)| span.is_some()) {
-            return Err(src.error_at(span.clone(), key, &format!("is only valid in the {} section", owner.as_str())));
-        }
-    }
-    Ok(())
+/// One server section's keys, with what errors about it need.
+struct Section {
+    /// `accounts.NAME.imap`
+    table: String,
+    proto: Protocol,
+    keys: ServerKeys,
+    port: Option<Spanned<u16>>,
+    /// The whole table, for a key that is missing from it.
+    span: std::ops::Range<usize>,
 }
 
 fn pick<'a, T>(own: &'a Option<Spanned<T>>, shared: &'a Option<Spanned<T>>) -> Option<&'a Spanned<T>> {
     own.as_ref().or(shared.as_ref())
 }
 
-fn server(
-    src: &Source,
-    table: &str,
-    proto: Protocol,
-    s: &raw::Section,
-    shared: &raw::Section,
-    span: std::ops::Range<usize>,
-    email: &Option<String>,
-) -> Result<Server> {
+fn server(src: &Source, section: &Section, shared: &ServerKeys, email: &Option<String>) -> Result<Server> {
+    let (table, proto, s, span) = (&section.table, section.proto, &section.keys, &section.span);
     let host = pick(&s.host, &shared.host)
         .map(|h| h.get_ref().trim().to_string())
         .filter(|h| !h.is_empty())
         .ok_or_else(|| src.error_at(span.clone(), "host", &format!("is missing in [{table}]")))?;
-    let tls = pick(&s.tls, &shared.tls);
-    let mode = match tls.map(|t| t.get_ref().as_str()) {
-        None | Some("auto") => None,
-        Some("implicit") => Some(Security::Implicit),
-        Some("starttls") => Some(Security::StartTls),
-        Some("none") => Some(Security::DangerPlaintext),
-        Some(other) => {
-            let span = tls.map(Spanned::span).unwrap_or_default();
-            return Err(src.error_at(
-                span,
-                "tls",
-                &format!("\"{other}\" is not one of \"auto\", \"implicit\", \"starttls\", \"none\""),
-            ));
-        }
+    let mode = match pick(&s.tls, &shared.tls).map(|t| *t.get_ref()) {
+        None | Some(raw::Tls::Auto) => None,
+        Some(raw::Tls::Implicit) => Some(Security::Implicit),
+        Some(raw::Tls::StartTls) => Some(Security::StartTls),
+        Some(raw::Tls::None) => Some(Security::DangerPlaintext),
     };
-    let port = s.port.as_ref().map(|p| *p.get_ref());
-    if let Some(p) = s.port.as_ref().filter(|p| *p.get_ref() == 0) {
+    let port = section.port.as_ref().map(|p| *p.get_ref());
+    if let Some(p) = section.port.as_ref().filter(|p| *p.get_ref() == 0) {
         return Err(src.error_at(p.span(), "port", "must not be 0"));
     }
     // auto: implicit TLS on the well-known implicit port, STARTTLS elsewhere.
@@ -342,7 +310,7 @@ fn server(
     let user = pick(&s.user, &shared.user).map(|u| u.get_ref().clone()).or_else(|| email.clone()).ok_or_else(|| {
         src.error_at(span.clone(), "user", &format!("is missing in [{table}] (and no email to fall back on)"))
     })?;
-    let secret = secret(src, table, s, shared, span)?;
+    let secret = secret(src, table, s, shared, span.clone())?;
     let ca_file = match pick(&s.ca_file, &shared.ca_file) {
         Some(ca) => {
             let path = expand_tilde(ca.get_ref());
@@ -378,8 +346,8 @@ fn server(
 fn secret(
     src: &Source,
     table: &str,
-    s: &raw::Section,
-    shared: &raw::Section,
+    s: &ServerKeys,
+    shared: &ServerKeys,
     span: std::ops::Range<usize>,
 ) -> Result<SecretSource> {
     // A section's own secret wins over the account-level one, as a whole.
@@ -405,7 +373,7 @@ fn secret(
 
 type SecretKey = Option<(std::ops::Range<usize>, SecretSource, &'static str)>;
 
-fn secret_keys(s: &raw::Section) -> [SecretKey; 4] {
+fn secret_keys(s: &ServerKeys) -> [SecretKey; 4] {
     let cmd = |c: &Spanned<CommandLine>| c.get_ref().clone();
     [
         s.password_command.as_ref().map(|c| (c.span(), SecretSource::PasswordCommand(cmd(c)), "password_command")),
@@ -442,29 +410,10 @@ pub fn parse_duration(text: &str) -> Option<Duration> {
     }
 }
 
-fn pop3_auth(src: &Source, s: &raw::Section) -> Result<Pop3Auth> {
-    Ok(match s.auth.as_ref().map(|a| (a.get_ref().as_str(), a.span())) {
-        None | Some(("auto", _)) => Pop3Auth::Auto,
-        Some(("apop", _)) => Pop3Auth::Apop,
-        Some(("user", _)) => Pop3Auth::User,
-        Some(("plain", _)) => Pop3Auth::Plain,
-        Some((other, span)) => {
-            return Err(src.error_at(
-                span,
-                "auth",
-                &format!("\"{other}\" is not one of \"auto\", \"apop\", \"user\", \"plain\""),
-            ));
-        }
-    })
-}
-
-fn pop3_policy(src: &Source, s: &raw::Section) -> Result<Pop3Policy> {
-    let policy = match s.policy.as_ref().map(|p| (p.get_ref().as_str(), p.span())) {
-        None | Some(("keep", _)) => Pop3Policy::Keep,
-        Some(("delete", _)) => Pop3Policy::Delete,
-        Some((other, span)) => {
-            return Err(src.error_at(span, "policy", &format!("\"{other}\" is not one of \"keep\", \"delete\"")));
-        }
+fn pop3_policy(src: &Source, s: &raw::Pop3) -> Result<Pop3Policy> {
+    let policy = match s.policy.as_ref().map(|p| *p.get_ref()) {
+        None | Some(raw::Policy::Keep) => Pop3Policy::Keep,
+        Some(raw::Policy::Delete) => Pop3Policy::Delete,
     };
     match (&s.delete_after_days, policy) {
         (Some(days), Pop3Policy::Keep) => Ok(Pop3Policy::DeleteAfterDays(*days.get_ref())),

@@ -105,7 +105,10 @@ pub fn parse(path: &Path, text: &str) -> Result<Config> {
 }
 
 fn toml_error(src: &Source, err: &toml::de::Error) -> Error {
-    let message = err.message().trim().replace('\n', " ");
+    let mut message = err.message().trim().replace('\n', " ");
+    if let Some(hint) = misplaced_key_hint(&message) {
+        message = format!("{message} ({hint})");
+    }
     match err.span() {
         Some(span) => {
             let line = src.line_of(span.start);
@@ -121,20 +124,46 @@ fn toml_error(src: &Source, err: &toml::de::Error) -> Error {
     }
 }
 
-/// The `key` of a `key = value` line containing `offset`.
+/// For serde's "unknown field `compress`, expected one of ...": where the
+/// key would be valid, if it belongs to a server section.
+fn misplaced_key_hint(message: &str) -> Option<String> {
+    let key = message.strip_prefix("unknown field `")?.split('`').next()?;
+    match raw::sections_with(key).as_slice() {
+        [] => None,
+        [only] => Some(format!("{key} is only valid in the {only} section")),
+        [some @ .., last] => Some(format!("{key} is only valid in the {} or {last} section", some.join(", "))),
+    }
+}
+
+/// The key an error at `offset` is about: the key starting there (an
+/// unknown one), else the last `key =` before it on its line, which is
+/// `tls` in `imap = { host = "h", tls = "maybe" }`.
 fn key_on_line(text: &str, offset: usize) -> Option<String> {
-    let start = text[..offset.min(text.len())].rfind('\n').map_or(0, |i| i + 1);
-    let line = text[start..].lines().next()?;
-    let (key, _) = line.split_once('=')?;
-    let key = key.trim().trim_matches('"');
-    (!key.is_empty() && !key.starts_with('[')).then(|| key.to_string())
+    let offset = offset.min(text.len());
+    let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
+    if let Some(key) = text[offset..end].split_once('=').and_then(|(key, _)| as_key(key)) {
+        return Some(key);
+    }
+    let before = &text[start..offset];
+    let key = &before[..before.rfind('=')?];
+    as_key(&key[key.rfind(['{', ',']).map_or(0, |i| i + 1)..])
+}
+
+/// `s` if it is a bare, dotted or quoted key.
+fn as_key(s: &str) -> Option<String> {
+    let key = s.trim().trim_matches('"');
+    let bare = key.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+    (!key.is_empty() && bare).then(|| key.to_string())
 }
 
 fn has_plain_password(file: &raw::File) -> bool {
     file.accounts.values().any(|a| {
         let a = a.get_ref();
         a.password.is_some()
-            || [&a.imap, &a.pop3, &a.smtp].iter().any(|s| s.as_ref().is_some_and(|s| s.get_ref().password.is_some()))
+            || a.imap.as_ref().is_some_and(|s| s.get_ref().password.is_some())
+            || a.pop3.as_ref().is_some_and(|s| s.get_ref().password.is_some())
+            || a.smtp.as_ref().is_some_and(|s| s.get_ref().password.is_some())
     })
 }
 
@@ -269,7 +298,86 @@ timeout = "5s"
         let msg = config_error(
             "[accounts.a]\nuser = \"u\"\npassword = \"p\"\n[accounts.a.smtp]\nhost = \"h\"\ncompress = true\n",
         );
-        assert!(msg.contains(":6: compress: is only valid in the imap section"), "{msg}");
+        assert!(msg.contains(":6: unknown field `compress`, expected one of `port`, `host`"), "{msg}");
+        assert!(msg.ends_with("(compress is only valid in the imap section)"), "{msg}");
+    }
+
+    #[test]
+    fn keys_of_another_section_are_unknown_and_say_where_they_belong() {
+        let msg = config_error(
+            "[accounts.a]\nuser = \"u\"\npassword = \"p\"\n[accounts.a.imap]\nhost = \"h\"\npolicy = \"keep\"\n",
+        );
+        assert!(msg.starts_with("/cfg/config.toml:6: unknown field `policy`, expected one of `port`,"), "{msg}");
+        assert!(msg.ends_with("(policy is only valid in the pop3 section)"), "{msg}");
+        let msg = config_error(
+            "[accounts.a]\nuser = \"u\"\npassword = \"p\"\nidle_refresh = \"5m\"\n[accounts.a.imap]\nhost = \"h\"\n",
+        );
+        assert!(
+            msg.starts_with("/cfg/config.toml:4: unknown field `idle_refresh`, expected one of `default`,"),
+            "{msg}"
+        );
+        assert!(msg.ends_with("(idle_refresh is only valid in the imap section)"), "{msg}");
+        let msg =
+            config_error("[accounts.a]\nuser = \"u\"\npassword = \"p\"\nport = 993\n[accounts.a.imap]\nhost = \"h\"\n");
+        assert!(msg.ends_with("(port is only valid in the imap, pop3 or smtp section)"), "{msg}");
+        let msg = config_error(
+            "[accounts.a]\nuser = \"u\"\npassword = \"p\"\n[accounts.a.smtp]\nhost = \"h\"\nhots = \"h\"\n",
+        );
+        assert!(msg.ends_with("expected one of `port`, `host`, `tls`, `user`, `password_command`, `password_env`, `password`, `oauth2_token_command`, `ca_file`, `fingerprint`, `timeout`, `secret_timeout`"), "{msg}");
+    }
+
+    #[test]
+    fn bad_enum_values_name_the_line_key_and_allowed_values() {
+        let base = "[accounts.a]\nuser = \"u\"\npassword = \"p\"\n";
+        let msg = config_error(&format!("{base}[accounts.a.imap]\nhost = \"h\"\ntls = \"maybe\"\n"));
+        assert_eq!(
+            msg,
+            "/cfg/config.toml:6: tls: unknown variant `maybe`, expected one of `auto`, `implicit`, `starttls`, `none`"
+        );
+        let msg = config_error(&format!("{base}tls = \"STARTTLS\"\n[accounts.a.smtp]\nhost = \"h\"\n"));
+        assert!(msg.starts_with("/cfg/config.toml:4: tls: unknown variant `STARTTLS`, expected one of"), "{msg}");
+        let msg = config_error(&format!("{base}[accounts.a.pop3]\nhost = \"h\"\nauth = \"cram-md5\"\n"));
+        assert_eq!(
+            msg,
+            "/cfg/config.toml:6: auth: unknown variant `cram-md5`, expected one of `auto`, `apop`, `user`, `plain`"
+        );
+        let msg = config_error(&format!("{base}[accounts.a.pop3]\nhost = \"h\"\n\npolicy = \"purge\"\n"));
+        assert_eq!(msg, "/cfg/config.toml:7: policy: unknown variant `purge`, expected `keep` or `delete`");
+        let msg = config_error(&format!("{base}[accounts.a.pop3]\nhost = \"h\"\npolicy = 1\n"));
+        assert!(msg.starts_with("/cfg/config.toml:6: policy:"), "{msg}");
+    }
+
+    #[test]
+    fn errors_in_inline_tables_name_their_own_key() {
+        let base = "[accounts.a]\nuser = \"u\"\npassword = \"p\"\n";
+        let msg = config_error(&format!("{base}imap = {{ host = \"h,=\", tls = \"maybe\" }}\n"));
+        assert!(msg.starts_with("/cfg/config.toml:4: tls: unknown variant `maybe`"), "{msg}");
+        let msg = config_error(&format!("{base}smtp = {{ host = \"h\", hots = true }}\n"));
+        assert!(msg.starts_with("/cfg/config.toml:4: unknown field `hots`"), "{msg}");
+        let msg = config_error(&format!("{base}imap.host = \"h\"\nimap.compress = 1\n"));
+        assert!(msg.starts_with("/cfg/config.toml:5: imap.compress: invalid type"), "{msg}");
+    }
+
+    #[test]
+    fn enum_values_reach_the_account() {
+        let cfg = parse_str(
+            "[accounts.a]\nuser=\"u\"\npassword=\"p\"\ntls=\"starttls\"\n[accounts.a.pop3]\nhost=\"h\"\nauth=\"apop\"\npolicy=\"delete\"\n\
+             [accounts.a.smtp]\nhost=\"h\"\ntls=\"implicit\"\n[accounts.a.imap]\nhost=\"h\"\ntls=\"none\"\nport=1143\n",
+        )
+        .unwrap();
+        let a = cfg.account(None).unwrap();
+        let pop3 = a.pop3.as_ref().unwrap();
+        assert_eq!((pop3.auth, pop3.policy), (Pop3Auth::Apop, Pop3Policy::Delete));
+        assert_eq!((pop3.server.endpoint.port, pop3.server.endpoint.security), (110, Security::StartTls));
+        let smtp = &a.smtp.as_ref().unwrap().server.endpoint;
+        assert_eq!((smtp.port, smtp.security), (465, Security::Implicit));
+        let imap = &a.imap.as_ref().unwrap().server.endpoint;
+        assert_eq!((imap.port, imap.security), (1143, Security::DangerPlaintext));
+        let cfg =
+            parse_str("[accounts.a]\nuser=\"u\"\npassword=\"p\"\n[accounts.a.pop3]\nhost=\"h\"\ndelete_after_days=7\n")
+                .unwrap();
+        let pop3 = cfg.account(None).unwrap().pop3.as_ref().unwrap();
+        assert_eq!((pop3.auth, pop3.policy), (Pop3Auth::Auto, Pop3Policy::DeleteAfterDays(7)));
     }
 
     #[test]

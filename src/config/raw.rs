@@ -1,11 +1,16 @@
 //! The config file exactly as written: serde structs with spans, so that a
-//! wrong value can be reported with its line. Validation is in
-//! [`super::account`]; nothing here interprets values.
+//! wrong value can be reported with its line. Serde rejects what has no
+//! place: a key unknown to its table (an IMAP key in `[accounts.X.smtp]`
+//! too, since each protocol has its own table type) and a value outside an
+//! enum. Validation of the rest is in [`super::account`]; nothing here
+//! interprets values.
 
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
 use toml::Spanned;
+
+use super::account::Pop3Auth;
 
 /// The whole file.
 #[derive(Debug, Deserialize)]
@@ -36,32 +41,125 @@ pub enum Duration {
     Text(String),
 }
 
-/// Settings a server section has, which may also be written once at
-/// account level and are then shared by all sections.
-#[derive(Debug, Default, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Section {
-    pub host: Option<Spanned<String>>,
-    pub port: Option<Spanned<u16>>,
-    pub tls: Option<Spanned<String>>,
-    pub user: Option<Spanned<String>>,
-    pub password_command: Option<Spanned<CommandLine>>,
-    pub password_env: Option<Spanned<String>>,
-    pub password: Option<Spanned<String>>,
-    pub oauth2_token_command: Option<Spanned<CommandLine>>,
-    pub ca_file: Option<Spanned<String>>,
-    pub fingerprint: Option<Spanned<String>>,
-    pub timeout: Option<Spanned<Duration>>,
-    pub secret_timeout: Option<Spanned<Duration>>,
-    // IMAP only.
-    pub compress: Option<Spanned<bool>>,
-    pub connections: Option<Spanned<u32>>,
-    pub idle_refresh: Option<Spanned<Duration>>,
-    pub poll_interval: Option<Spanned<Duration>>,
-    // POP3 only.
-    pub auth: Option<Spanned<String>>,
-    pub policy: Option<Spanned<String>>,
-    pub delete_after_days: Option<Spanned<u32>>,
+/// `tls`: how a connection is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Tls {
+    /// Implicit TLS on the protocol's implicit-TLS port, else STARTTLS.
+    Auto,
+    /// TLS from the first byte.
+    Implicit,
+    /// Plaintext, then STARTTLS (required).
+    StartTls,
+    /// Plaintext throughout.
+    None,
+}
+
+/// `policy` (pop3): what fetch does with messages on the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Policy {
+    /// Leave them.
+    Keep,
+    /// Delete each once its local copy is durable.
+    Delete,
+}
+
+/// Defines a table whose keys are its own fields plus the server keys
+/// (host, TLS, login, secret, timeouts), which every server section has
+/// and the account table shares with them; and [`ServerKeys`], those keys
+/// alone.
+///
+/// A macro, not a flattened common struct: `#[serde(flatten)]` turns
+/// `deny_unknown_fields` off, and it deserializes through serde's buffered
+/// `Content`, which loses the spans `toml::Spanned` needs. So each table
+/// has the server keys written out as plain fields, from the one list
+/// below, and every key a table does not list is an error with its line.
+macro_rules! table {
+    (
+        @with [$($key:ident: $key_ty:ty,)*]
+        $(#[$meta:meta])* pub struct ServerKeys;
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Default, Clone)]
+        pub struct ServerKeys {
+            $(pub $key: Option<Spanned<$key_ty>>,)*
+        }
+    };
+    (
+        @with [$($key:ident: $key_ty:ty,)*]
+        $(#[$meta:meta])*
+        pub struct $name:ident { $($(#[$field_meta:meta])* pub $field:ident: $ty:ty,)* }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Default, Clone, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        pub struct $name {
+            $($(#[$field_meta])* pub $field: $ty,)*
+            $(pub $key: Option<Spanned<$key_ty>>,)*
+        }
+
+        impl $name {
+            /// The keys of this table that are not server keys.
+            pub const OWN_KEYS: &[&str] = &[$(stringify!($field)),*];
+
+            /// The server keys as written in this table.
+            pub fn server_keys(&self) -> ServerKeys {
+                ServerKeys { $($key: self.$key.clone()),* }
+            }
+        }
+    };
+    ($($input:tt)*) => {
+        table! {
+            @with [
+                host: String,
+                tls: Tls,
+                user: String,
+                password_command: CommandLine,
+                password_env: String,
+                password: String,
+                oauth2_token_command: CommandLine,
+                ca_file: String,
+                fingerprint: String,
+                timeout: Duration,
+                secret_timeout: Duration,
+            ]
+            $($input)*
+        }
+    };
+}
+
+table! {
+    /// The server keys as written in one table, each `None` if absent.
+    pub struct ServerKeys;
+}
+
+table! {
+    /// `[accounts.NAME.imap]`
+    pub struct Imap {
+        pub port: Option<Spanned<u16>>,
+        pub compress: Option<Spanned<bool>>,
+        pub connections: Option<Spanned<u32>>,
+        pub idle_refresh: Option<Spanned<Duration>>,
+        pub poll_interval: Option<Spanned<Duration>>,
+    }
+}
+
+table! {
+    /// `[accounts.NAME.pop3]`
+    pub struct Pop3 {
+        pub port: Option<Spanned<u16>>,
+        pub auth: Option<Spanned<Pop3Auth>>,
+        pub policy: Option<Spanned<Policy>>,
+        pub delete_after_days: Option<Spanned<u32>>,
+    }
+}
+
+table! {
+    /// `[accounts.NAME.smtp]`
+    pub struct Smtp {
+        pub port: Option<Spanned<u16>>,
+    }
 }
 
 /// `[accounts.NAME.fetch]`
@@ -73,29 +171,27 @@ pub struct Fetch {
     pub exclude: Option<Vec<String>>,
 }
 
-/// `[accounts.NAME]`
-#[derive(Debug, Default, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Account {
-    pub default: Option<bool>,
-    pub email: Option<Spanned<String>>,
-    pub name: Option<String>,
-    pub sent_mailbox: Option<String>,
-    // Shared by the server sections. Written out rather than a flattened
-    // `Section`: serde's flatten switches deny_unknown_fields off.
-    pub host: Option<Spanned<String>>,
-    pub tls: Option<Spanned<String>>,
-    pub user: Option<Spanned<String>>,
-    pub password_command: Option<Spanned<CommandLine>>,
-    pub password_env: Option<Spanned<String>>,
-    pub password: Option<Spanned<String>>,
-    pub oauth2_token_command: Option<Spanned<CommandLine>>,
-    pub ca_file: Option<Spanned<String>>,
-    pub fingerprint: Option<Spanned<String>>,
-    pub timeout: Option<Spanned<Duration>>,
-    pub secret_timeout: Option<Spanned<Duration>>,
-    pub imap: Option<Spanned<Section>>,
-    pub pop3: Option<Spanned<Section>>,
-    pub smtp: Option<Spanned<Section>>,
-    pub fetch: Option<Fetch>,
+table! {
+    /// `[accounts.NAME]`: its server keys are shared by the sections below
+    /// it unless a section sets its own.
+    pub struct Account {
+        pub default: Option<bool>,
+        pub email: Option<Spanned<String>>,
+        pub name: Option<String>,
+        pub sent_mailbox: Option<String>,
+        pub imap: Option<Spanned<Imap>>,
+        pub pop3: Option<Spanned<Pop3>>,
+        pub smtp: Option<Spanned<Smtp>>,
+        pub fetch: Option<Fetch>,
+    }
+}
+
+/// The server sections whose own key `key` is (`["imap"]` for `compress`),
+/// for an error about a key written in the wrong table.
+pub fn sections_with(key: &str) -> Vec<&'static str> {
+    [("imap", Imap::OWN_KEYS), ("pop3", Pop3::OWN_KEYS), ("smtp", Smtp::OWN_KEYS)]
+        .into_iter()
+        .filter(|(_, keys)| keys.contains(&key))
+        .map(|(section, _)| section)
+        .collect()
 }

@@ -5,7 +5,7 @@
 //! their text; whitespace collapses as a browser would. It is no HTML parser:
 //! broken markup gives imperfect text, never a panic, in linear time.
 
-use super::html_entity::decode_entities;
+use super::html_entity::{decode_attribute, decode_text};
 
 /// Elements whose content is never shown.
 const HIDDEN: [&str; 4] = ["script", "style", "head", "title"];
@@ -27,10 +27,10 @@ pub fn html_to_text(html: &str) -> String {
     let mut i = 0;
     while i < bytes.len() {
         let Some(lt) = html[i..].find('<').map(|p| i + p) else {
-            out.text(&decode_entities(&html[i..]));
+            out.text(&decode_text(&html[i..]));
             break;
         };
-        out.text(&decode_entities(&html[i..lt]));
+        out.text(&decode_text(&html[i..lt]));
         i = lt;
         if lower[i..].starts_with("<!--") {
             i = lower[i + 4..].find("-->").map_or(bytes.len(), |p| i + 4 + p + 3);
@@ -187,7 +187,7 @@ impl<'a> Tag<'a> {
                 rest = tail;
             }
             if name.eq_ignore_ascii_case(want) {
-                return Some(decode_entities(value.trim()));
+                return Some(decode_attribute(value.trim()));
             }
         }
     }
@@ -366,6 +366,20 @@ mod tests {
         assert_eq!(html_to_text("<p></p><p></p><br><br><br>x<br><br><br><br>y"), "x\n\ny");
         assert_eq!(html_to_text("<pre>  keep\n    this</pre>after"), "  keep\n    this\n\nafter");
         assert_eq!(html_to_text("<b>bold</b><i>it</i> x"), "boldit x");
+    }
+
+    #[test]
+    fn every_html5_entity_in_text_and_attributes() {
+        assert_eq!(
+            html_to_text("<p>Se&ntilde;or &aacute;ngel&hellip; &euro;5 &#8364;5 &#x2014; &bogus;</p>"),
+            "Señor ángel… €5 €5 — &bogus;"
+        );
+        assert_eq!(html_to_text("<img alt=\"&Eacute;t&eacute;\">"), "Été");
+        // In an attribute a legacy `&copy` before `=` is part of a URL.
+        assert_eq!(
+            html_to_text(r#"<a href="https://x.org/?a=1&copy=2">x</a> &copy 2026"#),
+            "x <https://x.org/?a=1&copy=2> © 2026"
+        );
     }
 
     #[test]

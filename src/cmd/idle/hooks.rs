@@ -21,60 +21,12 @@ pub enum Hook {
     Shell(String),
 }
 
-/// Splits a command line into words like a shell would (quotes and
-/// backslashes), without running one.
+/// Splits a command line into words as a POSIX shell would (single and
+/// double quotes, backslashes, `#` comments), without running one and
+/// without expanding anything.
 pub fn split_words(line: &str) -> Result<Vec<String>> {
-    let mut words = Vec::new();
-    let mut word = String::new();
-    let mut in_word = false;
-    let mut chars = line.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '\'' => {
-                in_word = true;
-                loop {
-                    match chars.next() {
-                        Some('\'') => break,
-                        Some(c) => word.push(c),
-                        None => return Err(Error::usage(format!("--exec: unclosed ' in {line:?}"))),
-                    }
-                }
-            }
-            '"' => {
-                in_word = true;
-                loop {
-                    match chars.next() {
-                        Some('"') => break,
-                        Some('\\') => match chars.next() {
-                            Some(c) => word.push(c),
-                            None => return Err(Error::usage(format!("--exec: trailing \\ in {line:?}"))),
-                        },
-                        Some(c) => word.push(c),
-                        None => return Err(Error::usage(format!("--exec: unclosed \" in {line:?}"))),
-                    }
-                }
-            }
-            '\\' => {
-                in_word = true;
-                if let Some(c) = chars.next() {
-                    word.push(c);
-                }
-            }
-            c if c.is_whitespace() => {
-                if in_word {
-                    words.push(std::mem::take(&mut word));
-                    in_word = false;
-                }
-            }
-            c => {
-                in_word = true;
-                word.push(c);
-            }
-        }
-    }
-    if in_word {
-        words.push(word);
-    }
+    let words =
+        shlex::split(line).ok_or_else(|| Error::usage(format!("--exec: unclosed quote or trailing \\ in {line:?}")))?;
     if words.is_empty() {
         return Err(Error::usage("--exec needs a command"));
     }
@@ -166,7 +118,20 @@ mod tests {
             split_words("notify-send 'New mail' \"from \\\"me\\\"\" a\\ b").unwrap(),
             ["notify-send", "New mail", "from \"me\"", "a b"]
         );
+        assert_eq!(split_words(r#"'a b' "c d" e\ f"#).unwrap(), ["a b", "c d", "e f"]);
+        // As in sh: nothing is special inside single quotes, and inside
+        // double quotes a backslash escapes only $ ` " \ and newline.
+        assert_eq!(split_words(r#"'it\s' "a\b" "\$x" """#).unwrap(), [r"it\s", r"a\b", "$x", ""]);
+        assert_eq!(split_words("run # a comment").unwrap(), ["run"]);
         assert!(split_words("  ").is_err());
-        assert!(split_words("echo 'open").is_err());
+    }
+
+    #[test]
+    fn unbalanced_quotes_are_usage_errors_naming_the_input() {
+        for line in ["echo 'open", "echo \"open", "echo trailing\\"] {
+            let err = split_words(line).unwrap_err();
+            assert_eq!(err.kind(), crate::error::ErrorKind::Usage, "{line}");
+            assert!(err.to_string().contains(&format!("{line:?}")), "{err}");
+        }
     }
 }
