@@ -31,6 +31,7 @@ pub mod logger;
 pub mod model;
 pub mod net;
 pub mod output;
+pub mod parts;
 pub mod pop3;
 pub mod sasl;
 pub mod search;

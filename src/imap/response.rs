@@ -497,28 +497,26 @@ fn fetch_of(seq: u32, attrs: Vec<AttributeValue<'_>>) -> Fetch {
     fetch
 }
 
-/// A part is an attachment when its disposition says so or it has a file
-/// name; inline parts with a name (pasted images) count too, as most mail
-/// clients show them with a paper clip. Parts inside an attached message
-/// do not count on their own: the same rule as the offline search
-/// (`search::LocalMessage`), so both give the same answers.
+/// Whether any leaf of `structure` is an attachment, by the one rule
+/// ([`crate::parts`]), so server and offline search and `owl read` agree.
+/// An attached message counts as one attachment; its own parts are not
+/// looked into.
 fn has_attachment(structure: &BodyStructure<'_>) -> bool {
-    let common_says = |common: &imap_proto::BodyContentCommon<'_>| {
+    let leaf = |common: &imap_proto::BodyContentCommon<'_>| {
         let disposition = common.disposition.as_ref();
-        let by_disposition = disposition.is_some_and(|d| d.ty.eq_ignore_ascii_case("attachment"));
-        let named = |params: &imap_proto::BodyParams<'_>| {
-            params.as_ref().is_some_and(|ps| {
-                ps.iter().any(|(k, _)| {
-                    let k = k.to_ascii_lowercase();
-                    k == "filename" || k == "name" || k.starts_with("filename*") || k.starts_with("name*")
-                })
-            })
+        let named = |params: &imap_proto::BodyParams<'_>, wanted: &str| {
+            params.as_ref().is_some_and(|ps| ps.iter().any(|(k, _)| crate::parts::names_a_file(k, wanted)))
         };
-        by_disposition || named(&common.ty.params) || disposition.is_some_and(|d| named(&d.params))
+        let mime_type = format!("{}/{}", common.ty.ty, common.ty.subtype);
+        crate::parts::is_attachment(&crate::parts::Part {
+            mime_type: &mime_type,
+            disposition: disposition.map(|d| d.ty.as_ref()),
+            named: named(&common.ty.params, "name") || disposition.is_some_and(|d| named(&d.params, "filename")),
+        })
     };
     match structure {
-        BodyStructure::Basic { common, .. } | BodyStructure::Text { common, .. } => common_says(common),
-        BodyStructure::Message { common, .. } => common_says(common),
+        BodyStructure::Basic { common, .. } | BodyStructure::Text { common, .. } => leaf(common),
+        BodyStructure::Message { common, .. } => leaf(common),
         BodyStructure::Multipart { bodies, .. } => bodies.iter().any(has_attachment),
     }
 }
@@ -670,6 +668,14 @@ mod tests {
         let frame = b"* 1 FETCH (UID 4 BODYSTRUCTURE ((\"text\" \"plain\" NIL NIL NIL \"7bit\" 2 1 NIL NIL NIL NIL)(\"message\" \"rfc822\" NIL NIL NIL \"7bit\" 30 (NIL \"s\" NIL NIL NIL NIL NIL NIL NIL NIL)(\"text\" \"plain\" NIL NIL NIL \"7bit\" 2 1 NIL NIL NIL NIL) 2 NIL NIL NIL NIL) \"mixed\" (\"boundary\" \"b\") NIL NIL NIL))\r\n";
         let Data::Fetch(f) = data(frame) else { panic!() };
         assert_eq!((f.uid, f.has_attachment, f.structure_unreadable), (Some(4), None, true));
+    }
+
+    #[test]
+    fn an_unnamed_inline_image_is_an_attachment_here_as_in_the_model() {
+        // The three rules used to disagree on exactly this part.
+        let frame = b"* 1 FETCH (UID 1 BODYSTRUCTURE ((\"text\" \"html\" (\"charset\" \"utf-8\") NIL NIL \"7bit\" 5 1 NIL NIL NIL NIL)(\"image\" \"png\" NIL \"<logo>\" NIL \"base64\" 100 NIL (\"inline\" NIL) NIL NIL) \"related\" (\"boundary\" \"x\") NIL NIL NIL))\r\n";
+        let Data::Fetch(f) = data(frame) else { panic!() };
+        assert_eq!(f.has_attachment, Some(true));
     }
 
     #[test]

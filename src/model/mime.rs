@@ -37,9 +37,15 @@ pub fn is_body_text(part: &ParsedMail<'_>) -> bool {
     if mime.starts_with("multipart/") {
         return part.subparts.is_empty();
     }
-    (mime == "text/plain" || mime == "text/html")
-        && disposition_type(part) != Some(DispositionType::Attachment)
-        && filename(part).is_none()
+    let disposition = disposition_type(part);
+    crate::parts::is_body_text(&crate::parts::Part {
+        mime_type: mime,
+        disposition: disposition.as_ref().map(|d| match d {
+            DispositionType::Attachment => "attachment",
+            _ => "inline",
+        }),
+        named: filename(part).is_some(),
+    })
 }
 
 /// The leaves that are attachments, in document order: this order is what

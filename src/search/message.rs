@@ -2,7 +2,7 @@
 //! once from its bytes: decoded headers, the decoded text of its text
 //! parts, size, flags, UID, internal date and whether it has attachments.
 
-use mailparse::{DispositionType, MailHeaderMap, ParsedMail, parse_mail};
+use mailparse::{MailHeaderMap, ParsedMail, parse_mail};
 
 use super::flags::Flags;
 use crate::model::html::html_to_text;
@@ -51,7 +51,8 @@ pub struct LocalMessage {
 /// [`LocalMessage::has_attachment`]: for messages whose BODYSTRUCTURE the
 /// server could not describe.
 pub fn has_attachment(bytes: &[u8]) -> bool {
-    parse_mail(bytes).is_ok_and(|parsed| parsed.parts().any(is_attachment))
+    crate::model::mime::with_parsed(bytes, |parsed| !crate::model::mime::attachment_parts(parsed).is_empty())
+        .unwrap_or(false)
 }
 
 impl LocalMessage {
@@ -73,7 +74,7 @@ impl LocalMessage {
             Ok(parsed) => {
                 msg.headers = decode_headers(&parsed);
                 collect_text(&parsed, 0, &mut msg.body_lower);
-                msg.has_attachment = parsed.parts().any(is_attachment);
+                msg.has_attachment = !crate::model::mime::attachment_parts(&parsed).is_empty();
                 if flags.is_none() {
                     msg.flags = Flags::from_mbox_status(
                         parsed.headers.get_first_value("Status").as_deref(),
@@ -167,15 +168,6 @@ fn collect_text(part: &ParsedMail<'_>, depth: usize, out: &mut Vec<String>) {
     }
 }
 
-fn is_attachment(part: &ParsedMail<'_>) -> bool {
-    let disposition = part.get_content_disposition();
-    let named =
-        |key: &str, wanted: &str| key == wanted || key.strip_prefix(wanted).is_some_and(|rest| rest.starts_with('*'));
-    disposition.disposition == DispositionType::Attachment
-        || disposition.params.keys().any(|k| named(k, "filename"))
-        || part.ctype.params.keys().any(|k| named(k, "name"))
-}
-
 /// The length with every bare LF counted as CRLF, as the server counts it.
 fn crlf_size(bytes: &[u8]) -> u64 {
     let mut size = bytes.len() as u64;
@@ -217,6 +209,14 @@ mod tests {
         "forwarded words\n",
         "--XX--\n",
     );
+
+    #[test]
+    fn an_unnamed_inline_image_counts_as_in_the_reader() {
+        let message = "Content-Type: multipart/related; boundary=x\r\n\r\n--x\r\nContent-Type: text/html\r\n\r\n<p>hi\r\n--x\r\nContent-Type: image/png\r\nContent-Disposition: inline\r\n\r\niVBO\r\n--x--\r\n";
+        assert!(LocalMessage::from_bytes(message.as_bytes(), None, None, 0).has_attachment);
+        let view = crate::model::message::MessageView::parse(message.as_bytes());
+        assert_eq!(view.attachments.len(), 1, "what owl read lists is what has:attachment finds");
+    }
 
     #[test]
     fn headers_are_decoded_and_text_collected() {
