@@ -11,9 +11,10 @@ use super::command::{Arg, Command};
 use super::response::{Code, Done, Status};
 use super::session::Session;
 use crate::error::{Error, ErrorKind, Result};
+use crate::net::Connection;
 use crate::sasl::{self, Credentials};
 
-impl Session {
+impl<S: Connection> Session<S> {
     /// Authenticates with `creds`. Does nothing after a PREAUTH greeting.
     /// The login must finish within the timeout, however slowly the
     /// server answers (some delay failed logins on purpose).
@@ -131,7 +132,7 @@ impl Session {
 /// A refused login is an authentication failure (exit 77) unless the
 /// server said it is temporary (`[UNAVAILABLE]`) or asked for TLS.
 fn login_failed(done: Done, what: &str) -> Error {
-    let err = Session::refusal(&done, what);
+    let err = super::session::refusal(&done, what);
     match (&done.code, err.kind()) {
         (Some(Code::PrivacyRequired), _) => err.with_kind(ErrorKind::Tls),
         (_, ErrorKind::Rejected) => err.with_kind(ErrorKind::Auth),

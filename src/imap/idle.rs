@@ -9,6 +9,7 @@ use super::command::Command;
 use super::response::{Data, Response, Status};
 use super::session::Session;
 use crate::error::{Error, Result};
+use crate::net::Connection;
 
 /// An IDLE in progress; end it with [`Session::idle_done`].
 #[derive(Debug)]
@@ -16,7 +17,7 @@ pub struct Idling {
     tag: String,
 }
 
-impl Session {
+impl<S: Connection> Session<S> {
     /// Sends IDLE and waits for the server's go-ahead.
     pub fn idle_start(&mut self) -> Result<Idling> {
         if !self.caps.has("IDLE") {

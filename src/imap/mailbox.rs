@@ -23,6 +23,7 @@ use super::response::{Code, Data, Fetch, ListEntry, MailboxStatus};
 use super::search_key::Search;
 use super::session::{Selected, Session};
 use crate::error::{Error, Result, ResultExt};
+use crate::net::Connection;
 use crate::uidset::UidSet;
 
 /// Most mailboxes one account may list: far above real accounts (a few
@@ -107,7 +108,7 @@ fn mailbox(name: &MailboxName) -> Arg {
     Arg::Str(name.wire().to_string())
 }
 
-impl Session {
+impl<S: Connection> Session<S> {
     /// Messages in the selected mailbox, as far as the session knows.
     fn exists(&self) -> u32 {
         self.selected.as_ref().map_or(0, |s| s.exists)

@@ -1,6 +1,6 @@
-//! An IMAP connection: greeting, STARTTLS, the command/response loop with
-//! pipelining, and the session's view of the server (capabilities, the
-//! selected mailbox, BYE).
+//! An IMAP connection: the command/response loop with pipelining, and the
+//! session's view of the server (capabilities, the selected mailbox, BYE).
+//! Opening one (greeting, STARTTLS) is [`super::connect`]'s.
 //!
 //! Any number of tagged commands may be in flight: [`Session::send`] queues
 //! one, [`Session::wait`] reads until its completion, passing untagged data
@@ -16,7 +16,6 @@
 //! RFC 3501 §2.2, §5.5, §6.2.1 and §7.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::Arc;
 use std::time::Instant;
 
 use super::capabilities::Capabilities;
@@ -24,7 +23,7 @@ use super::codec::{Codec, LiteralSink};
 use super::command::{Command, Piece};
 use super::response::{Code, Data, Done, Response, Status};
 use crate::error::{Error, ErrorKind, Result};
-use crate::net::{Counters, Endpoint, Security, Stream, TlsInfo};
+use crate::net::{Connection, Endpoint, Stream, TlsInfo};
 
 /// Untagged responses a wait accepts beyond the ones its command may
 /// answer with (an OK here and there, EXISTS, flag updates): a server that
@@ -72,9 +71,10 @@ pub struct Selected {
     pub read_only: bool,
 }
 
-/// A connection to an IMAP server.
-pub struct Session {
-    pub(super) codec: Codec,
+/// A connection to an IMAP server, over a [`Stream`] (or, in tests, a
+/// scripted connection).
+pub struct Session<S = Stream> {
+    pub(super) codec: Codec<S>,
     pub(super) caps: Capabilities,
     pub(super) label: String,
     pub(super) host: String,
@@ -93,18 +93,17 @@ pub struct Session {
     early: HashMap<String, Done>,
     queued: VecDeque<Data>,
     bye: Option<String>,
-    broken: bool,
+    pub(super) broken: bool,
 }
 
-impl Session {
-    /// Connects, reads the greeting and, for STARTTLS, upgrades the
-    /// connection, failing closed. Not yet authenticated.
-    pub fn connect(options: &Options, counters: Arc<Counters>) -> Result<Session> {
+impl<S: Connection> Session<S> {
+    /// A session over `stream` that has read nothing yet: what
+    /// [`Session::start`] builds on.
+    pub(super) fn new(stream: S, options: &Options) -> Session<S> {
         let endpoint = &options.endpoint;
-        let stream = Stream::connect(endpoint, counters)?;
         let mut codec = Codec::new(stream, endpoint.address());
         codec.set_progress_window(Some(endpoint.timeout));
-        let mut session = Session {
+        Session {
             codec,
             caps: Capabilities::default(),
             label: options.label.clone(),
@@ -121,33 +120,7 @@ impl Session {
             queued: VecDeque::new(),
             bye: None,
             broken: false,
-        };
-        session.info.tls = session.codec.stream().tls_info().cloned();
-        let preauth = session.read_greeting().map_err(|e| greeting_failed(e, endpoint))?;
-        match endpoint.security {
-            Security::StartTls => {
-                if preauth {
-                    return Err(Error::tls(
-                        "server greeted with PREAUTH before STARTTLS; refusing, because a man in the middle \
-                         can use that to skip TLS (CVE-2021-39272)",
-                    ));
-                }
-                session.start_tls(endpoint)?;
-            }
-            Security::Implicit | Security::DangerPlaintext => {
-                if session.caps.is_empty() {
-                    session.refresh_capabilities()?;
-                }
-            }
         }
-        session.info.capabilities_before_login = session.caps.to_vec();
-        if preauth {
-            session.authenticated = true;
-            session.info.auth_mechanism = Some("PREAUTH".into());
-        }
-        // Set up in time; from here on the progress rule applies.
-        session.set_deadline(None)?;
-        Ok(session)
     }
 
     /// No read or write of this connection waits past `deadline`.
@@ -159,54 +132,6 @@ impl Session {
     /// time (login).
     pub(super) fn deadline_from_now(&self) -> Instant {
         Instant::now() + self.timeout
-    }
-
-    /// Reads the greeting: `OK`, `PREAUTH`, or `BYE`.
-    fn read_greeting(&mut self) -> Result<bool> {
-        match self.read(None)? {
-            Response::Data(Data::Condition { status, code, line }) => {
-                if let Some(Code::Capability(caps)) = code {
-                    self.caps = Capabilities::new(caps);
-                }
-                match status {
-                    Status::Ok => Ok(false),
-                    Status::PreAuth => Ok(true),
-                    Status::Bye => Err(Error::unavailable(format!("server refused the connection: \"{line}\""))),
-                    _ => Err(Error::protocol(format!("unexpected greeting: \"{line}\""))),
-                }
-            }
-            _ => Err(Error::protocol("the server did not send an IMAP greeting")),
-        }
-    }
-
-    fn start_tls(&mut self, endpoint: &Endpoint) -> Result<()> {
-        if self.caps.is_empty() {
-            self.refresh_capabilities()?;
-        }
-        if !self.caps.has("STARTTLS") {
-            return Err(Error::tls(
-                "server does not offer STARTTLS; refusing to continue without TLS (set tls = \"none\" only if \
-                 you accept sending your password in clear)",
-            ));
-        }
-        let tag = self.send(&Command::new("STARTTLS"))?;
-        self.flush()?;
-        let done = self.wait(&tag, None, &mut |_| Ok(()))?;
-        if done.status != Status::Ok {
-            return Err(Error::tls(format!("server refused STARTTLS: \"{}\"", done.line)));
-        }
-        if !self.codec.buffered().is_empty() || self.codec.stream().has_pending_input() {
-            self.broken = true;
-            return Err(Error::tls(
-                "server sent data after accepting STARTTLS and before the TLS handshake; refusing \
-                 (possible command injection, CVE-2021-22947)",
-            ));
-        }
-        self.codec.stream_mut().start_tls(&endpoint.host, &endpoint.tls)?;
-        self.info.tls = self.codec.stream().tls_info().cloned();
-        // Everything learned in plaintext is void (RFC 3501 §6.2.1).
-        self.caps = Capabilities::default();
-        self.refresh_capabilities()
     }
 
     /// Asks for CAPABILITY and replaces what we knew.
@@ -456,9 +381,9 @@ impl Session {
 
     fn flooded(&self, verb: &str) -> Error {
         Error::temp(format!(
-            "{}: the server sent more untagged responses than {verb} can be answered with (over \
+            "{}:{}: the server sent more untagged responses than {verb} can be answered with (over \
              {MAX_UNSOLICITED} beyond the expected ones); giving up on it",
-            self.codec.stream().address()
+            self.host, self.port
         ))
     }
 
@@ -467,7 +392,7 @@ impl Session {
     pub(super) fn wait_with_continuations(
         &mut self,
         tag: &str,
-        on_continue: &mut dyn FnMut(&mut Session, &str) -> Result<()>,
+        on_continue: &mut dyn FnMut(&mut Session<S>, &str) -> Result<()>,
     ) -> Result<Done> {
         let verb = self.in_flight.get(tag).cloned().unwrap_or_default();
         loop {
@@ -508,7 +433,7 @@ impl Session {
         Ok(())
     }
 
-    fn read(&mut self, sink: Option<&mut dyn LiteralSink>) -> Result<Response> {
+    pub(super) fn read(&mut self, sink: Option<&mut dyn LiteralSink>) -> Result<Response> {
         match self.codec.read_response(sink) {
             Ok(response) => {
                 if log::log_enabled!(log::Level::Trace) {
@@ -570,25 +495,8 @@ impl Session {
     pub fn check(&self, done: Done, what: &str) -> Result<Done> {
         match done.status {
             Status::Ok => Ok(done),
-            _ => Err(Session::refusal(&done, what)),
+            _ => Err(refusal(&done, what)),
         }
-    }
-
-    /// The error for a refused command: its kind from the response code,
-    /// the server's words kept as data.
-    pub(super) fn refusal(done: &Done, what: &str) -> Error {
-        if done.status == Status::Bad {
-            return Error::protocol(format!("{what}: server rejected the command: \"{}\"", done.line))
-                .with_reply(done.line.clone());
-        }
-        let kind = match &done.code {
-            Some(Code::AuthenticationFailed | Code::AuthorizationFailed | Code::Expired) => ErrorKind::Auth,
-            Some(Code::Unavailable | Code::InUse | Code::Limit | Code::ServerBug) => ErrorKind::TempFail,
-            // A missing mailbox is no such input, whatever the command.
-            Some(Code::NonExistent | Code::TryCreate) => ErrorKind::NoInput,
-            _ => ErrorKind::Rejected,
-        };
-        Error::new(kind, format!("{what}: server said \"{}\"", done.line)).with_reply(done.line.clone())
     }
 
     /// Sends `command`, waits for it and checks it succeeded, giving
@@ -631,14 +539,37 @@ impl Session {
     }
 }
 
-/// A greeting that never came: on a plaintext or STARTTLS port this is
-/// usually a port that speaks TLS from the first byte (993), which waits
-/// for a handshake owl never starts; say so, and what to change.
-fn greeting_failed(err: Error, endpoint: &Endpoint) -> Error {
-    let err = err.context("waiting for the IMAP greeting");
-    if endpoint.security != Security::Implicit && err.kind() == ErrorKind::TempFail {
-        let hint = format!("port {} may expect implicit TLS: if so, set tls = \"implicit\" for it", endpoint.port);
-        return err.with_hint(hint);
+/// Pooled IMAP connections: a connection that sat idle is asked NOOP before
+/// it is lent, and logs out when the pool lets it go.
+impl crate::net::pool::Poolable for Session<Stream> {
+    fn is_broken(&self) -> bool {
+        Session::is_broken(self)
     }
-    err
+    fn is_alive(&mut self) -> bool {
+        self.noop().is_ok()
+    }
+    fn close(self) {
+        self.logout();
+    }
 }
+
+/// The error for a refused command: its kind from the response code, the
+/// server's words kept as data.
+pub(super) fn refusal(done: &Done, what: &str) -> Error {
+    if done.status == Status::Bad {
+        return Error::protocol(format!("{what}: server rejected the command: \"{}\"", done.line))
+            .with_reply(done.line.clone());
+    }
+    let kind = match &done.code {
+        Some(Code::AuthenticationFailed | Code::AuthorizationFailed | Code::Expired) => ErrorKind::Auth,
+        Some(Code::Unavailable | Code::InUse | Code::Limit | Code::ServerBug) => ErrorKind::TempFail,
+        // A missing mailbox is no such input, whatever the command.
+        Some(Code::NonExistent | Code::TryCreate) => ErrorKind::NoInput,
+        _ => ErrorKind::Rejected,
+    };
+    Error::new(kind, format!("{what}: server said \"{}\"", done.line)).with_reply(done.line.clone())
+}
+
+#[cfg(test)]
+#[path = "session_tests.rs"]
+mod tests;

@@ -14,6 +14,7 @@
 #![deny(missing_docs)]
 
 pub mod buffered;
+pub mod connection;
 pub mod counters;
 pub mod deflate;
 pub mod pool;
@@ -25,6 +26,7 @@ pub mod tls;
 pub mod trickle;
 pub mod wire;
 
+pub use connection::Connection;
 pub use counters::{ByteCounts, Counters};
 pub use stream::Stream;
 pub use tls::{Fingerprint, TlsInfo, TlsPolicy, Verification};

@@ -82,6 +82,12 @@ impl ScriptBuilder {
         self
     }
 
+    /// Every step of `rest`, after these.
+    pub fn then(mut self, rest: ScriptBuilder) -> ScriptBuilder {
+        self.steps.extend(rest.steps);
+        self
+    }
+
     /// The server hangs up.
     pub fn eof(self) -> ScriptBuilder {
         self.step(Step::Eof)

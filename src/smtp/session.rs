@@ -11,7 +11,6 @@
 //! step marks the session broken. It must not print, read config, or
 //! decide what to do with a message that was not delivered.
 
-use std::io::{Read, Write};
 use std::sync::Arc;
 
 use super::explain::{self, Stage};
@@ -20,59 +19,9 @@ use super::hello;
 use super::reply::{self, Reply};
 use crate::error::{Error, ErrorKind, Result};
 use crate::net::buffered::Buffered;
-use crate::net::{Counters, Endpoint, Security, Stream, TlsInfo, TlsPolicy};
+use crate::net::{Counters, Endpoint, Security, Stream, TlsInfo};
 
-/// What a session needs from its connection beyond bytes. [`Stream`] is
-/// the real one; the tests use a scripted one.
-pub trait Connection: Read + Write {
-    /// Upgrades to TLS in place (after the server's `220` to STARTTLS).
-    fn start_tls(&mut self, host: &str, policy: &TlsPolicy) -> Result<()>;
-    /// What the handshake told, when TLS is on.
-    fn tls_info(&self) -> Option<TlsInfo>;
-    /// Whether the socket holds bytes nobody has read.
-    fn has_pending_input(&self) -> bool;
-    /// Closes the connection without a goodbye.
-    fn shutdown(&self);
-    /// No read or write waits past `deadline` (`None` clears it).
-    fn set_deadline(&mut self, deadline: Option<std::time::Instant>) -> Result<()>;
-}
-
-impl Connection for Stream {
-    fn start_tls(&mut self, host: &str, policy: &TlsPolicy) -> Result<()> {
-        Stream::start_tls(self, host, policy)
-    }
-    fn tls_info(&self) -> Option<TlsInfo> {
-        Stream::tls_info(self).cloned()
-    }
-    fn has_pending_input(&self) -> bool {
-        Stream::has_pending_input(self)
-    }
-    fn shutdown(&self) {
-        Stream::shutdown(self)
-    }
-    fn set_deadline(&mut self, deadline: Option<std::time::Instant>) -> Result<()> {
-        Stream::set_deadline(self, deadline)
-    }
-}
-
-#[cfg(test)]
-impl Connection for crate::net::script::Script {
-    fn start_tls(&mut self, _host: &str, _policy: &TlsPolicy) -> Result<()> {
-        crate::net::script::Script::start_tls(self)
-    }
-    fn tls_info(&self) -> Option<TlsInfo> {
-        crate::net::script::Script::tls_info(self)
-    }
-    fn has_pending_input(&self) -> bool {
-        crate::net::script::Script::has_pending_input(self)
-    }
-    fn shutdown(&self) {
-        crate::net::script::Script::shutdown(self)
-    }
-    fn set_deadline(&mut self, _deadline: Option<std::time::Instant>) -> Result<()> {
-        Ok(())
-    }
-}
+pub use crate::net::Connection;
 
 /// How to open a session.
 #[derive(Debug, Clone)]
@@ -378,6 +327,7 @@ impl<S: Connection> Session<S> {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::net::TlsPolicy;
     use crate::net::script::{Script, ScriptBuilder, ScriptHandle, Step, script};
     use std::time::Duration;
 

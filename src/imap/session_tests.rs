@@ -1,0 +1,354 @@
+//! The session over a scripted server, byte for byte: how tagged and
+//! untagged responses interleave, completions that come early or for
+//! commands never sent, `+` continuations, literals with and without
+//! LITERAL+, and what unsolicited data (EXISTS, EXPUNGE, BYE) does to a
+//! command in flight. The real-server tests (tests/it) cover the same
+//! paths against Dovecot; these pin the orders Dovecot never sends.
+
+use std::time::Duration;
+
+use super::*;
+use crate::imap::items::Items;
+use crate::imap::mailbox::Flag;
+use crate::imap::mailbox_name::MailboxName;
+use crate::imap::response::Body;
+use crate::net::script::{Script, ScriptBuilder, ScriptHandle, script};
+use crate::net::{Security, TlsPolicy};
+use crate::sasl::{self, Credentials, Secret};
+
+const GREETING: &str = "* OK [CAPABILITY IMAP4rev1 LITERAL+ SASL-IR AUTH=PLAIN UNSELECT] ready\r\n";
+
+fn options(security: Security) -> Options {
+    let endpoint = Endpoint {
+        host: "imap.example".into(),
+        port: 143,
+        security,
+        tls: TlsPolicy::default(),
+        timeout: Duration::from_secs(5),
+    };
+    Options { endpoint, compress: false, label: "imap#test".into() }
+}
+
+fn start(builder: ScriptBuilder, security: Security) -> (Result<Session<Script>>, ScriptHandle) {
+    let (stream, handle) = builder.build();
+    (Session::start(stream, &options(security)), handle)
+}
+
+/// A session past the greeting on a plaintext test port.
+fn ready(builder: ScriptBuilder) -> (Session<Script>, ScriptHandle) {
+    let (session, handle) = start(script().send(GREETING).then(builder), Security::DangerPlaintext);
+    (session.expect("the scripted greeting is accepted"), handle)
+}
+
+/// A session with `INBOX` selected (3 messages), the next tag `a2`.
+fn selected(builder: ScriptBuilder) -> (Session<Script>, ScriptHandle) {
+    let (mut session, handle) = ready(
+        script()
+            .expect("a1 EXAMINE \"INBOX\"\r\n")
+            .send("* 3 EXISTS\r\n* OK [UIDVALIDITY 7] v\r\n* OK [UIDNEXT 10] n\r\na1 OK [READ-ONLY] done\r\n")
+            .then(builder),
+    );
+    session.examine(&MailboxName::inbox(), false).expect("EXAMINE succeeds");
+    (session, handle)
+}
+
+fn uids(session: &mut Session<Script>, sets: &[&str]) -> Result<Vec<u32>> {
+    let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
+    let mut seen = Vec::new();
+    session.uid_fetch(&sets, Items::size(), None, &mut |fetch| {
+        seen.push(fetch.uid.unwrap_or(0));
+        Ok(())
+    })?;
+    Ok(seen)
+}
+
+#[test]
+fn greeting_capabilities_are_used_without_asking_again() {
+    let (session, handle) = ready(script());
+    assert!(session.capabilities().has("LITERAL+"));
+    assert!(!session.is_broken());
+    handle.assert_done();
+}
+
+#[test]
+fn a_greeting_without_capabilities_is_followed_by_capability() {
+    let (session, handle) = start(
+        script()
+            .send("* OK hello\r\n")
+            .expect("a1 CAPABILITY\r\n")
+            .send("* CAPABILITY IMAP4rev1 IDLE\r\na1 OK done\r\n"),
+        Security::DangerPlaintext,
+    );
+    let session = session.unwrap();
+    assert!(session.capabilities().has("IDLE"));
+    handle.assert_done();
+}
+
+#[test]
+fn a_bye_greeting_is_a_refusal_of_service() {
+    let (session, handle) = start(script().send("* BYE too many connections\r\n"), Security::DangerPlaintext);
+    let err = session.err().expect("BYE refuses");
+    assert_eq!(err.kind(), ErrorKind::Unavailable, "{err}");
+    assert!(err.to_string().contains("too many connections"), "{err}");
+    handle.assert_done();
+}
+
+#[test]
+fn starttls_forgets_plaintext_capabilities_and_asks_again() {
+    let (session, handle) = start(
+        script()
+            .send("* OK [CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED] hi\r\n")
+            .expect("a1 STARTTLS\r\n")
+            .send("a1 OK begin\r\n")
+            .tls()
+            .expect("a2 CAPABILITY\r\n")
+            .send("* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\na2 OK done\r\n"),
+        Security::StartTls,
+    );
+    let session = session.unwrap();
+    assert!(!session.capabilities().has("LOGINDISABLED"), "plaintext capabilities must be void");
+    assert!(session.capabilities().has_auth("PLAIN"));
+    assert!(session.info().tls.is_some());
+    handle.assert_done();
+}
+
+#[test]
+fn bytes_after_the_starttls_ok_are_refused_before_the_handshake() {
+    let (session, handle) = start(
+        script()
+            .send("* OK [CAPABILITY IMAP4rev1 STARTTLS] hi\r\n")
+            .expect("a1 STARTTLS\r\n")
+            .send("a1 OK begin\r\n* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] injected\r\n"),
+        Security::StartTls,
+    );
+    let err = session.err().expect("injection refused");
+    assert_eq!(err.kind(), ErrorKind::Tls, "{err}");
+    assert!(err.to_string().contains("CVE-2021-22947"), "{err}");
+    handle.assert_done();
+}
+
+#[test]
+fn preauth_on_a_starttls_port_is_refused() {
+    let (session, handle) = start(script().send("* PREAUTH [CAPABILITY IMAP4rev1] hi\r\n"), Security::StartTls);
+    assert_eq!(session.err().expect("refused").kind(), ErrorKind::Tls);
+    handle.assert_done();
+}
+
+#[test]
+fn login_sends_sasl_ir_and_takes_capabilities_from_the_ok() {
+    let initial = sasl::plain("user", "pw");
+    let (mut session, handle) = ready(
+        script()
+            .expect(format!("a1 AUTHENTICATE PLAIN {initial}\r\n"))
+            .send("a1 OK [CAPABILITY IMAP4rev1 MOVE] logged in\r\n"),
+    );
+    session.authenticate(&Credentials { user: "user".into(), secret: Secret::Password("pw".into()) }).unwrap();
+    assert!(session.capabilities().has("MOVE"), "capabilities from the tagged OK replace the old ones");
+    assert_eq!(session.info().auth_mechanism.as_deref(), Some("PLAIN"));
+    handle.assert_done();
+}
+
+#[test]
+fn a_refused_login_is_an_authentication_failure() {
+    let initial = sasl::plain("user", "bad");
+    let (mut session, handle) = ready(
+        script()
+            .expect(format!("a1 AUTHENTICATE PLAIN {initial}\r\n"))
+            .send("a1 NO [AUTHENTICATIONFAILED] Authentication failed.\r\n"),
+    );
+    let err =
+        session.authenticate(&Credentials { user: "user".into(), secret: Secret::Password("bad".into()) }).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Auth, "{err}");
+    assert_eq!(err.reply().as_deref(), Some("NO [AUTHENTICATIONFAILED] Authentication failed."));
+    handle.assert_done();
+}
+
+#[test]
+fn examine_reads_the_mailbox_state_from_untagged_codes() {
+    let (session, handle) = selected(script());
+    let selected = session.selected().unwrap();
+    assert_eq!((selected.exists, selected.uidvalidity, selected.uidnext), (3, Some(7), Some(10)));
+    assert!(selected.read_only);
+    handle.assert_done();
+}
+
+#[test]
+fn pipelined_fetches_go_out_in_one_write_and_may_complete_in_any_order() {
+    let (mut session, handle) = selected(
+        script()
+            .expect("a2 UID FETCH 1:2 (UID RFC822.SIZE)\r\na3 UID FETCH 3 (UID RFC822.SIZE)\r\n")
+            // The second command completes first; its data comes between.
+            .send("* 1 FETCH (UID 1 RFC822.SIZE 10)\r\n* 3 FETCH (UID 3 RFC822.SIZE 30)\r\na3 OK done\r\n")
+            .send("* 2 FETCH (UID 2 RFC822.SIZE 20)\r\na2 OK done\r\n"),
+    );
+    let writes_before = handle.writes().len();
+    assert_eq!(uids(&mut session, &["1:2", "3"]).unwrap(), vec![1, 3, 2]);
+    assert_eq!(handle.writes().len(), writes_before + 1, "both commands in one write");
+    assert!(!session.is_broken());
+    handle.assert_done();
+}
+
+#[test]
+fn a_completion_for_a_tag_never_sent_breaks_the_session() {
+    let (mut session, handle) =
+        selected(script().expect("a2 UID FETCH 1 (UID RFC822.SIZE)\r\n").send("a9 OK what\r\n"));
+    let err = uids(&mut session, &["1"]).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Protocol, "{err}");
+    assert!(err.to_string().contains("a9"), "{err}");
+    assert!(session.is_broken());
+    handle.assert_done();
+}
+
+#[test]
+fn a_no_for_one_set_still_reads_the_others_to_their_end() {
+    let (mut session, handle) = selected(
+        script()
+            .expect("a2 UID FETCH 1 (UID RFC822.SIZE)\r\na3 UID FETCH 2 (UID RFC822.SIZE)\r\n")
+            .send("a2 NO [SERVERBUG] oops\r\n* 2 FETCH (UID 2 RFC822.SIZE 20)\r\na3 OK done\r\n"),
+    );
+    let err = uids(&mut session, &["1", "2"]).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::TempFail, "{err}");
+    assert!(!session.is_broken(), "the stream is still in step");
+    handle.assert_done();
+}
+
+#[test]
+fn unsolicited_exists_and_expunge_during_a_fetch_update_the_mailbox() {
+    let (mut session, handle) = selected(
+        script()
+            .expect("a2 UID FETCH 1:* (UID RFC822.SIZE)\r\n")
+            .send("* 1 FETCH (UID 1 RFC822.SIZE 10)\r\n* 5 EXISTS\r\n* 2 EXPUNGE\r\n* OK [UIDNEXT 12] n\r\n")
+            .send("* 2 FETCH (UID 3 RFC822.SIZE 30)\r\na2 OK done\r\n"),
+    );
+    assert_eq!(uids(&mut session, &["1:*"]).unwrap(), vec![1, 3]);
+    let selected = session.selected().unwrap();
+    assert_eq!(selected.exists, 4, "5 EXISTS then one EXPUNGE");
+    assert_eq!(selected.uidnext, Some(12));
+    handle.assert_done();
+}
+
+#[test]
+fn bye_in_the_middle_of_a_fetch_is_a_temporary_failure_quoting_the_server() {
+    let (mut session, handle) = selected(
+        script()
+            .expect("a2 UID FETCH 1:3 (UID RFC822.SIZE)\r\n")
+            .send("* 1 FETCH (UID 1 RFC822.SIZE 10)\r\n* BYE shutting down for maintenance\r\n")
+            .eof(),
+    );
+    let err = uids(&mut session, &["1:3"]).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::TempFail, "{err}");
+    assert!(err.to_string().contains("shutting down for maintenance"), "{err}");
+    assert!(session.is_broken());
+    handle.assert_done();
+}
+
+#[test]
+fn a_continuation_request_nobody_asked_for_is_a_protocol_error() {
+    let (mut session, handle) =
+        selected(script().expect("a2 UID FETCH 1 (UID RFC822.SIZE)\r\n").send("+ send more\r\n"));
+    let err = uids(&mut session, &["1"]).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Protocol, "{err}");
+    assert!(session.is_broken());
+    handle.assert_done();
+}
+
+#[test]
+fn bodies_arrive_as_literals_split_across_reads() {
+    let message = "Subject: hi\r\n\r\nbody\r\n";
+    let (mut session, handle) =
+        selected(script().expect("a2 UID FETCH 2 (UID BODY.PEEK[])\r\n").send_in_pieces(
+            format!("* 2 FETCH (UID 2 BODY[] {{{}}}\r\n{message})\r\na2 OK done\r\n", message.len()),
+            3,
+        ));
+    let mut bodies = Vec::new();
+    session
+        .uid_fetch(&["2".to_string()], Items::body(), None, &mut |fetch| {
+            bodies.push(fetch.body);
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(bodies, vec![Some(Body::Memory(message.as_bytes().to_vec()))]);
+    handle.assert_done();
+}
+
+#[test]
+fn append_with_literal_plus_sends_the_message_without_waiting() {
+    let (mut session, handle) = ready(
+        script().expect("a1 APPEND \"Sent\" (\\Seen) {5+}\r\nhello\r\n").send("a1 OK [APPENDUID 7 42] appended\r\n"),
+    );
+    let uid = session.append(&MailboxName::new("Sent"), &[Flag::Seen], None, b"hello".to_vec()).unwrap();
+    assert_eq!(uid, Some(42));
+    handle.assert_done();
+}
+
+#[test]
+fn append_without_literal_plus_waits_for_the_go_ahead() {
+    let (session, handle) = start(
+        script()
+            .send("* OK [CAPABILITY IMAP4rev1] hi\r\n")
+            .expect("a1 EXAMINE \"Sent\"\r\n")
+            .send("* 3 EXISTS\r\na1 OK [READ-ONLY] done\r\n")
+            .expect("a2 APPEND \"Sent\" {5}\r\n")
+            // Untagged data may come before the `+`; it is kept, not lost.
+            .send("* 4 EXISTS\r\n+ go ahead\r\n")
+            .expect("hello\r\n")
+            .send("a2 OK appended\r\n"),
+        Security::DangerPlaintext,
+    );
+    let mut session = session.unwrap();
+    session.examine(&MailboxName::new("Sent"), false).unwrap();
+    let uid = session.append(&MailboxName::new("Sent"), &[], None, b"hello".to_vec()).unwrap();
+    assert_eq!(uid, None, "no APPENDUID, no UID");
+    assert_eq!(session.selected().unwrap().exists, 4);
+    handle.assert_done();
+}
+
+#[test]
+fn a_refusal_instead_of_the_go_ahead_is_the_commands_error() {
+    let (session, handle) = start(
+        script()
+            .send("* OK [CAPABILITY IMAP4rev1] hi\r\n")
+            .expect("a1 APPEND \"Sent\" {5}\r\n")
+            .send("a1 NO [OVERQUOTA] mailbox full\r\n"),
+        Security::DangerPlaintext,
+    );
+    let mut session = session.unwrap();
+    let err = session.append(&MailboxName::new("Sent"), &[], None, b"hello".to_vec()).unwrap_err();
+    assert!(err.to_string().contains("mailbox full"), "{err}");
+    assert_eq!(err.reply().as_deref(), Some("NO [OVERQUOTA] mailbox full"));
+    handle.assert_done();
+}
+
+#[test]
+fn untagged_data_beyond_what_a_command_can_answer_with_is_a_flood() {
+    let flood = "* OK noise\r\n".repeat(MAX_UNSOLICITED as usize + 1);
+    let (mut session, handle) = ready(script().expect("a1 NOOP\r\n").send(flood));
+    let err = session.noop().unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::TempFail, "{err}");
+    assert!(err.to_string().contains("more untagged responses than NOOP"), "{err}");
+    assert!(session.is_broken());
+    // The rest of the flood stays unread: that is the point.
+    drop((session, handle));
+}
+
+#[test]
+fn a_broken_session_refuses_new_commands_without_writing() {
+    let (mut session, handle) = selected(script().expect("a2 UID FETCH 1 (UID RFC822.SIZE)\r\n").eof());
+    assert!(uids(&mut session, &["1"]).is_err());
+    let err = session.noop().unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::TempFail, "{err}");
+    handle.assert_done();
+}
+
+#[test]
+fn a_login_that_never_finishes_is_bounded_by_the_deadline() {
+    // The deadline itself is the connection's job (net tests); here the
+    // session must turn the timeout into a temporary failure, not hang.
+    let initial = sasl::plain("user", "pw");
+    let (mut session, handle) = ready(script().expect(format!("a1 AUTHENTICATE PLAIN {initial}\r\n")).timeout());
+    let err =
+        session.authenticate(&Credentials { user: "user".into(), secret: Secret::Password("pw".into()) }).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::TempFail, "{err}");
+    assert!(session.is_broken());
+    handle.assert_done();
+}
