@@ -23,6 +23,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Color::Never => ColorChoice::Never,
     };
     let out = Output::for_stdout(format, color);
+    let page = |asked: Option<usize>| page_size(&cli, &out, asked);
     match &cli.command {
         Command::Completions(args) => {
             let mut buf = Vec::new();
@@ -33,7 +34,7 @@ pub fn run(cli: Cli) -> Result<()> {
             let ctx = context(&cli, None)?;
             let list_args = cmd::list::ListArgs {
                 mailbox: args.mailbox.clone(),
-                limit: page_size(&cli, args.limit),
+                limit: page(args.limit),
                 page: args.page,
                 unseen: args.unseen,
             };
@@ -42,7 +43,6 @@ pub fn run(cli: Cli) -> Result<()> {
             } else {
                 cmd::list::imap::run(&ctx, &list_args)
             };
-            ctx.finish();
             output::list::print(&out, &result.map_err(|e| e.context(ctx.label()))?)
         }
         Command::Fetch(args) => fetch(&cli, args, &out),
@@ -52,7 +52,6 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Check(args) => {
             let ctx = context(&cli, args.account.as_deref())?;
             let report = cmd::check::run(&ctx);
-            ctx.finish();
             let report = report?;
             output::check::print(&out, &report)?;
             match report.failure() {
@@ -66,8 +65,8 @@ pub fn run(cli: Cli) -> Result<()> {
 /// How many rows a listing shows (0: all). Scripts get every row unless
 /// they ask for fewer: a page is for a person at a terminal, who is told
 /// how many more there are.
-fn page_size(cli: &Cli, asked: Option<usize>) -> usize {
-    asked.unwrap_or(if !cli.json && std::io::stdout().is_terminal() { 50 } else { 0 })
+fn page_size(cli: &Cli, out: &Output, asked: Option<usize>) -> usize {
+    asked.unwrap_or(if !cli.json && out.terminal { 50 } else { 0 })
 }
 
 /// POP3 when asked, or when the account has POP3 and no IMAP.
@@ -113,9 +112,8 @@ fn fetch(cli: &Cli, args: &FetchArgs, out: &Output) -> Result<()> {
     } else {
         cmd::fetch::run(&ctx, &fetch_args, observer)
     };
-    ctx.finish();
     let summary = result.map_err(|e| e.context(ctx.label()))?;
-    let show_text = !cli.quiet && (cli.verbose > 0 || args.dry_run || std::io::stdout().is_terminal());
+    let show_text = !cli.quiet && (cli.verbose > 0 || args.dry_run || out.terminal);
     output::fetch::print(out, &summary, show_text)?;
     match summary.failure() {
         Some((kind, message)) => Err(Error::new(kind, message).context(ctx.label())),
@@ -126,13 +124,11 @@ fn fetch(cli: &Cli, args: &FetchArgs, out: &Output) -> Result<()> {
 fn read_one(cli: &Cli, args: &FetchArgs, out: &Output, mailbox: &str, uid: u32) -> Result<()> {
     let ctx = context(cli, None)?;
     let result = if args.raw {
-        let mut stdout = std::io::stdout().lock();
-        cmd::read::raw(&ctx, mailbox, uid, &mut stdout).map(drop)
+        out.raw(|stdout| cmd::read::raw(&ctx, mailbox, uid, stdout).map(drop))
     } else {
         cmd::read::read(&ctx, mailbox, uid, args.save_attachments.as_deref())
             .and_then(|message| output::message::print(out, &message, !args.no_pager))
     };
-    ctx.finish();
     result.map_err(|e| e.context(ctx.label()))
 }
 
@@ -150,7 +146,7 @@ fn search(cli: &Cli, args: &crate::cli::SearchArgs, out: &Output) -> Result<()> 
         raw_imap: args.imap.clone(),
         mailboxes: args.mailbox.clone(),
         all: args.all,
-        limit: page_size(cli, args.limit),
+        limit: page_size(cli, out, args.limit),
         count: args.count,
         local: args.local.clone(),
     };
@@ -159,7 +155,6 @@ fn search(cli: &Cli, args: &crate::cli::SearchArgs, out: &Output) -> Result<()> 
     }
     let ctx = context(cli, None)?;
     let result = cmd::search::run(Some(&ctx), &search_args);
-    ctx.finish();
     output::search::print(out, &result.map_err(|e| e.context(ctx.label()))?)
 }
 
@@ -194,7 +189,6 @@ fn idle(cli: &Cli, args: &crate::cli::IdleArgs, out: &Output) -> Result<()> {
     let ctx = context(cli, None)?;
     let printer = output::idle::Printer::new(*out);
     let result = cmd::idle::run(&ctx, &idle_args, &printer);
-    ctx.finish();
     result.map_err(|e| e.context(ctx.label()))
 }
 
@@ -219,9 +213,8 @@ fn send(cli: &Cli, args: &SendArgs, out: &Output) -> Result<()> {
         return output::send::print_dry_run(out, &prepared);
     }
     let result = cmd::send::run(&ctx, input.as_ref(), !args.no_save);
-    ctx.finish();
     let report = result.map_err(|e| e.context(ctx.label()))?;
-    let show_text = !cli.quiet && (cli.verbose > 0 || std::io::stdout().is_terminal());
+    let show_text = !cli.quiet && (cli.verbose > 0 || out.terminal);
     output::send::print(out, &report, show_text)?;
     match report.failure() {
         Some((kind, message)) => Err(Error::new(kind, message).context(ctx.label())),

@@ -1,6 +1,7 @@
 //! What every command runs with: the chosen account, its connection pools
 //! and the run's byte counters. Pools open lazily, so a command that needs
-//! no IMAP never connects; [`Context::finish`] logs every connection out.
+//! no IMAP never connects; when the context goes, every connection is
+//! logged out.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -8,18 +9,9 @@ use std::sync::{Arc, Mutex, OnceLock};
 use crate::config::{Account, Server};
 use crate::error::{Error, Result, ResultExt};
 use crate::imap;
-use crate::net::pool::{Pool, Poolable};
+use crate::net::pool::Pool;
 use crate::net::{ByteCounts, Counters};
 use crate::sasl::Credentials;
-
-impl Poolable for imap::Session {
-    fn is_broken(&self) -> bool {
-        imap::Session::is_broken(self)
-    }
-    fn close(self) {
-        self.logout();
-    }
-}
 
 /// The account and shared connections of one run.
 pub struct Context {
@@ -123,13 +115,6 @@ impl Context {
     /// The shared counters, for connections made outside the pools.
     pub fn counters(&self) -> Arc<Counters> {
         self.counters.clone()
-    }
-
-    /// Logs every pooled connection out.
-    pub fn finish(&self) {
-        if let Some(pool) = self.imap.get() {
-            pool.close();
-        }
     }
 }
 

@@ -3,8 +3,12 @@
 //! Up to `max` connections are opened lazily, the first time they are
 //! needed; [`Pool::get`] lends one and the [`Pooled`] guard gives it back
 //! when dropped, unless it broke (then it is closed and its slot freed).
-//! [`Pool::close`] ends every idle connection politely (LOGOUT/QUIT) at the
-//! end of a run. All connections of a pool share one account's settings,
+//! A connection that sat idle for [`CHECK_AFTER`] or more is checked before
+//! it is lent ([`Poolable::is_alive`], a NOOP for IMAP), and replaced by a
+//! fresh one when it is dead: a server may drop a connection at any time,
+//! and `owl idle --fetch` lends one after hours. Dropping the pool (or
+//! [`Pool::close`]) ends every idle connection politely (LOGOUT/QUIT).
+//! All connections of a pool share one account's settings,
 //! so a plaintext connection can never be lent for a request that needs TLS.
 //! If the server refuses an extra connection while others are open, the
 //! pool shrinks to what it has instead of failing.
@@ -12,13 +16,21 @@
 use std::ops::{Deref, DerefMut};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 use crate::error::Result;
+
+/// How long a connection may sit idle before it is checked when lent: long
+/// enough that work passing connections around in one run pays nothing.
+pub const CHECK_AFTER: Duration = Duration::from_secs(5);
 
 /// What the pool needs to know about a connection.
 pub trait Poolable: Send {
     /// Whether the connection must not be reused.
     fn is_broken(&self) -> bool;
+    /// Whether it still answers (one round trip); called before lending a
+    /// connection that sat idle.
+    fn is_alive(&mut self) -> bool;
     /// Ends the connection politely.
     fn close(self);
 }
@@ -26,7 +38,8 @@ pub trait Poolable: Send {
 type Connector<C> = Box<dyn Fn(usize) -> Result<C> + Send + Sync>;
 
 struct State<C> {
-    idle: Vec<C>,
+    /// Connections waiting to be lent, with when they were given back.
+    idle: Vec<(C, Instant)>,
     open: usize,
     max: usize,
 }
@@ -72,12 +85,36 @@ impl<C: Poolable> Pool<C> {
         self.opened.load(Ordering::Relaxed)
     }
 
+    /// An idle connection still worth lending: checked when it sat idle
+    /// long; a dead one is closed and its slot freed.
+    fn take_idle<'a>(&'a self, mut state: MutexGuard<'a, State<C>>) -> (MutexGuard<'a, State<C>>, Option<C>) {
+        while let Some((mut conn, since)) = state.idle.pop() {
+            if since.elapsed() < CHECK_AFTER {
+                return (state, Some(conn));
+            }
+            drop(state);
+            let alive = conn.is_alive();
+            state = self.lock();
+            if alive {
+                return (state, Some(conn));
+            }
+            log::info!("an idle connection no longer answered; opening a new one");
+            state.open -= 1;
+            drop(state);
+            conn.close();
+            state = self.lock();
+        }
+        (state, None)
+    }
+
     /// Lends a connection: an idle one, a new one while under `max`, or
     /// the next one returned.
     pub fn get(&self) -> Result<Pooled<'_, C>> {
         let mut state = self.lock();
         loop {
-            if let Some(conn) = state.idle.pop() {
+            let (guard, idle) = self.take_idle(state);
+            state = guard;
+            if let Some(conn) = idle {
                 return Ok(Pooled { pool: self, conn: Some(conn) });
             }
             if state.open < state.max {
@@ -110,10 +147,16 @@ impl<C: Poolable> Pool<C> {
         let n = n.max(1);
         let (mut lent, to_open) = {
             let mut state = self.lock();
-            let take = n.min(state.idle.len());
-            let at = state.idle.len() - take;
-            let idle: Vec<C> = state.idle.drain(at..).collect();
-            let to_open = (n - take).min(state.max - state.open);
+            let mut idle = Vec::new();
+            while idle.len() < n {
+                let (guard, conn) = self.take_idle(state);
+                state = guard;
+                match conn {
+                    Some(conn) => idle.push(conn),
+                    None => break,
+                }
+            }
+            let to_open = (n - idle.len()).min(state.max - state.open);
             state.open += to_open;
             (idle.into_iter().map(|c| Pooled { pool: self, conn: Some(c) }).collect::<Vec<_>>(), to_open)
         };
@@ -157,10 +200,10 @@ impl<C: Poolable> Pool<C> {
         Ok(lent)
     }
 
-    /// Closes every idle connection. Call when the run is over.
+    /// Closes every idle connection (also done when the pool is dropped).
     pub fn close(&self) {
         let idle = std::mem::take(&mut self.lock().idle);
-        for conn in idle {
+        for (conn, _) in idle {
             conn.close();
         }
     }
@@ -172,10 +215,16 @@ impl<C: Poolable> Pool<C> {
             drop(state);
             conn.close();
         } else {
-            state.idle.push(conn);
+            state.idle.push((conn, Instant::now()));
             drop(state);
         }
         self.returned.notify_one();
+    }
+}
+
+impl<C: Poolable> Drop for Pool<C> {
+    fn drop(&mut self) {
+        self.close();
     }
 }
 
@@ -215,6 +264,8 @@ mod tests {
 
     struct Fake {
         broken: bool,
+        alive: bool,
+        checked: Arc<AtomicUsize>,
         closed: Arc<AtomicUsize>,
     }
 
@@ -222,13 +273,42 @@ mod tests {
         fn is_broken(&self) -> bool {
             self.broken
         }
+        fn is_alive(&mut self) -> bool {
+            self.checked.fetch_add(1, Ordering::Relaxed);
+            self.alive
+        }
         fn close(self) {
             self.closed.fetch_add(1, Ordering::Relaxed);
         }
     }
 
+    impl Fake {
+        fn new(closed: &Arc<AtomicUsize>) -> Fake {
+            Fake { broken: false, alive: true, checked: Arc::new(AtomicUsize::new(0)), closed: closed.clone() }
+        }
+    }
+
+    #[test]
+    fn a_connection_idle_for_long_is_checked_and_replaced_when_dead() {
+        let closed = Arc::new(AtomicUsize::new(0));
+        let pool = pool(1, closed.clone());
+        let mut first = pool.get().unwrap();
+        first.alive = false;
+        drop(first);
+        // Given back just now: lent again without a check.
+        assert!(!pool.get().unwrap().alive);
+        // Made to look idle for long: checked, found dead, replaced.
+        pool.lock().idle[0].1 = Instant::now() - CHECK_AFTER;
+        let fresh = pool.get().unwrap();
+        assert!(fresh.alive, "a new connection");
+        assert_eq!((pool.opened(), closed.load(Ordering::Relaxed)), (2, 1));
+        drop(fresh);
+        drop(pool);
+        assert_eq!(closed.load(Ordering::Relaxed), 2, "dropping the pool logs out the idle ones");
+    }
+
     fn pool(max: usize, closed: Arc<AtomicUsize>) -> Pool<Fake> {
-        Pool::new(max, move |_| Ok(Fake { broken: false, closed: closed.clone() }))
+        Pool::new(max, move |_| Ok(Fake::new(&closed)))
     }
 
     #[test]
@@ -270,7 +350,7 @@ mod tests {
         let tried = Mutex::new(tried);
         let pool = Pool::new(3, move |n| {
             if n == 1 {
-                return Ok(Fake { broken: false, closed: c2.clone() });
+                return Ok(Fake::new(&c2));
             }
             let _ = tried.lock().unwrap().send(());
             Err(Error::temp("too many connections"))
@@ -305,9 +385,7 @@ mod tests {
     fn get_many_keeps_what_it_could_open() {
         let closed = Arc::new(AtomicUsize::new(0));
         let c2 = closed.clone();
-        let pool = Pool::new(4, move |n| {
-            if n <= 2 { Ok(Fake { broken: false, closed: c2.clone() }) } else { Err(Error::temp("limit")) }
-        });
+        let pool = Pool::new(4, move |n| if n <= 2 { Ok(Fake::new(&c2)) } else { Err(Error::temp("limit")) });
         let many = pool.get_many(4).unwrap();
         assert_eq!(many.len(), 2);
         assert_eq!(pool.max(), 2);

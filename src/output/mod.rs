@@ -76,6 +76,8 @@ pub struct Output {
     pub color: bool,
     /// Line width for tables (`None`: no limit).
     pub width: Option<usize>,
+    /// Whether stdout is a terminal, where a person reads it.
+    pub terminal: bool,
 }
 
 impl Output {
@@ -95,7 +97,16 @@ impl Output {
             std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).filter(|w: &usize| *w > 0).or_else(|| {
                 if tty { console::Term::stdout().size_checked().map(|(_, cols)| cols as usize) } else { None }
             });
-        Output { format, color, width }
+        Output { format, color, width, terminal: tty }
+    }
+
+    /// Lends stdout to `write` for bytes that go out unchanged (`fetch
+    /// --raw`): a message streams through, never rendered or held whole.
+    pub fn raw<T>(&self, write: impl FnOnce(&mut dyn Write) -> Result<T>) -> Result<T> {
+        let mut stdout = std::io::stdout().lock();
+        let value = write(&mut stdout)?;
+        stdout.flush().map_err(|e| Error::local_io("cannot write to stdout", e))?;
+        Ok(value)
     }
 
     /// Writes `text` to stdout.
