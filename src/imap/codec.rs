@@ -12,7 +12,8 @@
 use std::io::{self, Read, Write};
 use std::time::Duration;
 
-use super::response::{self, Body, Data, Response};
+use super::parse;
+use super::response::{Body, Data, Response};
 use super::search_reply::SearchReply;
 use crate::error::{Error, Result};
 use crate::net::Stream;
@@ -193,7 +194,7 @@ impl<S: Read + Write> Codec<S> {
         if log::log_enabled!(log::Level::Trace) {
             self.trace = trace_text(&frame, streamed.is_some());
         }
-        let mut response = response::parse(&frame)?;
+        let mut response = parse::parse(&frame)?;
         if let (Some(id), Response::Data(Data::Fetch(fetch))) = (streamed, &mut response) {
             fetch.body = Some(Body::Streamed(id));
         }

@@ -1,22 +1,29 @@
 //! IMAP4rev1 client (RFC 3501), parsed with imap-proto.
 //!
-//! Only this module imports `imap_proto`. [`Session`] owns a connection:
-//! greeting and STARTTLS ([`session`]), login and COMPRESS ([`auth`]),
-//! mailbox commands ([`mailbox`]). [`codec`] frames bytes into responses and
-//! streams message literals to a [`LiteralSink`]; [`response`] holds the
-//! owned response types; [`command`] builds commands and their redacted
-//! traces. Nothing here prints or reads config.
+//! Only this module imports `imap_proto`, and only this module writes IMAP
+//! words. [`Session`] owns a connection: opening it, greeting and STARTTLS
+//! ([`connect`]), the pipelined command loop ([`session`]), login and
+//! COMPRESS ([`auth`]), typed mailbox operations ([`mailbox`]) over
+//! [`MailboxName`]s, [`Items`], [`Search`] criteria and [`Flag`]s, IDLE
+//! ([`idle`]). [`codec`] frames bytes into responses and streams message
+//! literals to a [`LiteralSink`]; [`parse`] turns a frame into the owned
+//! types of [`response`] (with `lenient` where imap-proto falls short);
+//! [`command`] builds commands and their redacted traces. Nothing here
+//! prints or reads config. The session runs over any
+//! [`crate::net::Connection`]: a real stream, or a scripted one in tests.
 #![deny(missing_docs)]
 
 pub mod auth;
 pub mod capabilities;
 pub mod codec;
 pub mod command;
+pub mod connect;
 pub mod idle;
 pub mod items;
 mod lenient;
 pub mod mailbox;
 pub mod mailbox_name;
+pub mod parse;
 pub mod response;
 pub mod search_key;
 pub mod search_reply;
