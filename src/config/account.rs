@@ -4,12 +4,11 @@
 
 use std::time::Duration;
 
-use serde::Deserialize;
 use toml::Spanned;
 
-use super::raw::{self, CommandLine, ServerKeys};
+use super::raw::{self, CommandLine, Pop3Auth, ServerKeys};
 use super::secret::SecretSource;
-use super::{Source, expand_tilde};
+use super::source::{Source, expand_tilde};
 use crate::error::{Error, Result};
 use crate::net::{Endpoint, Fingerprint, Security, TlsPolicy};
 
@@ -95,21 +94,6 @@ pub struct Imap {
     pub idle_refresh: Duration,
     /// NOOP polling interval for servers without IDLE.
     pub poll_interval: Duration,
-}
-
-/// How POP3 logs in: `auth` in `[accounts.NAME.pop3]`, spelled in lower
-/// case (`"apop"`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Pop3Auth {
-    /// AUTH PLAIN if offered, else USER/PASS (over TLS only).
-    Auto,
-    /// APOP (RFC 1939 §7).
-    Apop,
-    /// USER/PASS.
-    User,
-    /// AUTH PLAIN (RFC 5034).
-    Plain,
 }
 
 /// What POP3 fetch does with messages on the server.

@@ -9,12 +9,15 @@
 pub mod account;
 pub mod raw;
 pub mod secret;
+mod source;
 
-use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-pub use account::{Account, Fetch, Imap, Pop3, Pop3Auth, Pop3Policy, Protocol, Server, Smtp};
+pub use account::{Account, Fetch, Imap, Pop3, Pop3Policy, Protocol, Server, Smtp};
+pub use raw::Pop3Auth;
 pub use secret::SecretSource;
+use source::Source;
+pub use source::expand_tilde;
 
 use crate::error::{Error, Result};
 
@@ -29,39 +32,9 @@ pub struct Config {
     pub warnings: Vec<String>,
 }
 
-/// The config file's text, for locating errors.
-pub(crate) struct Source<'a> {
-    pub path: &'a Path,
-    pub text: &'a str,
-}
-
-impl Source<'_> {
-    fn line_of(&self, offset: usize) -> usize {
-        let end = offset.min(self.text.len());
-        self.text.as_bytes()[..end].iter().filter(|&&b| b == b'\n').count() + 1
-    }
-
-    /// A config error at `span` about `key`.
-    pub(crate) fn error_at(&self, span: Range<usize>, key: &str, message: &str) -> Error {
-        let line = self.line_of(span.start);
-        Error::config(format!("{}:{line}: {key}: {message}", self.path.display()))
-    }
-}
-
 /// The default config path for this platform.
 pub fn default_path() -> Option<PathBuf> {
     directories::ProjectDirs::from("", "", "owl").map(|dirs| dirs.config_dir().join("config.toml"))
-}
-
-/// `~/x` -> `$HOME/x`.
-pub fn expand_tilde(path: &str) -> PathBuf {
-    match path.strip_prefix("~/") {
-        Some(rest) => match directories::BaseDirs::new() {
-            Some(base) => base.home_dir().join(rest),
-            None => PathBuf::from(path),
-        },
-        None => PathBuf::from(path),
-    }
 }
 
 /// Reads and validates the config at `path`.

@@ -10,8 +10,6 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::account::Pop3Auth;
-
 /// The whole file.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -194,4 +192,19 @@ pub fn sections_with(key: &str) -> Vec<&'static str> {
         .filter(|(_, keys)| keys.contains(&key))
         .map(|(section, _)| section)
         .collect()
+}
+
+/// How POP3 logs in: `auth` in `[accounts.NAME.pop3]`, spelled in lower
+/// case (`"apop"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Pop3Auth {
+    /// AUTH PLAIN if offered, else USER/PASS (over TLS only).
+    Auto,
+    /// APOP (RFC 1939 §7).
+    Apop,
+    /// USER/PASS.
+    User,
+    /// AUTH PLAIN (RFC 5034).
+    Plain,
 }

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::fsutil;
-use super::mailbox::{Body, Recovery};
+use super::incoming::{Body, Recovery};
 use super::maildir_name::{SPOOL_SUFFIX, final_name, parse_vu, with_flags};
 use super::spool::Spool;
 use super::state::SyncState;

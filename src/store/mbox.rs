@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::fsutil;
-use super::mailbox::{Body, Recovery};
+use super::incoming::{Body, Recovery};
 use super::mboxrd::{HEADER_PEEK, from_line, write_message};
 use super::spool::Spool;
 use super::state::{self, SyncState};

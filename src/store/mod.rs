@@ -6,6 +6,7 @@
 //! notmuch see `.owl` as a Maildir and skip its `tmp/`. Never prints.
 
 mod fsutil;
+mod incoming;
 mod lock;
 mod mailbox;
 mod maildir;
@@ -30,8 +31,9 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 pub use crate::uidset::{ParseUidSetError, UidSet};
+pub use incoming::{Body, Recovery, Spooler};
 pub use lock::StoreLock;
-pub use mailbox::{Body, MailboxStore, Recovery, Spooler};
+pub use mailbox::MailboxStore;
 pub use spec::{StoreKind, StoreSpec};
 pub use spool::Spool;
 pub use state::SyncState;

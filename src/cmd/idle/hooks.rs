@@ -9,7 +9,7 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc::{Sender, channel};
 use std::thread::JoinHandle;
 
-use super::Event;
+use super::event::Event;
 use crate::error::{Error, Result};
 
 /// The program to run.

@@ -7,6 +7,7 @@
 //! `--fetch`, to a backup thread. It ends when asked: SIGINT or SIGTERM,
 //! `--once` after the first new message, or `--timeout`.
 
+pub mod event;
 pub mod hooks;
 pub mod notify;
 pub mod watch;
@@ -17,73 +18,12 @@ use std::sync::mpsc::{RecvTimeoutError, channel};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
-
+pub use self::event::Event;
 use self::hooks::{Hook, Hooks};
 use self::watch::Watch;
 use super::context::Context;
-use super::mailboxes::MessageRow;
 use crate::error::{Error, Result};
 use crate::imap::Capability;
-
-/// Something that happened in a mailbox (one JSON line of `owl idle
-/// --json`).
-#[derive(Debug, Clone, Serialize)]
-pub struct Event {
-    /// `new`, `expunge` or `flags`.
-    pub event: &'static str,
-    /// The account.
-    pub account: String,
-    /// The mailbox.
-    pub mailbox: String,
-    /// The message's UID.
-    pub uid: u32,
-    /// `new`: the first From, `Name <addr>`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub from: Option<String>,
-    /// `new`: the decoded subject.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub subject: Option<String>,
-    /// `new`: the Date header as RFC 3339.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub date: Option<String>,
-    /// `new`: RFC822.SIZE.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub size: Option<u32>,
-    /// `new` and `flags`: the message's flags.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub flags: Option<Vec<String>>,
-}
-
-impl Event {
-    fn simple(kind: &'static str, account: &str, mailbox: &str, uid: u32) -> Event {
-        Event {
-            event: kind,
-            account: account.to_string(),
-            mailbox: mailbox.to_string(),
-            uid,
-            from: None,
-            subject: None,
-            date: None,
-            size: None,
-            flags: None,
-        }
-    }
-
-    fn new_message(account: &str, row: MessageRow) -> Event {
-        Event {
-            event: "new",
-            account: account.to_string(),
-            mailbox: row.mailbox,
-            uid: row.uid,
-            from: Some(row.from),
-            subject: Some(row.subject),
-            date: row.date,
-            size: Some(row.size),
-            flags: Some(row.flags),
-        }
-    }
-}
 
 /// Receives events as they happen (the output layer prints them).
 pub trait EventSink: Sync {
@@ -195,22 +135,6 @@ pub fn run(ctx: &Context, args: &IdleArgs, sink: &dyn EventSink) -> Result<()> {
         Some(err) => Err(err),
         None => Ok(()),
     }
-}
-
-/// Whether a watcher's failure is one that retrying cannot fix (a bad
-/// password, a missing mailbox, an untrusted certificate), so `owl idle`
-/// stops instead of reconnecting for ever.
-pub(super) fn is_fatal(err: &Error) -> bool {
-    use crate::error::ErrorKind;
-    matches!(
-        err.kind(),
-        ErrorKind::Auth
-            | ErrorKind::Config
-            | ErrorKind::Tls
-            | ErrorKind::Rejected
-            | ErrorKind::Usage
-            | ErrorKind::NoInput
-    )
 }
 
 /// `--fetch`: backs up the mailboxes named in the queue, coalescing

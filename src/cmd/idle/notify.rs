@@ -14,7 +14,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Sender;
 use std::time::{Duration, Instant};
 
-use super::Event;
+use super::event::Event;
+use super::watch::is_fatal;
 use crate::cmd::context::Context;
 use crate::cmd::mailboxes::message_row;
 use crate::error::{Error, Result};
@@ -67,7 +68,7 @@ impl<'a> NotifyWatch<'a> {
             let mut connected = false;
             match self.session(&mut connected) {
                 Ok(()) => return Ok(()),
-                Err(err) if super::is_fatal(&err) => return Err(err),
+                Err(err) if is_fatal(&err) => return Err(err),
                 Err(err) => {
                     if connected {
                         backoff = FIRST_BACKOFF;

@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Sender;
 use std::time::{Duration, Instant};
 
-use super::Event;
+use super::event::Event;
 use crate::cmd::context::Context;
 use crate::cmd::mailboxes::message_row;
 use crate::error::{Error, Result};
@@ -75,7 +75,7 @@ impl<'a> Watch<'a> {
             let mut connected = false;
             match self.session(&mut connected) {
                 Ok(()) => return Ok(()),
-                Err(err) if super::is_fatal(&err) => return Err(err.context(format!("mailbox \"{}\"", self.mailbox))),
+                Err(err) if is_fatal(&err) => return Err(err.context(format!("mailbox \"{}\"", self.mailbox))),
                 Err(err) => {
                     if connected {
                         backoff = FIRST_BACKOFF;
@@ -99,12 +99,20 @@ impl<'a> Watch<'a> {
         self.sync(&mut session)?;
         *connected = true;
         let idle = session.capabilities().supports(Capability::Idle);
-        let how = if idle { "IDLE" } else { "polling with NOOP" };
-        log::info!("mailbox \"{}\": watching ({how})", self.mailbox);
+        let how = if idle { Capability::Idle.name() } else { "polling" };
+        // Said once the server has agreed to IDLE, so "watching" is true
+        // when it is read.
+        let mut announced = false;
+        let mut announce = |mailbox: &MailboxName| {
+            if !std::mem::replace(&mut announced, true) {
+                log::info!("mailbox \"{mailbox}\": watching ({how})");
+            }
+        };
         while !self.stopped() {
             let mut new_mail = false;
             if idle {
                 let idling = session.idle_start()?;
+                announce(&self.mailbox);
                 let started = Instant::now();
                 while !self.stopped() && !new_mail && started.elapsed() < self.refresh {
                     if let Some(data) = session.idle_next(TICK)? {
@@ -116,6 +124,7 @@ impl<'a> Watch<'a> {
                     Ok(())
                 })?;
             } else {
+                announce(&self.mailbox);
                 self.nap(self.poll);
                 session.poll(&mut |data| {
                     self.handle(data, &mut new_mail);
@@ -216,4 +225,20 @@ fn jitter(base: Duration, attempt: u64) -> Duration {
     h.write_u64(attempt);
     let quarter = base.as_millis() as u64 / 4;
     base + Duration::from_millis(h.finish() % (quarter + 1))
+}
+
+/// Whether a watcher's failure is one that retrying cannot fix (a bad
+/// password, a missing mailbox, an untrusted certificate), so `owl idle`
+/// stops instead of reconnecting for ever.
+pub(super) fn is_fatal(err: &Error) -> bool {
+    use crate::error::ErrorKind;
+    matches!(
+        err.kind(),
+        ErrorKind::Auth
+            | ErrorKind::Config
+            | ErrorKind::Tls
+            | ErrorKind::Rejected
+            | ErrorKind::Usage
+            | ErrorKind::NoInput
+    )
 }

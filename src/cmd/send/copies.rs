@@ -3,7 +3,7 @@
 //! `Sent`), flagged `\Seen`. A failed save is a warning on the message,
 //! never a reason to send it again.
 
-use super::{MessageResult, SendReport};
+use super::report::{MessageResult, SendReport};
 use crate::cmd::context::Context;
 use crate::error::{Result, ResultExt};
 use crate::imap::{Flag, MailboxName};

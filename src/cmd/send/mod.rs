@@ -14,131 +14,23 @@
 //! go to the Sent mailbox ([`copies`]).
 
 pub mod copies;
+pub mod identity;
 pub mod input;
 pub mod queue;
+pub mod report;
 pub mod sender;
 
-use std::path::PathBuf;
-use std::time::Duration;
-
-use serde::Serialize;
-
+pub use self::identity::outbox_dir;
+use self::identity::{open_outbox, smtp_settings, target};
 pub use self::input::{Input, RawSource, Request, prepare};
 pub use self::queue::{Changed, QueueEntry};
+pub use self::report::{MessageResult, SendReport};
 use self::sender::Sender;
 use super::context::Context;
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::compose::Outgoing;
 use crate::smtp::{Outcome, Refusal};
 use crate::store::outbox::{self, Entry, Envelope, NewEntry, Outbox, Target};
-
-/// One message's fate (part of the `--json` schema).
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct MessageResult {
-    /// `composed`, a file name, `stdin`, or `outbox ID`.
-    pub source: String,
-    /// Its Message-ID.
-    pub message_id: Option<String>,
-    /// Recipients the server accepted.
-    pub accepted: Vec<String>,
-    /// Recipients it refused.
-    pub refused: Vec<Refusal>,
-    /// Whether it (or a part: recipients refused for now) waits in the
-    /// outbox, under `queue_id`.
-    pub queued: bool,
-    /// Its outbox id, when queued or rejected.
-    pub queue_id: Option<String>,
-    /// Whether the server refused it for good (kept in outbox/rejected/).
-    pub rejected: bool,
-    /// Whether its final dot went out unanswered: the server may have it,
-    /// and it is sent again by the next run.
-    pub possibly_delivered: bool,
-    /// The mailbox the copy was saved to.
-    pub saved_to: Option<String>,
-    /// Why the copy could not be saved.
-    pub save_error: Option<String>,
-    /// What went wrong, in one line.
-    pub error: Option<String>,
-    /// The exit code this message alone would give (0: every recipient
-    /// accepted it).
-    pub exit_code: i32,
-    #[serde(skip)]
-    pub error_kind: Option<ErrorKind>,
-}
-
-/// The result of `owl send` (its `--json` schema).
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct SendReport {
-    /// Entries queued by earlier runs, tried first.
-    pub flushed: Vec<MessageResult>,
-    /// The messages of this run.
-    pub messages: Vec<MessageResult>,
-    /// Messages still waiting in the outbox afterwards (this run's and
-    /// older ones).
-    pub pending: usize,
-    /// Of those, entries queued for another account, host or user, which
-    /// this account does not send.
-    pub waiting: usize,
-    /// The outbox directory.
-    pub outbox: String,
-}
-
-/// Which failure needs a person first: a bad password, then TLS or an
-/// unusable server, then a refusal, then a temporary failure.
-fn urgency(kind: ErrorKind) -> u8 {
-    match kind {
-        ErrorKind::Auth => 0,
-        ErrorKind::Tls | ErrorKind::Unavailable => 1,
-        ErrorKind::Rejected | ErrorKind::Protocol => 2,
-        ErrorKind::TempFail => 3,
-        _ => 4,
-    }
-}
-
-impl SendReport {
-    /// The exit code's error for this run: the most urgent failure among
-    /// the messages given to this run (with `--flush`, the outbox entries
-    /// it tried). Older entries that still fail do not count: a new
-    /// message that was delivered exits 0.
-    pub fn failure(&self) -> Option<(ErrorKind, String)> {
-        let own = if self.messages.is_empty() { &self.flushed } else { &self.messages };
-        own.iter()
-            .filter_map(|m| Some((m.error_kind?, m)))
-            .min_by_key(|(kind, _)| urgency(*kind))
-            .map(|(kind, m)| (kind, format!("{}: {}", m.source, m.error.clone().unwrap_or_default())))
-    }
-}
-
-/// The outbox directory of `account`.
-pub fn outbox_dir(account: &str) -> Result<PathBuf> {
-    let dirs = directories::ProjectDirs::from("", "", "owl")
-        .ok_or_else(|| Error::config("cannot find the home directory for the outbox"))?;
-    Ok(dirs.data_dir().join("outbox").join(account))
-}
-
-/// The account's outbox, locked; another run holding it is waited for up
-/// to the SMTP timeout.
-fn open_outbox(ctx: &Context) -> Result<Outbox> {
-    let wait = ctx.account.smtp.as_ref().map_or(Duration::from_secs(30), |s| s.server.endpoint.timeout);
-    Outbox::open(&outbox_dir(&ctx.account.name)?, wait)
-}
-
-/// Who this run sends as: account, SMTP host and user.
-fn target(ctx: &Context) -> Result<Target> {
-    let smtp = smtp_settings(ctx)?;
-    Ok(Target {
-        account: ctx.account.name.clone(),
-        host: smtp.server.endpoint.host.clone(),
-        user: smtp.server.user.clone(),
-    })
-}
-
-fn smtp_settings(ctx: &Context) -> Result<&crate::config::Smtp> {
-    ctx.account
-        .smtp
-        .as_ref()
-        .ok_or_else(|| Error::config(format!("{} has no [accounts.{}.smtp] section", ctx.label(), ctx.account.name)))
-}
 
 /// Lists the outbox (`owl send --queue`).
 pub fn list_queue(ctx: &Context) -> Result<Vec<QueueEntry>> {

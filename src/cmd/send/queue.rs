@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use super::{open_outbox, target};
+use super::identity::{open_outbox, target};
 use crate::cmd::context::Context;
 use crate::error::Result;
 use crate::store::outbox::{Entry, Target};
