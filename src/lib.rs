@@ -4,14 +4,25 @@
 //! layer above it:
 //!
 //! ```text
-//!   cli, config, app            arguments, account file, wiring
-//!   output                      tables and JSON: the only stdout writer
+//!   app, cli                    wiring; arguments (the only clap users)
+//!   output, logger              tables and JSON: the only stdout writer;
+//!                               log lines on stderr
 //!   cmd                         one module per subcommand, returns data
-//!   model, store                message decoding; Maildir, mbox, sync state
-//!   imap, (pop3, smtp), sasl    protocol sessions; never print
-//!   net                         TCP, TLS, STARTTLS, DEFLATE, the pool
-//!   error                       one error type whose kind is the exit code
+//!   config                      the account file, into protocol options
+//!   search                      the query language: over the model,
+//!                               compiled for imap
+//!   model, store                message decoding; Maildir, mbox, outbox
+//!   imap | pop3 | smtp          protocol sessions, each its own words;
+//!                               never print, never know each other
+//!   net, sasl                   TCP, TLS, STARTTLS, DEFLATE, the pool;
+//!                               credentials and SASL mechanisms
+//!   error, secrets, uidset,     one error type whose kind is the exit
+//!   parts                       code; secrets kept out of output; UID
+//!                               sets; the attachment rule
 //! ```
+//!
+//! `tests/it/layering.rs` holds the same table as rules and checks every
+//! import, stdout and clap use, and that IMAP's words stay in `imap`.
 //!
 //! A walk down from `owl list INBOX`: `app::run` loads the config and makes
 //! a `cmd::Context`; `cmd::list::run` borrows an `imap::Session` from the

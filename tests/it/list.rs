@@ -136,7 +136,7 @@ fn unknown_mailbox_is_refused_with_the_servers_words() {
     let user = servers().user();
     let env = Env::new(&imap_config(&user, Imap::Implicit, ""));
     let run = env.owl(&["list", "Nope"]);
-    run.expect_code(65);
+    run.expect_code(66);
     assert!(run.stderr.contains("account \"test\""), "{}", run.stderr);
     assert!(run.stderr.contains("Nope"), "{}", run.stderr);
     assert!(run.stderr.contains("NO"), "{}", run.stderr);
