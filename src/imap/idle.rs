@@ -36,6 +36,12 @@ impl<S: Connection> Session<S> {
                 Some(Response::Done(done)) => {
                     return Err(Error::protocol(format!("unexpected completion during IDLE: \"{}\"", done.line)));
                 }
+                Some(Response::Data(_)) if early.len() as u64 >= super::session::MAX_UNSOLICITED => {
+                    self.broken = true;
+                    return Err(Error::temp(
+                        "the server sent a flood of untagged responses instead of IDLE's go-ahead",
+                    ));
+                }
                 Some(Response::Data(data)) => early.push(data),
                 None => {}
             }

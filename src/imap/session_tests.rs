@@ -352,3 +352,82 @@ fn a_login_that_never_finishes_is_bounded_by_the_deadline() {
     assert!(session.is_broken());
     handle.assert_done();
 }
+
+#[test]
+fn idle_keeps_data_sent_before_the_go_ahead_and_ends_with_done() {
+    let (mut session, handle) = selected(
+        script()
+            .expect("a2 IDLE\r\n")
+            .send("* 4 EXISTS\r\n+ idling\r\n")
+            .timeout()
+            .send("* 2 EXPUNGE\r\n")
+            .expect("DONE\r\n")
+            .send("* 5 EXISTS\r\na2 OK IDLE terminated\r\n"),
+    );
+    session.caps = Capabilities::new(vec!["IMAP4REV1".into(), "IDLE".into()]);
+    let idling = session.idle_start().unwrap();
+    let tick = Duration::from_millis(10);
+    assert!(matches!(session.idle_next(tick).unwrap(), Some(Data::Exists(4))), "kept from before the +");
+    assert!(session.idle_next(tick).unwrap().is_none(), "a quiet tick");
+    assert!(matches!(session.idle_next(tick).unwrap(), Some(Data::Expunge(2))));
+    let mut after = Vec::new();
+    session
+        .idle_done(idling, &mut |data| {
+            after.push(data);
+            Ok(())
+        })
+        .unwrap();
+    assert!(matches!(after.as_slice(), [Data::Exists(5)]), "{after:?}");
+    assert_eq!(session.selected().unwrap().exists, 5);
+    handle.assert_done();
+}
+
+#[test]
+fn bye_during_idle_ends_the_session_with_the_servers_words() {
+    let (mut session, handle) =
+        selected(script().expect("a2 IDLE\r\n").send("+ idling\r\n").send("* BYE idle for too long\r\n"));
+    session.caps = Capabilities::new(vec!["IMAP4REV1".into(), "IDLE".into()]);
+    let _idling = session.idle_start().unwrap();
+    let err = session.idle_next(Duration::from_millis(10)).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::TempFail, "{err}");
+    assert!(err.to_string().contains("idle for too long"), "{err}");
+    assert!(session.is_broken());
+    handle.assert_done();
+}
+
+#[test]
+fn idle_refused_at_once_is_the_servers_refusal() {
+    let (mut session, handle) =
+        selected(script().expect("a2 IDLE\r\n").send("a2 NO [LIMIT] too many IDLE sessions\r\n"));
+    session.caps = Capabilities::new(vec!["IMAP4REV1".into(), "IDLE".into()]);
+    let err = session.idle_start().unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::TempFail, "{err}");
+    assert!(!session.is_broken(), "a refusal leaves the stream in step");
+    handle.assert_done();
+}
+
+#[test]
+fn idle_without_the_capability_sends_nothing() {
+    let (mut session, handle) = selected(script());
+    assert_eq!(session.idle_start().unwrap_err().kind(), ErrorKind::Unavailable);
+    handle.assert_done();
+}
+
+#[test]
+fn uid_search_takes_the_uids_from_the_untagged_search() {
+    let (mut session, handle) =
+        selected(script().expect("a2 UID SEARCH ALL\r\n").send("* SEARCH 9 3 5\r\n* SEARCH 4\r\na2 OK done\r\n"));
+    let uids = session.uid_search(&crate::imap::Search::new(vec![crate::imap::SearchKey::All])).unwrap();
+    assert_eq!(uids.iter().collect::<Vec<_>>(), vec![3, 4, 5, 9], "both SEARCH lines, in order");
+    handle.assert_done();
+}
+
+#[test]
+fn a_plain_no_to_examine_means_no_such_mailbox() {
+    let (mut session, handle) =
+        ready(script().expect("a1 EXAMINE \"Nope\"\r\n").send("a1 NO Mailbox doesn't exist: Nope\r\n"));
+    let err = session.examine(&MailboxName::new("Nope"), false).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NoInput, "{err}");
+    assert!(session.selected().is_none());
+    handle.assert_done();
+}
