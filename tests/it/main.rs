@@ -10,6 +10,7 @@
 //! - `pool`: connections are shared and STATUS calls overlap
 //! - `assets`: completions and man pages are up to date
 //! - `layering`: lower layers never import higher ones
+//! - `fuzz_regressions`: every past fuzzer crash and seed, replayed
 
 // Some helpers serve only some test files.
 #[allow(dead_code)]
@@ -20,6 +21,7 @@ mod check;
 mod corpus;
 mod errors;
 mod fetch;
+mod fuzz_regressions;
 mod idle;
 mod layering;
 mod list;
