@@ -37,9 +37,10 @@ common=(-timeout=10 -rss_limit_mb=512 -malloc_limit_mb=512)
 
 log() { echo "fuzz: $*"; }
 
-# cargo-fuzz needs nightly-only flags (-Zsanitizer, sanitizer coverage).
-# The nightly toolchain is the normal way; RUSTC_BOOTSTRAP=1 lets stable
-# accept them when nightly is missing or broken.
+# cargo-fuzz is made for nightly (its default sanitizer is a -Z flag), and
+# nightly builds everything here, so it comes first. Without a sanitizer
+# stable accepts the flags too (`cargo +stable fuzz check -s none` passes);
+# RUSTC_BOOTSTRAP=1 also lets it take any -Z flag a later cargo-fuzz adds.
 if cargo +nightly --version >/dev/null 2>&1; then
   cargo=(cargo +nightly)
 else
