@@ -67,7 +67,7 @@ pub fn run(ctx: Option<&Context>, args: &SearchArgs) -> Result<Found> {
     }
 }
 
-pub(crate) fn to_arg(arg: &ImapArg) -> Arg {
+fn to_arg(arg: &ImapArg) -> Arg {
     match arg {
         ImapArg::Atom(a) => Arg::Atom(a.clone()),
         ImapArg::Quoted(s) => Arg::Str(s.clone()),
