@@ -37,6 +37,8 @@ pub mod cli;
 pub mod cmd;
 pub mod config;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod imap;
 pub mod logger;
 pub mod model;

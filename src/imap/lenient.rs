@@ -90,7 +90,7 @@ fn astring(input: &[u8]) -> Option<(String, &[u8])> {
         b'{' => {
             let close = input.iter().position(|&b| b == b'}')?;
             let n: usize = std::str::from_utf8(&input[1..close]).ok()?.parse().ok()?;
-            let data = input.get(close + 3..close + 3 + n)?;
+            let data = input.get(close + 3..(close + 3).checked_add(n)?)?;
             Some((String::from_utf8_lossy(data).into_owned(), &input[close + 3 + n..]))
         }
         _ => {

@@ -94,7 +94,7 @@
 //! where the server would match the last message.
 
 mod ast;
-mod attachment;
+pub(crate) mod attachment;
 mod flags;
 mod imap;
 mod lexer;

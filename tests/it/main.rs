@@ -11,6 +11,7 @@
 //! - `assets`: completions and man pages are up to date
 //! - `layering`: lower layers never import higher ones
 //! - `hostile`: hostile servers and careless input, with memory and time ceilings
+//! - `fuzz_regressions`: every past fuzzer crash and seed, replayed
 
 // Some helpers serve only some test files.
 #[allow(dead_code)]
@@ -21,6 +22,7 @@ mod check;
 mod corpus;
 mod errors;
 mod fetch;
+mod fuzz_regressions;
 mod hostile;
 mod idle;
 mod layering;
