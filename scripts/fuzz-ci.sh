@@ -7,7 +7,8 @@
 # included). A crash, a hang (-timeout) or running out of memory
 # (-rss_limit_mb) fails the step and prints the reproducer's path and its
 # bytes in base64, so the input can be recovered from the CI log:
-#   echo BASE64 | base64 -d > fuzz/found/NAME/crash-x
+#   echo BASE64 | base64 -d > fuzz/regressions/NAME/what-it-is
+# (commit it with the fix: cargo test replays it from then on).
 #
 # Rotation: building takes most of the budget on a 2-core machine, and 8
 # targets sharing the rest would get too little each (corpus growth is not
@@ -28,7 +29,7 @@ budget=${OWL_FUZZ_BUDGET:-480}
 groups=${OWL_FUZZ_GROUPS:-3}
 # Targets and their -max_len: room for a few real responses, messages or
 # files, and for a DEFLATE bomb (about 1000:1) to reach the codec's caps.
-targets=(imap_response:16384 imap_deflate:65536 pop3_reply:8192 mboxrd:16384
+targets=(imap_response:16384 imap_deflate:65536 pop3_reply:8192 smtp_reply:8192 mboxrd:16384
          maildir_name:512 message:32768 search_query:4096 config:8192)
 # What every libFuzzer run gets: a unit slower than 10 s is a hang, more
 # than 512 MB resident is unbounded growth; one process, as the machine is

@@ -31,6 +31,7 @@ use crate::pop3::codec::Codec as Pop3Codec;
 use crate::pop3::multiline::Unstuffer;
 use crate::pop3::reply::{self, Stage};
 use crate::search::{self, Date, Expr, Flags, LocalMessage, Query};
+use crate::smtp::reply as smtp_reply;
 use crate::store::{maildir_name, mboxrd, read};
 
 /// Server bytes handed out at most `step` at a time, as a slow network
@@ -56,57 +57,6 @@ impl Write for Pieces<'_> {
 
     fn flush(&mut self) -> io::Result<()> {
         Ok(())
-    }
-}
-
-/// Known bug, not fixed yet (inputs in fuzz/found/imap_response/):
-/// imap-proto 0.17 panics on a response code followed at once by a
-/// non-ASCII byte (`a1 NO [ALERT]\xc3\xa9`), slicing its text at byte 1.
-/// Server bytes are cut just before any `]` followed by such a byte, so the
-/// fuzzers stop finding it again and look for other bugs. Remove this (and
-/// [`CutAtKnownBugs`]) with the fix.
-fn cut_at_known_bugs(bytes: &[u8]) -> &[u8] {
-    match bytes.windows(2).position(|w| w[0] == b']' && !w[1].is_ascii()) {
-        Some(at) => &bytes[..at],
-        None => bytes,
-    }
-}
-
-/// [`cut_at_known_bugs`] for a stream (decompressed server bytes): ends it
-/// before the first `]` followed by a non-ASCII byte. A `]` at the end of
-/// a read goes out at once: no line is complete before the next byte.
-struct CutAtKnownBugs<R> {
-    inner: R,
-    last: u8,
-    ended: bool,
-}
-
-impl<R: Read> Read for CutAtKnownBugs<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if self.ended {
-            return Ok(0);
-        }
-        let n = self.inner.read(buf)?;
-        let kept =
-            if n > 0 && self.last == b']' && !buf[0].is_ascii() { 0 } else { cut_at_known_bugs(&buf[..n]).len() };
-        if kept < n {
-            self.ended = true;
-            return Ok(kept);
-        }
-        if n > 0 {
-            self.last = buf[n - 1];
-        }
-        Ok(n)
-    }
-}
-
-impl<R: Write> Write for CutAtKnownBugs<R> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.inner.write(buf)
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.inner.flush()
     }
 }
 
@@ -186,7 +136,6 @@ fn sink_setting(settings: u8) -> Option<u64> {
 /// it as a stream of responses: the same responses whatever the read size.
 pub fn imap_response(data: &[u8]) {
     let Some((&settings, rest)) = data.split_first() else { return };
-    let rest = cut_at_known_bugs(rest);
     let _ = parse::parse(rest);
     let sink = sink_setting(settings);
     let split = imap_frames(Pieces { input: rest, step: piece_size(settings) }, sink);
@@ -214,10 +163,8 @@ pub fn imap_deflate(data: &[u8]) {
     let Some((&settings, rest)) = data.split_first() else { return };
     let (step, sink) = (piece_size(settings), sink_setting(settings));
     if settings & 0x20 == 0 {
-        let stream = CutAtKnownBugs { inner: Deflate::new(Pieces { input: rest, step }), last: 0, ended: false };
-        let _ = imap_frames(stream, sink);
+        let _ = imap_frames(Deflate::new(Pieces { input: rest, step }), sink);
     } else {
-        let rest = cut_at_known_bugs(rest);
         let wire = deflated(rest);
         let compressed = imap_frames(Deflate::new(Pieces { input: &wire, step }), sink);
         let plain = imap_frames(Pieces { input: rest, step: usize::MAX }, sink);
@@ -292,6 +239,38 @@ pub fn pop3_reply(data: &[u8]) {
     let step = piece_size(settings);
     assert_eq!(pop3_exchange(rest, step), pop3_exchange(rest, usize::MAX), "POP3 framing depends on read sizes");
     assert_eq!(unstuff(rest, step), unstuff(rest, rest.len().max(1)), "unstuffing depends on piece sizes");
+}
+
+/// Every SMTP reply read from `input`, up to the first error.
+fn smtp_replies(input: &[u8], step: usize) -> Vec<Outcome<smtp_reply::Reply>> {
+    let mut io = crate::net::buffered::Buffered::new(Pieces { input, step }, "fuzz:587".into());
+    let mut out = Vec::new();
+    loop {
+        let reply = outcome(smtp_reply::read_reply(&mut io));
+        let stop = reply.is_err();
+        out.push(reply);
+        if stop {
+            return out;
+        }
+    }
+}
+
+/// `smtp::reply::read_reply` over the input as a stream of replies: the
+/// same replies whatever the read size, codes in 200-599, at most
+/// `MAX_LINES` lines each, and quoted text free of control characters.
+pub fn smtp_reply(data: &[u8]) {
+    let Some((&settings, rest)) = data.split_first() else { return };
+    let replies = smtp_replies(rest, usize::MAX);
+    assert_eq!(smtp_replies(rest, piece_size(settings)), replies, "SMTP framing depends on read sizes");
+    for reply in replies.iter().flatten() {
+        assert!((200..=599).contains(&reply.code), "code {}", reply.code);
+        assert!(reply.lines.len() <= smtp_reply::MAX_LINES);
+        assert!(!reply.quoted().chars().any(char::is_control), "control character in {:?}", reply.quoted());
+        let _ = (reply.text(), reply.wire_lines().count(), reply.is_transient(), reply.is_permanent());
+    }
+    for line in rest.split(|&b| b == b'\n') {
+        assert!(!smtp_reply::quote(line).chars().any(char::is_control));
+    }
 }
 
 /// A folder of its own for one run, in memory where the system has

@@ -19,6 +19,7 @@
 //!   error, secrets, uidset,     one error type whose kind is the exit
 //!   parts                       code; secrets kept out of output; UID
 //!                               sets; the attachment rule
+//!   fuzzing                     beside the layers: entry points for fuzz/
 //! ```
 //!
 //! `tests/it/layering.rs` holds the same table as rules and checks every

@@ -32,6 +32,7 @@ pub fn parse(frame: &[u8]) -> Result<Response> {
     }
     let depth = lenient::nesting_depth(frame);
     if depth <= MAX_DEPTH
+        && !trips_imap_proto(frame)
         && let Ok((b"", response)) = imap_proto::Response::parse(frame)
     {
         return convert(response, frame);
@@ -52,6 +53,24 @@ pub fn parse(frame: &[u8]) -> Result<Response> {
         )));
     }
     lenient::fallback(frame)
+}
+
+/// imap-proto 0.17 cuts the first byte of a status line's text after a
+/// response code, assuming a space, and panics when that byte starts a
+/// multi-byte character (`* OK [ALERT]é`, or 8-bit text it decodes
+/// lossily). Any server can send one, even as its greeting, so such a
+/// status or continuation line is read by `lenient` instead, which knows
+/// status lines. Only those: a FETCH may quote `]é` in a subject.
+fn trips_imap_proto(frame: &[u8]) -> bool {
+    let line = &frame[..frame.iter().position(|&b| b == b'\n').unwrap_or(frame.len())];
+    if !line.windows(2).any(|w| w[0] == b']' && !w[1].is_ascii()) {
+        return false;
+    }
+    let mut words = line.split(|&b| b == b' ');
+    let first = words.next().unwrap_or_default();
+    let second = words.next().unwrap_or_default();
+    first.starts_with(b"+")
+        || [&b"OK"[..], b"NO", b"BAD", b"BYE", b"PREAUTH"].iter().any(|status| second.eq_ignore_ascii_case(status))
 }
 
 fn describe_fault(frame: &[u8], depth: usize) -> String {
@@ -234,6 +253,25 @@ mod tests {
             Response::Data(d) => d,
             other => panic!("not data: {other:?}"),
         }
+    }
+
+    #[test]
+    fn non_ascii_right_after_a_response_code_is_read_not_a_panic() {
+        // imap-proto 0.17 panics on these (found by cargo fuzz).
+        for frame in [
+            &b"* OK [ALERT]\xc3\xa9chec\r\n"[..],
+            b"a1 NO [ALERT]\xff\r\n",
+            b"* BYE [UNAVAILABLE]\xe2\x80\xa6\r\n",
+            b"+ [ALERT]\xc3\xa9\r\n",
+        ] {
+            parse(frame).unwrap_or_else(|e| panic!("{}: {e}", frame.escape_ascii()));
+        }
+        let Response::Done(done) = parse(b"a1 NO [ALERT]\xc3\xa9chec\r\n").unwrap() else { panic!() };
+        assert_eq!((done.status, done.code), (Status::No, Some(Code::Alert)));
+        assert_eq!(done.line, "NO [ALERT]\u{e9}chec");
+        // A FETCH quoting the same bytes still goes to imap-proto.
+        let frame = "* 1 FETCH (UID 5 ENVELOPE (NIL \"x]\u{e9}\" NIL NIL NIL NIL NIL NIL NIL NIL))\r\n";
+        assert!(matches!(parse(frame.as_bytes()).unwrap(), Response::Data(Data::Fetch(_))));
     }
 
     #[test]
