@@ -26,6 +26,9 @@ const MAX_LINE: usize = 4 * 1024 * 1024;
 /// no sink takes (header fields, small bodies).
 pub const MAX_FRAME: usize = 32 * 1024 * 1024;
 
+/// Most memory set aside for a literal before its bytes arrive.
+const RESERVE_AHEAD: usize = 1024 * 1024;
+
 /// Receives message literals as they arrive, instead of memory.
 pub trait LiteralSink {
     /// Whether a body literal of `size` bytes should come here.
@@ -74,8 +77,9 @@ impl LiteralSink for MemorySink {
         true
     }
     fn begin(&mut self, size: u64) -> io::Result<()> {
-        // Bounded by `max`, checked in `wants`.
-        self.current = Vec::with_capacity(size as usize);
+        // Grown as bytes arrive: an announced size is only a claim, and a
+        // server that never sends the bytes must not cost the memory.
+        self.current = Vec::with_capacity(size.min(RESERVE_AHEAD as u64) as usize);
         Ok(())
     }
     fn write(&mut self, data: &[u8]) -> io::Result<()> {
@@ -283,7 +287,8 @@ impl<S: Read + Write> Codec<S> {
     }
 
     fn read_exact_into(&mut self, frame: &mut Vec<u8>, n: usize) -> Result<()> {
-        frame.reserve(n);
+        // The announced size is only a claim: grow with what arrives.
+        frame.reserve(n.min(RESERVE_AHEAD));
         self.read_exact(n as u64, &mut |data| {
             frame.extend_from_slice(data);
             Ok(())
