@@ -10,7 +10,7 @@
 #   echo BASE64 | base64 -d > fuzz/regressions/NAME/what-it-is
 # (commit it with the fix: cargo test replays it from then on).
 #
-# Rotation: building takes most of the budget on a 2-core machine, and 8
+# Rotation: building takes most of the budget on a 2-core machine, and 9
 # targets sharing the rest would get too little each (corpus growth is not
 # kept between CI runs, so every run starts from the seeds). So the targets
 # are split into OWL_FUZZ_GROUPS fixed groups and each run fuzzes one group,

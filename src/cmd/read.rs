@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::context::Context;
 use crate::error::{Error, ErrorKind, Result, ResultExt};
-use crate::imap::{self, Items, LiteralSink, MailboxName};
+use crate::imap::{self, Items, LiteralSink, MailboxName, MessageSet};
 use crate::model::attachment;
 use crate::model::message::MessageView;
 
@@ -56,7 +56,7 @@ pub fn read(ctx: &Context, mailbox: &str, uid: u32, save_to: Option<&Path>) -> R
     let mut found = None;
     let mut sink = imap::MemorySink::new(MAX_SHOWN);
     let fetched = session
-        .uid_fetch(&[uid.to_string()], Items::message(), Some(&mut sink), &mut |fetch| {
+        .uid_fetch(&[MessageSet::one(uid)], Items::message(), Some(&mut sink), &mut |fetch| {
             if fetch.uid == Some(uid) && fetch.body.is_some() {
                 found = Some(fetch);
             }
@@ -102,7 +102,7 @@ pub fn raw(ctx: &Context, mailbox: &str, uid: u32, out: &mut dyn Write) -> Resul
     let mut sink = Passthrough { out, written: 0, failed: None };
     let mut got = false;
     session
-        .uid_fetch(&[uid.to_string()], Items::body(), Some(&mut sink), &mut |fetch| {
+        .uid_fetch(&[MessageSet::one(uid)], Items::body(), Some(&mut sink), &mut |fetch| {
             got |= fetch.uid == Some(uid) && fetch.body.is_some();
             Ok(())
         })

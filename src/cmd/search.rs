@@ -14,7 +14,7 @@ use super::context::Context;
 use super::mailboxes::{MessageRow, message_row};
 use super::parallel::over_pool;
 use crate::error::{Error, Result, ResultExt};
-use crate::imap::{self, Items, MailboxName, Session, uid_set};
+use crate::imap::{self, Items, MailboxName, MessageSet, Session};
 use crate::model::date::format_rfc3339;
 use crate::model::header::summarize_header_bytes;
 use crate::search::{self, Flags, ImapPlan, LocalMessage, Query, SplitOutcome};
@@ -84,7 +84,7 @@ fn matching_uids(session: &mut Session, plan: &ImapPlan) -> Result<Vec<u32>> {
             let mut has: HashMap<u32, bool> = HashMap::new();
             let mut unreadable = Vec::new();
             for slice in undecided.chunks(2000) {
-                session.uid_fetch(&[uid_set(slice)], Items::structure(), None, &mut |f| {
+                session.uid_fetch(&[MessageSet::of(slice)], Items::structure(), None, &mut |f| {
                     match (f.uid, f.has_attachment) {
                         (Some(uid), Some(attachment)) => {
                             has.insert(uid, attachment);
@@ -112,7 +112,7 @@ const MAX_JUDGED: u64 = 64 * 1024 * 1024;
 fn attachment_from_bytes(session: &mut Session, uid: u32) -> Result<bool> {
     let mut sink = imap::MemorySink::new(MAX_JUDGED);
     let mut body = None;
-    session.uid_fetch(&[uid.to_string()], Items::body(), Some(&mut sink), &mut |f| {
+    session.uid_fetch(&[MessageSet::one(uid)], Items::body(), Some(&mut sink), &mut |f| {
         if let (Some(found), Some(imap::Body::Streamed(id))) = (f.uid, &f.body)
             && found == uid
         {
@@ -176,7 +176,7 @@ fn search_mailbox(
     let newest = newest_uids(session, uids, args.limit)?;
     let mut rows = Vec::with_capacity(newest.len());
     for slice in newest.chunks(1000) {
-        session.uid_fetch(&[uid_set(slice)], Items::summary(), None, &mut |fetch: imap::Fetch| {
+        session.uid_fetch(&[MessageSet::of(slice)], Items::summary(), None, &mut |fetch: imap::Fetch| {
             if let Some(row) = message_row(mailbox, fetch) {
                 rows.push(row);
             }
@@ -195,7 +195,7 @@ fn newest_uids(session: &mut Session, mut uids: Vec<u32>, limit: usize) -> Resul
     }
     let mut dated: Vec<(i64, u32)> = Vec::with_capacity(uids.len());
     for slice in uids.chunks(5000) {
-        session.uid_fetch(&[uid_set(slice)], Items::arrival(), None, &mut |f| {
+        session.uid_fetch(&[MessageSet::of(slice)], Items::arrival(), None, &mut |f| {
             if let Some(uid) = f.uid {
                 dated.push((
                     f.internal_date.as_deref().and_then(crate::model::date::parse_internaldate).unwrap_or(0),

@@ -205,31 +205,6 @@ pub fn quoted(s: &str) -> Option<String> {
     Some(out)
 }
 
-/// Turns a sorted list of UIDs into a compact set: `1:5,7,9:12`. Never one
-/// item per UID when they run on: servers reject over-long lines.
-pub fn uid_set(uids: &[u32]) -> String {
-    let mut out = String::new();
-    let mut i = 0;
-    while i < uids.len() {
-        let start = uids[i];
-        let mut end = start;
-        while i + 1 < uids.len() && uids[i + 1] == end + 1 {
-            i += 1;
-            end = uids[i];
-        }
-        if !out.is_empty() {
-            out.push(',');
-        }
-        if start == end {
-            let _ = write!(out, "{start}");
-        } else {
-            let _ = write!(out, "{start}:{end}");
-        }
-        i += 1;
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -288,14 +263,5 @@ mod tests {
         let wire = cmd.to_wire("a1", true).unwrap();
         assert_eq!(text(&wire), "a1 UID SEARCH (FROM {7+}\r\nMüller (UNSEEN))\r\n");
         assert_eq!(cmd.to_trace("a1"), "a1 UID SEARCH (FROM {7 bytes} (UNSEEN))");
-    }
-
-    #[test]
-    fn uid_sets_are_ranges() {
-        assert_eq!(uid_set(&[]), "");
-        assert_eq!(uid_set(&[4]), "4");
-        assert_eq!(uid_set(&[1, 2, 3, 4, 5, 7, 9, 10, 11, 12]), "1:5,7,9:12");
-        let many: Vec<u32> = (1..=100_000).collect();
-        assert_eq!(uid_set(&many), "1:100000");
     }
 }

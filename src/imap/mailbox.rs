@@ -19,6 +19,7 @@ use super::codec::LiteralSink;
 use super::command::{Arg, Command};
 use super::items::{Items, StatusItem};
 use super::mailbox_name::MailboxName;
+use super::message_set::MessageSet;
 use super::response::{Code, Data, Fetch, ListEntry, MailboxStatus};
 use super::search_key::Search;
 use super::session::{Selected, Session};
@@ -82,22 +83,6 @@ pub enum FlagChange {
     Add,
     /// Removes them (`-FLAGS`).
     Remove,
-}
-
-/// How many messages `set` (`1:5,7,9:*`) may name when the mailbox holds
-/// `exists`: responses to expect from a FETCH over it.
-fn set_size(set: &str, exists: u32) -> u64 {
-    let number = |s: &str| if s == "*" { Some(exists) } else { s.parse::<u32>().ok() };
-    set.split(',')
-        .map(|item| match item.split_once(':') {
-            Some((a, b)) => match (number(a), number(b)) {
-                (Some(a), Some(b)) => u64::from(a.abs_diff(b)) + 1,
-                _ => u64::from(exists),
-            },
-            None => 1,
-        })
-        .sum::<u64>()
-        .min(u64::from(exists).max(1) * 2)
 }
 
 fn flag_list(flags: &[Flag]) -> Arg {
@@ -232,7 +217,7 @@ impl<S: Connection> Session<S> {
     /// `sink` when it wants them.
     pub fn uid_fetch(
         &mut self,
-        sets: &[String],
+        sets: &[MessageSet],
         items: Items,
         mut sink: Option<&mut dyn LiteralSink>,
         on_fetch: &mut dyn FnMut(Fetch) -> Result<()>,
@@ -240,11 +225,11 @@ impl<S: Connection> Session<S> {
         let list = items.to_wire();
         let mut tags = Vec::with_capacity(sets.len());
         for set in sets {
-            tags.push(self.send(&Command::new("UID FETCH").atom(set.clone()).atom(list.clone()))?);
+            tags.push(self.send(&Command::new("UID FETCH").atom(set.wire()).atom(list.clone()))?);
         }
         self.flush()?;
         let exists = self.exists();
-        let expected: u64 = sets.iter().map(|set| 2 * set_size(set, exists)).sum();
+        let expected: u64 = sets.iter().map(|set| 2 * set.size(exists)).sum();
         let mut first_error = None;
         for tag in &tags {
             let sink = sink.as_mut().map(|s| &mut **s as &mut dyn LiteralSink);
@@ -263,14 +248,14 @@ impl<S: Connection> Session<S> {
     /// messages whose metadata changed after `modseq`.
     pub fn uid_fetch_changed_since(
         &mut self,
-        set: &str,
+        set: &MessageSet,
         items: Items,
         modseq: u64,
         on_fetch: &mut dyn FnMut(Fetch) -> Result<()>,
     ) -> Result<()> {
         let command =
-            Command::new("UID FETCH").atom(set).atom(items.to_wire()).atom(format!("(CHANGEDSINCE {modseq})"));
-        let expected = 2 * set_size(set, self.exists());
+            Command::new("UID FETCH").atom(set.wire()).atom(items.to_wire()).atom(format!("(CHANGEDSINCE {modseq})"));
+        let expected = 2 * set.size(self.exists());
         self.run_allowing(&command, expected, &mut |data| match data {
             Data::Fetch(fetch) => on_fetch(fetch),
             _ => Ok(()),
@@ -279,9 +264,14 @@ impl<S: Connection> Session<S> {
     }
 
     /// `FETCH` by sequence numbers (for the newest messages of a mailbox).
-    pub fn fetch_seq(&mut self, set: &str, items: Items, on_fetch: &mut dyn FnMut(Fetch) -> Result<()>) -> Result<()> {
-        let command = Command::new("FETCH").atom(set).atom(items.to_wire());
-        let expected = 2 * set_size(set, self.exists());
+    pub fn fetch_seq(
+        &mut self,
+        set: &MessageSet,
+        items: Items,
+        on_fetch: &mut dyn FnMut(Fetch) -> Result<()>,
+    ) -> Result<()> {
+        let command = Command::new("FETCH").atom(set.wire()).atom(items.to_wire());
+        let expected = 2 * set.size(self.exists());
         self.run_allowing(&command, expected, &mut |data| match data {
             Data::Fetch(fetch) => on_fetch(fetch),
             _ => Ok(()),
@@ -355,7 +345,7 @@ impl<S: Connection> Session<S> {
     /// selected mailbox; the new flags of each come to `on_fetch`.
     pub fn uid_store(
         &mut self,
-        set: &str,
+        set: &MessageSet,
         change: FlagChange,
         flags: &[Flag],
         on_fetch: &mut dyn FnMut(Fetch) -> Result<()>,
@@ -364,8 +354,8 @@ impl<S: Connection> Session<S> {
             FlagChange::Add => "+FLAGS",
             FlagChange::Remove => "-FLAGS",
         };
-        let command = Command::new("UID STORE").atom(set).atom(how).arg(flag_list(flags));
-        let expected = 2 * set_size(set, self.exists());
+        let command = Command::new("UID STORE").atom(set.wire()).atom(how).arg(flag_list(flags));
+        let expected = 2 * set.size(self.exists());
         self.run_allowing(&command, expected, &mut |data| match data {
             Data::Fetch(fetch) => on_fetch(fetch),
             _ => Ok(()),
@@ -374,28 +364,29 @@ impl<S: Connection> Session<S> {
     }
 
     /// UID COPY of `set` into `to`.
-    pub fn uid_copy(&mut self, set: &str, to: &MailboxName) -> Result<()> {
-        self.run(&Command::new("UID COPY").atom(set).arg(mailbox(to)), &mut |_| Ok(())).map(drop)
+    pub fn uid_copy(&mut self, set: &MessageSet, to: &MailboxName) -> Result<()> {
+        self.run(&Command::new("UID COPY").atom(set.wire()).arg(mailbox(to)), &mut |_| Ok(())).map(drop)
     }
 
     /// UID MOVE of `set` into `to` (RFC 6851); an error where the server
     /// lacks MOVE.
-    pub fn uid_move(&mut self, set: &str, to: &MailboxName) -> Result<()> {
+    pub fn uid_move(&mut self, set: &MessageSet, to: &MailboxName) -> Result<()> {
         if !self.caps.supports(Capability::Move) {
             return Err(Error::unavailable("the server has no MOVE"));
         }
-        let expected = 2 * set_size(set, self.exists());
-        self.run_allowing(&Command::new("UID MOVE").atom(set).arg(mailbox(to)), expected, &mut |_| Ok(())).map(drop)
+        let expected = 2 * set.size(self.exists());
+        self.run_allowing(&Command::new("UID MOVE").atom(set.wire()).arg(mailbox(to)), expected, &mut |_| Ok(()))
+            .map(drop)
     }
 
     /// UID EXPUNGE of exactly `set` (RFC 4315): never anything else marked
     /// `\Deleted`. An error where the server lacks UIDPLUS.
-    pub fn uid_expunge(&mut self, set: &str) -> Result<()> {
+    pub fn uid_expunge(&mut self, set: &MessageSet) -> Result<()> {
         if !self.caps.supports(Capability::UidPlus) {
             return Err(Error::unavailable("the server has no UIDPLUS, so it cannot expunge only chosen messages"));
         }
-        let expected = 2 * set_size(set, self.exists());
-        self.run_allowing(&Command::new("UID EXPUNGE").atom(set), expected, &mut |_| Ok(())).map(drop)
+        let expected = 2 * set.size(self.exists());
+        self.run_allowing(&Command::new("UID EXPUNGE").atom(set.wire()), expected, &mut |_| Ok(())).map(drop)
     }
 
     /// CREATE a mailbox.
@@ -433,17 +424,6 @@ fn take_status(found: &mut HashMap<String, MailboxStatus>, name: &MailboxName) -
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn set_sizes_bound_the_responses_to_expect() {
-        assert_eq!(set_size("5", 100), 1);
-        assert_eq!(set_size("1:5,7,9:12", 100), 10);
-        assert_eq!(set_size("1:*", 100), 100);
-        assert_eq!(set_size("90:*", 100), 11);
-        // Never more than twice what the mailbox holds.
-        assert_eq!(set_size("1:4000000000", 10), 20);
-        assert_eq!(set_size("1:*", 0), 2);
-    }
 
     #[test]
     fn flags_round_trip_between_names_and_the_wire() {

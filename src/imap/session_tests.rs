@@ -11,6 +11,7 @@ use super::*;
 use crate::imap::items::Items;
 use crate::imap::mailbox::Flag;
 use crate::imap::mailbox_name::MailboxName;
+use crate::imap::message_set::MessageSet;
 use crate::imap::response::Body;
 use crate::net::script::{Script, ScriptBuilder, ScriptHandle, script};
 use crate::net::{Security, TlsPolicy};
@@ -52,8 +53,7 @@ fn selected(builder: ScriptBuilder) -> (Session<Script>, ScriptHandle) {
     (session, handle)
 }
 
-fn uids(session: &mut Session<Script>, sets: &[&str]) -> Result<Vec<u32>> {
-    let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
+fn uids(session: &mut Session<Script>, sets: &[MessageSet]) -> Result<Vec<u32>> {
     let mut seen = Vec::new();
     session.uid_fetch(&sets, Items::size(), None, &mut |fetch| {
         seen.push(fetch.uid.unwrap_or(0));
@@ -182,7 +182,7 @@ fn pipelined_fetches_go_out_in_one_write_and_may_complete_in_any_order() {
             .send("* 2 FETCH (UID 2 RFC822.SIZE 20)\r\na2 OK done\r\n"),
     );
     let writes_before = handle.writes().len();
-    assert_eq!(uids(&mut session, &["1:2", "3"]).unwrap(), vec![1, 3, 2]);
+    assert_eq!(uids(&mut session, &[MessageSet::range(1, 2), MessageSet::one(3)]).unwrap(), vec![1, 3, 2]);
     assert_eq!(handle.writes().len(), writes_before + 1, "both commands in one write");
     assert!(!session.is_broken());
     handle.assert_done();
@@ -192,7 +192,7 @@ fn pipelined_fetches_go_out_in_one_write_and_may_complete_in_any_order() {
 fn a_completion_for_a_tag_never_sent_breaks_the_session() {
     let (mut session, handle) =
         selected(script().expect("a2 UID FETCH 1 (UID RFC822.SIZE)\r\n").send("a9 OK what\r\n"));
-    let err = uids(&mut session, &["1"]).unwrap_err();
+    let err = uids(&mut session, &[MessageSet::one(1)]).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Protocol, "{err}");
     assert!(err.to_string().contains("a9"), "{err}");
     assert!(session.is_broken());
@@ -206,7 +206,7 @@ fn a_no_for_one_set_still_reads_the_others_to_their_end() {
             .expect("a2 UID FETCH 1 (UID RFC822.SIZE)\r\na3 UID FETCH 2 (UID RFC822.SIZE)\r\n")
             .send("a2 NO [SERVERBUG] oops\r\n* 2 FETCH (UID 2 RFC822.SIZE 20)\r\na3 OK done\r\n"),
     );
-    let err = uids(&mut session, &["1", "2"]).unwrap_err();
+    let err = uids(&mut session, &[MessageSet::one(1), MessageSet::one(2)]).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::TempFail, "{err}");
     assert!(!session.is_broken(), "the stream is still in step");
     handle.assert_done();
@@ -220,7 +220,7 @@ fn unsolicited_exists_and_expunge_during_a_fetch_update_the_mailbox() {
             .send("* 1 FETCH (UID 1 RFC822.SIZE 10)\r\n* 5 EXISTS\r\n* 2 EXPUNGE\r\n* OK [UIDNEXT 12] n\r\n")
             .send("* 2 FETCH (UID 3 RFC822.SIZE 30)\r\na2 OK done\r\n"),
     );
-    assert_eq!(uids(&mut session, &["1:*"]).unwrap(), vec![1, 3]);
+    assert_eq!(uids(&mut session, &[MessageSet::all()]).unwrap(), vec![1, 3]);
     let selected = session.selected().unwrap();
     assert_eq!(selected.exists, 4, "5 EXISTS then one EXPUNGE");
     assert_eq!(selected.uidnext, Some(12));
@@ -235,7 +235,7 @@ fn bye_in_the_middle_of_a_fetch_is_a_temporary_failure_quoting_the_server() {
             .send("* 1 FETCH (UID 1 RFC822.SIZE 10)\r\n* BYE shutting down for maintenance\r\n")
             .eof(),
     );
-    let err = uids(&mut session, &["1:3"]).unwrap_err();
+    let err = uids(&mut session, &[MessageSet::range(1, 3)]).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::TempFail, "{err}");
     assert!(err.to_string().contains("shutting down for maintenance"), "{err}");
     assert!(session.is_broken());
@@ -246,7 +246,7 @@ fn bye_in_the_middle_of_a_fetch_is_a_temporary_failure_quoting_the_server() {
 fn a_continuation_request_nobody_asked_for_is_a_protocol_error() {
     let (mut session, handle) =
         selected(script().expect("a2 UID FETCH 1 (UID RFC822.SIZE)\r\n").send("+ send more\r\n"));
-    let err = uids(&mut session, &["1"]).unwrap_err();
+    let err = uids(&mut session, &[MessageSet::one(1)]).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Protocol, "{err}");
     assert!(session.is_broken());
     handle.assert_done();
@@ -262,7 +262,7 @@ fn bodies_arrive_as_literals_split_across_reads() {
         ));
     let mut bodies = Vec::new();
     session
-        .uid_fetch(&["2".to_string()], Items::body(), None, &mut |fetch| {
+        .uid_fetch(&[MessageSet::one(2)], Items::body(), None, &mut |fetch| {
             bodies.push(fetch.body);
             Ok(())
         })
@@ -334,7 +334,7 @@ fn untagged_data_beyond_what_a_command_can_answer_with_is_a_flood() {
 #[test]
 fn a_broken_session_refuses_new_commands_without_writing() {
     let (mut session, handle) = selected(script().expect("a2 UID FETCH 1 (UID RFC822.SIZE)\r\n").eof());
-    assert!(uids(&mut session, &["1"]).is_err());
+    assert!(uids(&mut session, &[MessageSet::one(1)]).is_err());
     let err = session.noop().unwrap_err();
     assert_eq!(err.kind(), ErrorKind::TempFail, "{err}");
     handle.assert_done();

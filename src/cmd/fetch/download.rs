@@ -19,7 +19,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use super::writer::Incoming;
 use crate::error::{Error, ErrorKind, Result, ResultExt};
-use crate::imap::{self, Items, LiteralSink, MailboxName, Session, uid_set};
+use crate::imap::{self, Items, LiteralSink, MailboxName, MessageSet, Session};
 use crate::model::date::parse_internaldate;
 use crate::net::pool::{Pool, Pooled};
 use crate::store::{Body, Spool, Spooler};
@@ -244,7 +244,7 @@ fn fetch_batch(
     }
     let mailbox = batch[0].mailbox;
     let mut expected: HashSet<u32> = batch.iter().flat_map(|c| c.uids.iter().copied()).collect();
-    let sets: Vec<String> = batch.iter().map(|c| uid_set(&c.uids)).collect();
+    let sets: Vec<MessageSet> = batch.iter().map(|c| MessageSet::of(&c.uids)).collect();
     let spooled = RefCell::new(HashMap::new());
     let mut sink = SpoolSink { spooler: source.spooler.clone(), current: None, done: &spooled, next: 0 };
     // Each message goes to the writer as soon as it is complete, so disk

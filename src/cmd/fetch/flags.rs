@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use super::select::Target;
 use crate::cmd::parallel::over_pool;
 use crate::error::{Error, Result, ResultExt};
-use crate::imap::{Fetch, Items, Session};
+use crate::imap::{Fetch, Items, MessageSet, Session};
 use crate::net::pool::Pool;
 
 /// New flags by UID.
@@ -65,8 +65,8 @@ fn changes(session: &mut Session, check: &FlagCheck) -> Result<FlagChanges> {
         Ok(())
     };
     match check.since {
-        Some(modseq) => session.uid_fetch_changed_since("1:*", Items::flags(), modseq, &mut collect)?,
-        None => session.uid_fetch(&["1:*".to_string()], Items::flags(), None, &mut collect)?,
+        Some(modseq) => session.uid_fetch_changed_since(&MessageSet::all(), Items::flags(), modseq, &mut collect)?,
+        None => session.uid_fetch(&[MessageSet::all()], Items::flags(), None, &mut collect)?,
     }
     Ok(found)
 }

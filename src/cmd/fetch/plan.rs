@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use super::select::Target;
 use crate::cmd::parallel::over_pool;
 use crate::error::{Error, Result, ResultExt};
-use crate::imap::{Day, Items, Search, SearchKey, Session, uid_set};
+use crate::imap::{Day, Items, MessageSet, Search, SearchKey, Session};
 use crate::model::date::Date;
 use crate::net::pool::Pool;
 use crate::store::UidSet;
@@ -100,7 +100,7 @@ pub fn survey(session: &mut Session, target: &Target, known: &Known, filters: &F
     let mut sizes: HashMap<u32, u32> = HashMap::with_capacity(missing.len());
     // Sizes in slices, so no command line grows without bound.
     for slice in missing.chunks(5000) {
-        session.uid_fetch(&[uid_set(slice)], Items::size(), None, &mut |fetch| {
+        session.uid_fetch(&[MessageSet::of(slice)], Items::size(), None, &mut |fetch| {
             if let (Some(uid), Some(size)) = (fetch.uid, fetch.size) {
                 sizes.insert(uid, size);
             }

@@ -19,7 +19,7 @@ use super::watch::is_fatal;
 use crate::cmd::context::Context;
 use crate::cmd::mailboxes::message_row;
 use crate::error::{Error, Result};
-use crate::imap::{Data, Items, MailboxName, Search, SearchKey, Session, uid_set};
+use crate::imap::{Data, Items, MailboxName, MessageSet, Search, SearchKey, Session};
 
 const TICK: Duration = Duration::from_millis(250);
 const FIRST_BACKOFF: Duration = Duration::from_millis(500);
@@ -153,7 +153,7 @@ impl<'a> NotifyWatch<'a> {
             && new_modseq > modseq
             && !kept.is_empty()
         {
-            session.uid_fetch_changed_since(&uid_set(&kept), Items::flags(), modseq, &mut |fetch| {
+            session.uid_fetch_changed_since(&MessageSet::of(&kept), Items::flags(), modseq, &mut |fetch| {
                 if let (Some(uid), Some(flags)) = (fetch.uid, fetch.flags) {
                     let mut event = Event::simple("flags", &account, name, uid);
                     event.flags = Some(flags);
@@ -164,7 +164,7 @@ impl<'a> NotifyWatch<'a> {
         }
         let mut rows = Vec::new();
         if !fresh.is_empty() {
-            session.uid_fetch(&[uid_set(&fresh)], Items::summary(), None, &mut |fetch| {
+            session.uid_fetch(&[MessageSet::of(&fresh)], Items::summary(), None, &mut |fetch| {
                 if let Some(row) = message_row(mailbox, fetch).filter(|r| r.uid >= next) {
                     rows.push(row);
                 }

@@ -16,7 +16,7 @@ use super::event::Event;
 use crate::cmd::context::Context;
 use crate::cmd::mailboxes::message_row;
 use crate::error::{Error, Result};
-use crate::imap::{Capability, Data, Items, MailboxName, Search, SearchKey, Session};
+use crate::imap::{Capability, Data, Items, MailboxName, MessageSet, Search, SearchKey, Session};
 
 /// How often a waiting watcher looks at the stop flag.
 const TICK: Duration = Duration::from_millis(250);
@@ -167,7 +167,7 @@ impl<'a> Watch<'a> {
         let mut rows = Vec::new();
         // `n:*` also answers with the last message when n is above every
         // UID, hence the filter.
-        session.uid_fetch(&[format!("{next}:*")], Items::summary(), None, &mut |fetch| {
+        session.uid_fetch(&[MessageSet::from(next)], Items::summary(), None, &mut |fetch| {
             if let Some(row) = message_row(&self.mailbox, fetch).filter(|r| r.uid >= next) {
                 rows.push(row);
             }

@@ -6,7 +6,7 @@ use super::{ListArgs, Listing, MailboxRow, MessageRow};
 use crate::cmd::context::Context;
 use crate::cmd::mailboxes::{self, Spread, message_row};
 use crate::error::{Error, Result, ResultExt};
-use crate::imap::{FlagKey, Items, ListEntry, MailboxName, Search, SearchKey, StatusItem, uid_set};
+use crate::imap::{FlagKey, Items, ListEntry, MailboxName, MessageSet, Search, SearchKey, StatusItem};
 
 /// Runs `owl list`.
 pub fn run(ctx: &Context, args: &ListArgs) -> Result<Listing> {
@@ -64,7 +64,7 @@ fn messages(ctx: &Context, mailbox: &MailboxName, args: &ListArgs) -> Result<(Ve
         let mut page: Vec<u32> = uids.into_iter().skip(skip).take(limit).collect();
         if !page.is_empty() {
             page.sort_unstable();
-            session.uid_fetch(&[uid_set(&page)], Items::summary(), None, &mut |f| {
+            session.uid_fetch(&[MessageSet::of(&page)], Items::summary(), None, &mut |f| {
                 fetched.push(f);
                 Ok(())
             })?;
@@ -72,7 +72,7 @@ fn messages(ctx: &Context, mailbox: &MailboxName, args: &ListArgs) -> Result<(Ve
     } else if (skip as u64) < u64::from(exists) {
         let high = exists as usize - skip;
         let low = high.saturating_sub(limit) + 1;
-        session.fetch_seq(&format!("{low}:{high}"), Items::summary(), &mut |f| {
+        session.fetch_seq(&MessageSet::range(low as u32, high as u32), Items::summary(), &mut |f| {
             fetched.push(f);
             Ok(())
         })?;

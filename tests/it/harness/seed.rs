@@ -144,7 +144,7 @@ pub fn bodies(user: &User, mailbox: &str) -> Vec<(u32, Vec<u8>)> {
         let mut sink = MemorySink::new(1 << 30);
         let mut streamed = Vec::new();
         session
-            .uid_fetch(&["1:*".to_string()], Items::body(), Some(&mut sink), &mut |f| {
+            .uid_fetch(&[owl::imap::MessageSet::all()], Items::body(), Some(&mut sink), &mut |f| {
                 match (f.uid, f.body) {
                     (Some(uid), Some(owl::imap::Body::Memory(bytes))) => out.push((uid, bytes)),
                     (Some(uid), Some(owl::imap::Body::Streamed(id))) => streamed.push((uid, id)),

@@ -252,6 +252,9 @@ fn imap_words_are_written_only_in_the_imap_module() {
             if for_people(&tokens) {
                 continue;
             }
+            if text.contains(":*") {
+                violations.push(format!("{}:{line}: a sequence set in \"{literal}\"", source.path.display()));
+            }
             for token in tokens {
                 let atom = token.split('=').next().unwrap_or(token);
                 if words.contains(token) || words.contains(atom) {
