@@ -55,7 +55,7 @@ fn selected(builder: ScriptBuilder) -> (Session<Script>, ScriptHandle) {
 
 fn uids(session: &mut Session<Script>, sets: &[MessageSet]) -> Result<Vec<u32>> {
     let mut seen = Vec::new();
-    session.uid_fetch(&sets, Items::size(), None, &mut |fetch| {
+    session.uid_fetch(sets, Items::size(), None, &mut |fetch| {
         seen.push(fetch.uid.unwrap_or(0));
         Ok(())
     })?;
