@@ -130,6 +130,15 @@ impl UidSet {
         self.ranges.iter().flat_map(|&(lo, hi)| lo..=hi)
     }
 
+    /// Drops every UID below `n`.
+    pub fn remove_below(&mut self, n: u32) {
+        let keep = self.ranges.partition_point(|&(_, hi)| hi < n);
+        self.ranges.drain(..keep);
+        if let Some(first) = self.ranges.first_mut() {
+            first.0 = first.0.max(n);
+        }
+    }
+
     /// The UIDs of `uids` (e.g. a server's UID SEARCH answer) that are not
     /// in the set, in the order given.
     pub fn missing<I: IntoIterator<Item = u32>>(&self, uids: I) -> Vec<u32> {
@@ -254,6 +263,17 @@ mod tests {
 
     fn set(s: &str) -> UidSet {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn remove_below_cuts_inside_a_range_and_drops_whole_ones() {
+        let mut set: UidSet = "1:5,8,10:20".parse().unwrap();
+        set.remove_below(11);
+        assert_eq!(set.to_string(), "11:20");
+        set.remove_below(1);
+        assert_eq!(set.to_string(), "11:20");
+        set.remove_below(21);
+        assert!(set.is_empty());
     }
 
     #[test]

@@ -47,6 +47,24 @@ impl MessageSet {
         MessageSet { wire }
     }
 
+    /// Ranges whose ends may be `*` (`None`): the highest UID or number in
+    /// the mailbox, as a user's `200:*` means.
+    pub fn of_bounds(ranges: impl IntoIterator<Item = (Option<u32>, Option<u32>)>) -> MessageSet {
+        let end = |b: Option<u32>| b.map_or_else(|| "*".to_string(), |n| n.to_string());
+        let mut wire = String::new();
+        for (lo, hi) in ranges {
+            if !wire.is_empty() {
+                wire.push(',');
+            }
+            if lo == hi {
+                wire.push_str(&end(lo));
+            } else {
+                let _ = write!(wire, "{}:{}", end(lo), end(hi));
+            }
+        }
+        MessageSet { wire }
+    }
+
     /// `lo` to `hi`, both included.
     pub fn range(lo: u32, hi: u32) -> MessageSet {
         let mut wire = String::new();
@@ -117,6 +135,7 @@ mod tests {
         assert_eq!(MessageSet::range(9, 2).wire(), "2:9");
         assert_eq!(MessageSet::from(42).wire(), "42:*");
         assert_eq!(MessageSet::one(7).wire(), "7");
+        assert_eq!(MessageSet::of_bounds([(Some(5), Some(5)), (Some(200), None)]).wire(), "5,200:*");
     }
 
     #[test]

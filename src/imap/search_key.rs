@@ -7,6 +7,7 @@
 use std::fmt;
 
 use super::command::Arg;
+use super::message_set::MessageSet;
 
 /// A calendar day, for SINCE, BEFORE and ON.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,8 +84,8 @@ pub enum SearchKey {
     Smaller(u64),
     /// The flag is set (true) or not (false).
     Flag(FlagKey, bool),
-    /// In a UID set (`1:100,200:*`).
-    Uid(String),
+    /// In a set of UIDs.
+    Uid(MessageSet),
     /// Does not match.
     Not(Box<SearchKey>),
     /// Matches either.
@@ -175,7 +176,7 @@ impl SearchKey {
                 (FlagKey::Deleted, true) => "DELETED",
                 (FlagKey::Deleted, false) => "UNDELETED",
             })),
-            SearchKey::Uid(set) => out.extend([atom("UID"), Arg::Atom(set.clone())]),
+            SearchKey::Uid(set) => out.extend([atom("UID"), Arg::Atom(set.wire().to_string())]),
             SearchKey::Not(inner) => {
                 out.push(atom("NOT"));
                 inner.push_args(out);
@@ -255,7 +256,7 @@ mod tests {
                 Box::new(SearchKey::Not(Box::new(SearchKey::Flag(FlagKey::Seen, true)))),
             ),
             SearchKey::Since(day),
-            SearchKey::And(vec![SearchKey::Larger(10), SearchKey::Uid("1:*".into())]),
+            SearchKey::And(vec![SearchKey::Larger(10), SearchKey::Uid(MessageSet::all())]),
             SearchKey::Header("X-Foo".into(), "a b".into()),
         ]);
         assert_eq!(

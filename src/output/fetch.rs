@@ -40,6 +40,9 @@ pub fn text(s: &FetchSummary, width: Option<usize>, color: bool) -> String {
                     first.error
                 ));
             }
+            if m.deferred > 0 {
+                notes.push(format!("{} message(s) that failed before wait for a retry", m.deferred));
+            }
             if m.uidvalidity_reset {
                 notes.push("UIDVALIDITY changed: old copies kept, fetched again".to_string());
             }
@@ -74,6 +77,9 @@ pub fn text(s: &FetchSummary, width: Option<usize>, color: bool) -> String {
     }
     if s.total.failed_messages > 0 {
         out.push_str(&format!("; {} message(s) could not be backed up", s.total.failed_messages));
+    }
+    if s.total.deferred > 0 {
+        out.push_str(&format!("; {} that failed before wait for a retry", s.total.deferred));
     }
     out.push('\n');
     out

@@ -7,7 +7,7 @@
 
 use super::ast::{Expr, Flag, Query, Term, TextField};
 use super::attachment::{Folded, assume_attachment};
-use crate::imap::{self, Day, FlagKey, Search, SearchKey};
+use crate::imap::{self, Day, FlagKey, MessageSet, Search, SearchKey};
 
 /// What to ask the server.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -138,8 +138,16 @@ fn term_key(term: &Term) -> SearchKey {
             };
             SearchKey::Flag(flag, *set)
         }
-        Term::Uid(set) => SearchKey::Uid(set.to_string()),
+        Term::Uid(set) => SearchKey::Uid(MessageSet::of_bounds(set.0.iter().map(|&(lo, hi)| (bound(lo), bound(hi))))),
         Term::HasAttachment => SearchKey::All,
+    }
+}
+
+/// One end of a UID range as IMAP's `*` or a number.
+fn bound(b: super::ast::UidBound) -> Option<u32> {
+    match b {
+        super::ast::UidBound::Num(n) => Some(n),
+        super::ast::UidBound::Star => None,
     }
 }
 

@@ -41,12 +41,17 @@ fn maildir_adopts_renamed_files_and_never_fetches_them_again() {
     }
     assert_eq!(inbox.commit().unwrap(), 3);
     // The run dies after renaming UID 4 into place but before recording it,
-    // with UID 5 still downloading.
-    fs::write(s.root().join("INBOX/cur/9.M1P1Q1.h,V=7,U=4:2,S"), b"four").unwrap();
+    // with UID 5 still downloading. A file no run of owl named (another
+    // program's) is not owl's to adopt.
+    inbox.add(4, &["\\Seen".into()], None, msg(4)).unwrap();
     let mut spool = inbox.spool().unwrap();
     spool.write_all(b"half of five").unwrap();
     std::mem::forget(spool);
+    inbox.commit_dies_after_moving();
+    fs::write(s.root().join("INBOX/cur/9.M1P1Q1.h,V=7,U=6:2,S"), b"six").unwrap();
     std::mem::forget(inbox);
+    let mut lock = lock;
+    lock.say_done = false; // the process dies holding it
     drop(lock);
 
     let lock = s.lock(false).unwrap();
@@ -54,8 +59,35 @@ fn maildir_adopts_renamed_files_and_never_fetches_them_again() {
     assert_eq!(inbox.state().stored.to_string(), "1:4");
     assert_eq!(inbox.recovery().adopted, 1);
     assert_eq!(inbox.recovery().removed_spools, 1);
-    assert_eq!(inbox.state().stored.missing(1..=6), vec![5, 6]);
+    assert!((1..=4).all(|uid| inbox.is_stored(uid)) && !inbox.is_stored(5) && !inbox.is_stored(6));
     assert_eq!(files_in(&s.root().join("INBOX/tmp")), 0);
+}
+
+#[test]
+fn after_a_clean_close_the_next_open_reads_nothing_of_the_mailbox() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = store(StoreKind::Maildir, dir.path());
+    let lock = s.lock(false).unwrap();
+    let mut inbox = s.mailbox(&lock, "INBOX", None).unwrap();
+    inbox.reset_uidvalidity(7).unwrap();
+    inbox.add(1, &[], None, msg(1)).unwrap();
+    inbox.commit().unwrap();
+    inbox.set_server_marks(2, None);
+    inbox.close().unwrap();
+    drop(lock);
+    // Anything that appears now was not written by owl: an open that read
+    // the directories would adopt or remove these.
+    fs::write(s.root().join("INBOX/cur/9.M1P1Q1.h,V=7,U=2:2,S"), b"two").unwrap();
+    fs::write(s.root().join("INBOX/tmp/1.M1P1Q1.h.owl-spool"), b"x").unwrap();
+    fs::write(s.root().join(".owl/tmp/spool/1.M1P1Q2.h.owl-spool"), b"x").unwrap();
+
+    let lock = s.lock(false).unwrap();
+    let inbox = s.mailbox(&lock, "INBOX", None).unwrap();
+    assert_eq!(inbox.recovery(), &super::Recovery::default());
+    assert!(!inbox.state().needs_recovery());
+    assert!(!inbox.is_stored(2));
+    assert_eq!(files_in(&s.root().join("INBOX/tmp")), 1);
+    assert_eq!(files_in(&s.root().join(".owl/tmp/spool")), 1);
 }
 
 #[test]
@@ -154,11 +186,11 @@ fn a_uidvalidity_change_keeps_every_old_copy() {
         let lock = s.lock(false).unwrap();
         let mut inbox = s.mailbox(&lock, "INBOX", None).unwrap();
         inbox.reset_uidvalidity(1).unwrap();
-        inbox.set_server_marks(3, Some(10));
         for uid in 1..=2 {
             inbox.add(uid, &[], None, msg(uid)).unwrap();
         }
         inbox.commit().unwrap();
+        inbox.set_server_marks(3, Some(10));
         inbox.reset_uidvalidity(2).unwrap();
         assert!(inbox.state().stored.is_empty());
         assert_eq!((inbox.state().uidnext, inbox.state().highestmodseq), (0, None));

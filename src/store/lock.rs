@@ -1,6 +1,8 @@
 //! The store lock: one owl run per store at a time, held as an OS file lock
 //! (so it dies with the process, kill -9 included) on a file that also names
-//! the holder's pid for the error message.
+//! the holder's pid for the error message, and says ` done` after it once
+//! the run let go normally: the next run then knows no spool files of a
+//! dead run can be left behind.
 //!
 //! It also keeps the run from opening one mailbox twice. It never deletes or
 //! waits on anything but the lock file.
@@ -18,8 +20,13 @@ use crate::error::{Error, Result};
 pub struct StoreLock {
     root: PathBuf,
     /// Holds the OS lock for as long as it is open.
-    _file: File,
+    file: File,
     open: Arc<Mutex<HashSet<PathBuf>>>,
+    /// The run before let go normally (or there was none).
+    previous_clean: bool,
+    /// Cleared by tests that play a dead run.
+    #[cfg(test)]
+    pub(crate) say_done: bool,
 }
 
 /// Proof that a mailbox is open once; releases it on drop.
@@ -63,6 +70,9 @@ impl StoreLock {
                 Err(std::fs::TryLockError::Error(e)) => return Err(io_err("cannot lock", e)),
             }
         }
+        let mut before = String::new();
+        let _ = (&mut file).take(64).read_to_string(&mut before);
+        let previous_clean = before.is_empty() || before.trim_end().ends_with(" done");
         // The pid is only a hint for the message above, so it is not fsynced.
         let written = (|| {
             file.set_len(0)?;
@@ -70,7 +80,20 @@ impl StoreLock {
             file.write_all(format!("{}\n", std::process::id()).as_bytes())
         })();
         written.map_err(|e| io_err("cannot write", e))?;
-        Ok(StoreLock { root: root.to_path_buf(), _file: file, open: Arc::default() })
+        Ok(StoreLock {
+            root: root.to_path_buf(),
+            file,
+            open: Arc::default(),
+            previous_clean,
+            #[cfg(test)]
+            say_done: true,
+        })
+    }
+
+    /// Whether the run before this one let go of the store normally (or
+    /// there was none): if not, it may have left spool files.
+    pub fn previous_run_clean(&self) -> bool {
+        self.previous_clean
     }
 
     /// The root of the locked store.
@@ -88,11 +111,27 @@ impl StoreLock {
     }
 }
 
+impl Drop for StoreLock {
+    fn drop(&mut self) {
+        #[cfg(test)]
+        if !self.say_done {
+            return;
+        }
+        // Not fsynced: after a power loss the next run merely cleans up.
+        let done = format!("{} done\n", std::process::id());
+        let _ = self
+            .file
+            .set_len(0)
+            .and_then(|()| self.file.seek(SeekFrom::Start(0)))
+            .and_then(|_| self.file.write_all(done.as_bytes()));
+    }
+}
+
 fn read_pid(file: &mut File) -> Option<u32> {
     let mut text = String::new();
     file.seek(SeekFrom::Start(0)).ok()?;
     file.take(64).read_to_string(&mut text).ok()?;
-    text.trim().parse().ok()
+    text.split_whitespace().next()?.parse().ok()
 }
 
 #[cfg(test)]

@@ -2,8 +2,12 @@
 //! messages, and committing them (data durable first, state written last),
 //! whatever the store's format.
 //!
-//! After a failed write the mailbox refuses further writes: the next run
-//! reconciles from disk instead. It never deletes stored mail.
+//! Before anything is written the state says so (`dirty`), and before a
+//! commit moves files into place it names them (`in_flight`): the next
+//! open then looks at exactly what a killed run could have left, and after
+//! a run that [`MailboxStore::close`]d cleanly, at nothing. After a failed
+//! write the mailbox refuses further writes: the next run reconciles from
+//! disk instead. It never deletes stored mail.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -84,7 +88,8 @@ impl MailboxStore {
     }
 
     /// A new spool file to stream a large message into while it downloads.
-    pub fn spool(&self) -> Result<Spool> {
+    pub fn spool(&mut self) -> Result<Spool> {
+        self.begin_writing()?;
         match &self.backend {
             Backend::Maildir(m) => m.spool(),
             Backend::Mbox(m) => m.spool(),
@@ -99,12 +104,30 @@ impl MailboxStore {
 
     /// A handle that creates spool files for this mailbox from any thread,
     /// so downloads can stream while another thread owns the mailbox.
-    pub fn spooler(&self) -> Spooler {
+    pub fn spooler(&mut self) -> Result<Spooler> {
+        self.begin_writing()?;
         let dir = match &self.backend {
             Backend::Maildir(m) => m.spool_dir(),
             Backend::Mbox(m) => m.spool_dir(),
         };
-        Spooler { dir }
+        Ok(Spooler { dir })
+    }
+
+    /// Records, durably, that this run may leave files behind, before it
+    /// creates any.
+    fn begin_writing(&mut self) -> Result<()> {
+        self.check_usable()?;
+        if !self.state.dirty {
+            self.state.dirty = true;
+            self.save_state()?;
+        }
+        Ok(())
+    }
+
+    /// Whether the message with `uid` is stored (under the current
+    /// UIDVALIDITY, committed).
+    pub fn is_stored(&self, uid: u32) -> bool {
+        self.state.is_stored(uid)
     }
 
     /// Stores the message with `uid` under the current UIDVALIDITY, bytes
@@ -115,9 +138,10 @@ impl MailboxStore {
         let Some(validity) = self.state.uidvalidity else {
             return Err(Error::internal(format!("mailbox \"{}\": add before a UIDVALIDITY was set", self.name)));
         };
-        if self.state.stored.contains(uid) || self.pending.contains(uid) {
+        if self.state.is_stored(uid) || self.pending.contains(uid) {
             return Err(Error::internal(format!("mailbox \"{}\": UID {uid} is already stored", self.name)));
         }
+        self.begin_writing()?;
         let added = match &mut self.backend {
             Backend::Maildir(m) => m.add(validity, uid, flags, internal_date, body),
             Backend::Mbox(m) => {
@@ -147,14 +171,23 @@ impl MailboxStore {
     fn commit_inner(&mut self) -> Result<usize> {
         let mut next = self.state.clone();
         let count = match &mut self.backend {
-            Backend::Maildir(m) => m.write_pending()?,
+            Backend::Maildir(m) => {
+                let names = m.prepare()?;
+                if !names.is_empty() {
+                    next.in_flight = Some(names);
+                    state::save(&self.state_path, &next)?;
+                }
+                let count = m.publish()?;
+                next.in_flight = Some(Vec::new());
+                count
+            }
             Backend::Mbox(m) => {
                 let (count, len) = m.write_pending()?;
                 next.mbox_length = Some(len);
                 count
             }
         };
-        next.stored.union_with(&self.pending);
+        next.mark_stored(&self.pending);
         state::save(&self.state_path, &next)?;
         if let (Backend::Mbox(m), Some(len)) = (&mut self.backend, next.mbox_length) {
             m.committed(len);
@@ -177,23 +210,57 @@ impl MailboxStore {
             )));
         }
         self.state.uidvalidity = Some(new);
-        self.state.stored = match &self.backend {
-            Backend::Maildir(m) => m.on_disk(new),
+        self.state.stored = match &mut self.backend {
+            Backend::Maildir(m) => m.on_disk(new)?,
             Backend::Mbox(_) => UidSet::new(),
         };
         self.state.uidnext = 0;
         self.state.highestmodseq = None;
+        self.state.failed.clear();
         self.save_state()
     }
 
-    /// Remembers the server's UIDNEXT and HIGHESTMODSEQ; saved at the next
-    /// `commit` or `save_state`.
+    /// Every message below the server's `uidnext` is settled (stored, or
+    /// recorded as failed), and flags are in step up to `highestmodseq`;
+    /// saved at the next `commit`, `save_state` or `close`.
     pub fn set_server_marks(&mut self, uidnext: u32, highestmodseq: Option<u64>) {
         if (self.state.uidnext, self.state.highestmodseq) != (uidnext, highestmodseq) {
-            self.state.uidnext = uidnext;
+            self.state.settle_below(uidnext);
             self.state.highestmodseq = highestmodseq;
             self.dirty = true;
         }
+    }
+
+    /// Messages that could not be backed up this run: recorded with their
+    /// error, to be tried again after a back-off. `now` is unix seconds.
+    pub fn record_failures(&mut self, failures: &[(u32, String)], now: u64) {
+        for (uid, error) in failures {
+            let again = state::Failure::again(self.state.failed.get(uid), error.clone(), now);
+            self.state.failed.insert(*uid, again);
+            self.dirty = true;
+        }
+    }
+
+    /// Forgets failed messages the server no longer has.
+    pub fn forget_failures(&mut self, gone: &[u32]) {
+        for uid in gone {
+            self.dirty |= self.state.failed.remove(uid).is_some();
+        }
+    }
+
+    /// Ends this run's use of the mailbox: saves what changed and records
+    /// that nothing is left to recover, so the next open reads nothing but
+    /// the state. A mailbox whose write failed stays marked for recovery.
+    pub fn close(mut self) -> Result<()> {
+        self.check_usable()?;
+        if !self.pending.is_empty() {
+            return Err(Error::internal(format!("mailbox \"{}\": closed with uncommitted messages", self.name)));
+        }
+        if self.dirty || self.state.dirty {
+            self.state.dirty = false;
+            self.save_state()?;
+        }
+        Ok(())
     }
 
     /// Whether stored messages carry flags that `set_flags` can change
@@ -235,5 +302,19 @@ impl MailboxStore {
             return Err(Error::internal(format!("mailbox \"{}\": used again after a failed write", self.name)));
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+impl MailboxStore {
+    /// A commit killed after its files were moved into place and before
+    /// the state recorded them.
+    pub(crate) fn commit_dies_after_moving(&mut self) {
+        let Backend::Maildir(m) = &mut self.backend else { panic!("Maildir only") };
+        let mut next = self.state.clone();
+        next.in_flight = Some(m.prepare().unwrap());
+        state::save(&self.state_path, &next).unwrap();
+        m.publish().unwrap();
+        self.failed = true;
     }
 }

@@ -12,8 +12,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::fsutil;
 use super::incoming::{Body, Recovery};
-use super::maildir_name::{SPOOL_SUFFIX, final_name, parse_vu, with_flags};
-use super::spool::Spool;
+use super::maildir_name::{final_name, parse_vu, with_flags};
+use super::spool::{Spool, remove_spools};
 use super::state::SyncState;
 use crate::error::{Error, Result};
 use crate::uidset::UidSet;
@@ -30,8 +30,9 @@ pub(crate) struct Maildir {
     /// every file and directory is fsynced.
     whole_fs: Option<fsutil::WholeFsSync>,
     pending: Vec<Pending>,
-    /// UIDs found in `cur/` and `new/` file names at open, by UIDVALIDITY.
-    on_disk: HashMap<u32, UidSet>,
+    /// UIDs named by the files of `cur/` and `new/`, by UIDVALIDITY, once
+    /// they had to be read.
+    on_disk: Option<HashMap<u32, UidSet>>,
 }
 
 #[derive(Debug)]
@@ -41,37 +42,64 @@ struct Pending {
 }
 
 impl Maildir {
-    /// Opens (creating if needed) the Maildir at `dir`, removes dead spool
-    /// files, and merges `loaded` state with the UIDs named by the files. An
-    /// unreadable state is rebuilt from the files, as the recovery says.
+    /// Opens (creating if needed) the Maildir at `dir` against its `loaded`
+    /// state. After a clean run that is all: no directory is read. After a
+    /// run that died it removes that run's spool files and adopts the files
+    /// its last commit had named in `in_flight`; only a state that is
+    /// missing, unreadable or from version 1 makes it read every file name
+    /// (and an unreadable one is rebuilt from them, as the recovery says).
     pub(crate) fn open(dir: &Path, loaded: Result<Option<SyncState>>) -> Result<(Maildir, SyncState, Recovery)> {
         for sub in ["cur", "new", "tmp"] {
             fsutil::create_dir_durable(&dir.join(sub))?;
         }
-        let mut recovery = Recovery { removed_spools: remove_spools(&dir.join("tmp"))?, ..Recovery::default() };
-        let (on_disk, newest) = scan(dir)?;
+        let mut recovery = Recovery::default();
+        let mut maildir = Maildir {
+            dir: dir.to_path_buf(),
+            whole_fs: fsutil::WholeFsSync::for_dir(dir),
+            pending: Vec::new(),
+            on_disk: None,
+        };
         let mut state = match loaded {
             Ok(Some(state)) => state,
-            Ok(None) if on_disk.is_empty() => SyncState::default(),
-            Ok(None) => {
-                recovery.rebuilt = Some("no sync state; rebuilt from message file names".into());
-                SyncState::default()
-            }
+            Ok(None) => SyncState { dirty: true, in_flight: None, ..SyncState::empty() },
             Err(e) => {
                 recovery.rebuilt = Some(format!("{e}; rebuilt from message file names"));
-                SyncState::default()
+                SyncState { dirty: true, in_flight: None, ..SyncState::empty() }
             }
         };
-        if recovery.rebuilt.is_some() {
-            state.uidvalidity = newest;
+        if !state.needs_recovery() {
+            return Ok((maildir, state, recovery));
         }
-        if let Some(found) = state.uidvalidity.and_then(|v| on_disk.get(&v)) {
-            let before = state.stored.len();
-            state.stored.union_with(found);
-            recovery.adopted = state.stored.len() - before;
+        recovery.removed_spools = remove_spools(&dir.join("tmp"))?;
+        let adopt: Vec<(u32, u32)> = match state.in_flight.take() {
+            Some(names) => names
+                .iter()
+                .filter(|name| dir.join(name).exists())
+                .filter_map(|name| parse_vu(name.rsplit('/').next().unwrap_or(name)))
+                .collect(),
+            None => {
+                let (on_disk, newest) = scan(dir)?;
+                if recovery.rebuilt.is_none() && loaded_nothing(&state) && !on_disk.is_empty() {
+                    recovery.rebuilt = Some("no sync state; rebuilt from message file names".into());
+                }
+                if recovery.rebuilt.is_some() {
+                    state.uidvalidity = newest;
+                }
+                let found = state.uidvalidity.and_then(|v| on_disk.get(&v)).cloned().unwrap_or_default();
+                let validity = state.uidvalidity.unwrap_or(0);
+                maildir.on_disk = Some(on_disk);
+                found.iter().map(|uid| (validity, uid)).collect()
+            }
+        };
+        state.in_flight = Some(Vec::new());
+        let mut adopted = UidSet::new();
+        for (v, uid) in adopt {
+            if Some(v) == state.uidvalidity && !state.is_stored(uid) {
+                adopted.insert(uid);
+            }
         }
-        let whole_fs = fsutil::WholeFsSync::for_dir(dir);
-        let maildir = Maildir { dir: dir.to_path_buf(), whole_fs, pending: Vec::new(), on_disk };
+        recovery.adopted = adopted.len();
+        state.mark_stored(&adopted);
         Ok((maildir, state, recovery))
     }
 
@@ -85,9 +113,13 @@ impl Maildir {
         self.dir.join("tmp")
     }
 
-    /// The UIDs whose files under `uidvalidity` were present at open.
-    pub(crate) fn on_disk(&self, uidvalidity: u32) -> UidSet {
-        self.on_disk.get(&uidvalidity).cloned().unwrap_or_default()
+    /// The UIDs whose files carry `uidvalidity` (read once, when first
+    /// asked: only a UIDVALIDITY change needs them).
+    pub(crate) fn on_disk(&mut self, uidvalidity: u32) -> Result<UidSet> {
+        if self.on_disk.is_none() {
+            self.on_disk = Some(scan(&self.dir)?.0);
+        }
+        Ok(self.on_disk.as_ref().and_then(|d| d.get(&uidvalidity)).cloned().unwrap_or_default())
     }
 
     /// Writes the message into `tmp/` (not yet durable, not yet visible).
@@ -129,12 +161,29 @@ impl Maildir {
         Ok(())
     }
 
-    /// Makes every added message durable and visible; returns how many.
-    pub(crate) fn write_pending(&mut self) -> Result<usize> {
+    /// Makes every added message durable where it is, in `tmp/`, and
+    /// returns where [`Maildir::publish`] will move each (`cur/NAME`), for
+    /// the state to record first: a run killed while moving them leaves a
+    /// list the next open checks, instead of the whole mailbox.
+    pub(crate) fn prepare(&mut self) -> Result<Vec<String>> {
+        if self.pending.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.sync_spools()?;
+        Ok(self
+            .pending
+            .iter()
+            .filter_map(|p| p.dest.strip_prefix(&self.dir).ok())
+            .map(|rel| rel.to_string_lossy().into_owned())
+            .collect())
+    }
+
+    /// Moves the prepared messages into place and makes the moves durable;
+    /// returns how many.
+    pub(crate) fn publish(&mut self) -> Result<usize> {
         if self.pending.is_empty() {
             return Ok(0);
         }
-        self.sync_spools()?;
         let (mut to_cur, mut to_new) = (false, false);
         for p in &self.pending {
             fs::rename(&p.tmp, &p.dest)
@@ -230,19 +279,9 @@ fn to_system_time(secs: i64) -> SystemTime {
     }
 }
 
-/// Removes owl's spool files in `tmp/`: the caller holds the store lock, so
-/// no live run is writing them.
-fn remove_spools(tmp: &Path) -> Result<usize> {
-    let mut removed = 0;
-    for entry in read_dir(tmp)? {
-        let name = entry.file_name();
-        if name.to_string_lossy().ends_with(SPOOL_SUFFIX) {
-            fs::remove_file(entry.path())
-                .map_err(|e| Error::local_io(format!("cannot remove {}", entry.path().display()), e))?;
-            removed += 1;
-        }
-    }
-    Ok(removed)
+/// Whether `state` is what open makes of no state file at all.
+fn loaded_nothing(state: &SyncState) -> bool {
+    state.uidvalidity.is_none() && state.uidnext == 0 && state.stored.is_empty()
 }
 
 /// The UIDs named by files in `cur/` and `new/`, by UIDVALIDITY, and the
@@ -303,6 +342,15 @@ fn sync_files(paths: &[&Path]) -> Result<()> {
 }
 
 #[cfg(test)]
+impl Maildir {
+    /// Both steps of a commit, for tests that do not need the state between.
+    pub(crate) fn write_pending(&mut self) -> Result<usize> {
+        self.prepare()?;
+        self.publish()
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
@@ -321,7 +369,8 @@ mod tests {
     fn added_messages_appear_only_after_writing_and_keep_their_bytes() {
         let dir = tempfile::tempdir().unwrap();
         let (mut md, state, rec) = Maildir::open(dir.path(), Ok(None)).unwrap();
-        assert_eq!((state, rec), (SyncState::default(), Recovery::default()));
+        assert_eq!(rec, Recovery::default());
+        assert_eq!((state.uidvalidity, state.stored.is_empty(), state.in_flight), (None, true, Some(vec![])));
         md.add(7, 1, &["\\Seen".into()], Some(1_700_000_000), body("A\r\n")).unwrap();
         md.add(7, 2, &[], None, body("B")).unwrap();
         assert_eq!(md.pending.len(), 2);
@@ -379,13 +428,20 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (mut md, _, _) = Maildir::open(dir.path(), Ok(None)).unwrap();
         md.add(7, 5, &[], None, body("x")).unwrap();
-        md.write_pending().unwrap();
+        let in_flight = md.prepare().unwrap();
+        md.publish().unwrap();
         md.add(7, 6, &[], None, body("y")).unwrap();
         std::mem::forget(md); // a crash: no cleanup runs.
         fs::write(dir.path().join("tmp/1.M1P1Q1.h.owl-spool"), b"dead").unwrap();
         fs::write(dir.path().join("tmp/foreign"), b"not ours").unwrap();
 
-        let recorded = SyncState { uidvalidity: Some(7), stored: "1:4".parse().unwrap(), ..SyncState::default() };
+        let recorded = SyncState {
+            uidvalidity: Some(7),
+            stored: "1:4".parse().unwrap(),
+            dirty: true,
+            in_flight: Some(in_flight),
+            ..SyncState::default()
+        };
         let (_, state, rec) = Maildir::open(dir.path(), Ok(Some(recorded))).unwrap();
         assert_eq!(state.stored.to_string(), "1:5");
         assert_eq!(rec.adopted, 1);
@@ -404,11 +460,11 @@ mod tests {
             fs::write(dir.path().join(sub).join(name), b"m").unwrap();
         }
         let err = Error::new(crate::error::ErrorKind::Io, "sync state X is unreadable");
-        let (md, state, rec) = Maildir::open(dir.path(), Err(err)).unwrap();
+        let (mut md, state, rec) = Maildir::open(dir.path(), Err(err)).unwrap();
         assert_eq!(state.uidvalidity, Some(4));
         assert_eq!(state.stored.to_string(), "1:2");
         assert!(rec.rebuilt.unwrap().contains("X is unreadable"));
-        assert_eq!(md.on_disk(3).to_string(), "9");
+        assert_eq!(md.on_disk(3).unwrap().to_string(), "9");
     }
 
     #[test]

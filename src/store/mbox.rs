@@ -13,7 +13,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use super::fsutil;
 use super::incoming::{Body, Recovery};
 use super::mboxrd::{HEADER_PEEK, from_line, write_message};
-use super::spool::Spool;
+use super::spool::{Spool, remove_spools};
 use super::state::{self, SyncState};
 use crate::error::{Error, ErrorKind, Result};
 
@@ -66,6 +66,12 @@ impl Mbox {
             Error::new(ErrorKind::Io, format!("sync state {} has no mbox length", state_path.display()))
         })?;
         let mut recovery = Recovery::default();
+        if state.needs_recovery() {
+            // Mailboxes open before anything downloads, so every spool
+            // here is a dead run's (the store lock's marker may have been
+            // lost with the power).
+            recovery.removed_spools = remove_spools(spool_dir)?;
+        }
         match on_disk {
             None if committed == 0 => {}
             Some(len) if len == committed => {}

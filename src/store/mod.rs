@@ -39,7 +39,6 @@ pub use spool::Spool;
 pub use state::SyncState;
 
 use crate::error::{Error, Result};
-use maildir_name::SPOOL_SUFFIX;
 use names::MailboxPath;
 
 /// The file in a mailbox's metadata folder that holds its sync state; its
@@ -85,23 +84,23 @@ impl Store {
     pub fn lock(&self, wait: bool) -> Result<StoreLock> {
         let lock = StoreLock::acquire(self.root(), &self.private_dir().join("lock"), wait)?;
         self.check_format()?;
-        let spool = self.private_dir().join("spool");
-        let entries = fs::read_dir(&spool)
-            .and_then(|it| it.collect::<io::Result<Vec<_>>>())
-            .map_err(|e| Error::local_io(format!("cannot read {}", spool.display()), e))?;
-        for entry in entries {
-            if entry.file_name().to_string_lossy().ends_with(SPOOL_SUFFIX) {
-                fs::remove_file(entry.path())
-                    .map_err(|e| Error::local_io(format!("cannot remove {}", entry.path().display()), e))?;
-            }
+        if lock.previous_run_clean() {
+            return Ok(lock);
         }
+        spool::remove_spools(&self.private_dir().join("spool"))?;
         Ok(lock)
     }
 
-    /// Opens (creating if needed) the mailbox `name`, whose hierarchy
-    /// delimiter is `delimiter`, and repairs what a dead run left behind
-    /// (see [`MailboxStore::recovery`]). Needs this store's lock.
-    pub fn mailbox(&self, lock: &StoreLock, name: &str, delimiter: Option<char>) -> Result<MailboxStore> {
+    /// The sync state of mailbox `name` without opening it: one small file
+    /// read, which is all a mailbox that did not change costs a run.
+    /// `None` when it has none yet. Needs this store's lock.
+    pub fn peek_state(&self, lock: &StoreLock, name: &str, delimiter: Option<char>) -> Result<Option<SyncState>> {
+        self.check_lock(lock)?;
+        let path = MailboxPath::from_name(name, delimiter)?;
+        state::load(&self.private_dir().join("mailboxes").join(path.to_dir()).join(STATE_FILE))
+    }
+
+    fn check_lock(&self, lock: &StoreLock) -> Result<()> {
         if lock.root() != self.root() {
             return Err(Error::internal(format!(
                 "lock of {} used for {}",
@@ -109,6 +108,14 @@ impl Store {
                 self.root().display()
             )));
         }
+        Ok(())
+    }
+
+    /// Opens (creating if needed) the mailbox `name`, whose hierarchy
+    /// delimiter is `delimiter`, and repairs what a dead run left behind
+    /// (see [`MailboxStore::recovery`]). Needs this store's lock.
+    pub fn mailbox(&self, lock: &StoreLock, name: &str, delimiter: Option<char>) -> Result<MailboxStore> {
+        self.check_lock(lock)?;
         let path = MailboxPath::from_name(name, delimiter)?;
         let claim = lock.claim(&path.to_dir())?;
         let meta = self.private_dir().join("mailboxes").join(path.to_dir());
@@ -179,8 +186,14 @@ mod tests {
         }
         let dead = store.root().join(".owl/tmp/spool/1.M1P1Q1.h.owl-spool");
         fs::write(&dead, b"partial").unwrap();
-        let _lock = store.lock(false).unwrap();
+        // A run (pid 123) that never let go: it died.
+        fs::write(store.root().join(".owl/tmp/lock"), b"123\n").unwrap();
+        let lock = store.lock(false).unwrap();
         assert!(!dead.exists());
+        drop(lock);
+        fs::write(&dead, b"not from a dead run").unwrap();
+        let _lock = store.lock(false).unwrap();
+        assert!(dead.exists(), "after a clean run the spool folder is not read");
         assert_eq!(fs::read_to_string(store.root().join(".owl/tmp/format")).unwrap(), "mbox\n");
     }
 

@@ -54,10 +54,9 @@ impl RemoteIndex {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Index::default(),
             Err(e) => return Err(Error::local_io(format!("cannot read {}", path.display()), e)),
         };
-        let stored = &mailbox.state().stored;
         let before = index.entries.len();
         let mut changed = false;
-        index.entries.retain(|_, e| !e.pending || stored.contains(e.uid));
+        index.entries.retain(|_, e| !e.pending || mailbox.is_stored(e.uid));
         for entry in index.entries.values_mut().filter(|e| e.pending) {
             entry.pending = false;
             changed = true;

@@ -97,6 +97,23 @@ impl Drop for Spool {
     }
 }
 
+/// Removes owl's spool files in `dir` (left by a run that died); returns
+/// how many. The caller holds the store lock, so no live run is writing
+/// them.
+pub(crate) fn remove_spools(dir: &Path) -> Result<usize> {
+    let what = |e| Error::local_io(format!("cannot read directory {}", dir.display()), e);
+    let mut removed = 0;
+    for entry in std::fs::read_dir(dir).map_err(what)? {
+        let entry = entry.map_err(what)?;
+        if entry.file_name().to_string_lossy().ends_with(SPOOL_SUFFIX) {
+            std::fs::remove_file(entry.path())
+                .map_err(|e| Error::local_io(format!("cannot remove {}", entry.path().display()), e))?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

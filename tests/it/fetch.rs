@@ -148,6 +148,22 @@ fn a_second_run_sends_no_body_fetch_and_a_third_only_the_new_uids() {
     assert!(bodies[0].contains("UID FETCH 31:33 "), "one UID range: {bodies:?}");
     assert_eq!(maildir(&root.join("INBOX")).len(), 33);
     assert_eq!(hashes(maildir(&root.join("INBOX")).values()), server_hashes(&user, "INBOX"));
+    // New mail is looked for above what the last run settled, never by
+    // listing the mailbox, and an expunge on the server changes nothing.
+    assert!(third.stderr.contains("UID FETCH 31:* (UID RFC822.SIZE)"), "{}", third.stderr);
+    let mut session = seed::session(&user);
+    session.select(&owl::imap::MailboxName::inbox()).unwrap();
+    let five = owl::imap::MessageSet::one(5);
+    session.uid_store(&five, owl::imap::FlagChange::Add, &[owl::imap::Flag::Deleted], &mut |_| Ok(())).unwrap();
+    session.uid_expunge(&five).unwrap();
+    session.logout();
+    seed::append_many(&user, "INBOX", corpus::plain(2, 5));
+    let fourth = env.owl(&["-vv", "fetch", "--into", &spec, "--json"]);
+    assert_eq!(fourth.expect_code(0).json()["total"]["new"], 2);
+    let sent: Vec<&str> = fourth.stderr.lines().filter(|l| l.contains(" C: ")).collect();
+    assert!(sent.iter().any(|l| l.contains("UID FETCH 34:* (UID RFC822.SIZE)")), "{}", sent.join("\n"));
+    assert!(!sent.iter().any(|l| l.contains("SEARCH")), "no listing of the mailbox:\n{}", sent.join("\n"));
+    assert_eq!(maildir(&root.join("INBOX")).len(), 35, "the expunged message's copy stays");
 }
 
 #[test]

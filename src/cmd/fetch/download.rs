@@ -18,7 +18,7 @@ use std::sync::mpsc::SyncSender;
 use std::sync::{Mutex, MutexGuard};
 
 use super::writer::Incoming;
-use crate::error::{Error, ErrorKind, Result, ResultExt};
+use crate::error::{Error, ErrorKind, Result};
 use crate::imap::{self, Items, LiteralSink, MailboxName, MessageSet, Session};
 use crate::model::date::parse_internaldate;
 use crate::net::pool::{Pool, Pooled};
@@ -156,14 +156,13 @@ pub fn work<'p>(
         let Some(first) = batch.first() else { return Ok(()) };
         let mailbox = first.mailbox;
         let source = &sources[mailbox];
-        let result = fetch_batch(&mut session, source, current == Some(mailbox), &batch, to_writer)
-            .with_context(|| format!("mailbox \"{}\"", source.name));
+        // No mailbox in the errors: the summary names it once.
+        let result = fetch_batch(&mut session, source, current == Some(mailbox), &batch, to_writer);
         current = Some(mailbox);
         let left = match result {
             // The server refused some of the batch but stayed in step:
             // find out which messages, one by one.
             Ok(Fetched { left, refused: Some(err) }) => {
-                let err = err.context(format!("mailbox \"{}\"", source.name));
                 match (batch.len(), batch[0].uids.len()) {
                     (1, 1) => {
                         let uid = batch[0].uids[0];

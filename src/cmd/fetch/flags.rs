@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 use super::select::Target;
 use crate::cmd::parallel::over_pool;
-use crate::error::{Error, Result, ResultExt};
+use crate::error::{Error, Result};
 use crate::imap::{Fetch, Items, MessageSet, Session};
 use crate::net::pool::Pool;
 
@@ -45,7 +45,8 @@ pub fn needs_check(recorded: Option<u64>, now: Option<u64>, stored_any: bool) ->
 /// pool; each mailbox gets its own result.
 pub fn changes_all(pool: &Pool<Session>, checks: &[FlagCheck]) -> Result<Vec<Result<FlagChanges>>> {
     over_pool(pool, checks, pool.max(), |session, check| {
-        changes(session, check).with_context(|| format!("mailbox \"{}\"", check.target.name))
+        // No mailbox in the error: the summary names it once.
+        changes(session, check)
     })
 }
 

@@ -1,18 +1,25 @@
 //! `owl fetch`: incremental, resumable backup into Maildir or mbox.
 //!
 //! 1. Lock the store (a second run waits or exits 75 naming the holder).
-//! 2. LIST, then STATUS every mailbox over the pool; a mailbox whose
-//!    UIDVALIDITY and UIDNEXT match the state is up to date: no SELECT,
-//!    no FETCH ([`plan`]).
-//! 3. Survey the others in parallel: EXAMINE, UID SEARCH, sizes of what is
-//!    missing; a changed UIDVALIDITY keeps the old copies and starts over.
+//! 2. LIST, then STATUS every mailbox over the pool, and read each one's
+//!    small sync state without opening it: a mailbox whose UIDVALIDITY,
+//!    UIDNEXT (and HIGHESTMODSEQ) match, with nothing to recover and no
+//!    failed message due, is up to date: no directory read, no SELECT, no
+//!    FETCH.
+//! 3. Open the others and survey them in parallel: EXAMINE, sizes of the
+//!    messages above the last complete run's UIDNEXT and of failed ones due
+//!    again ([`plan`]); a changed UIDVALIDITY keeps the old copies and
+//!    starts over.
 //! 4. With CONDSTORE, bring the flags of stored messages in step where the
 //!    mailbox's HIGHESTMODSEQ moved ([`flags`]).
 //! 5. Download in UID-range chunks over every pooled connection
 //!    ([`download`]) while one thread writes and commits in batches
 //!    ([`writer`]).
 //! 6. Record UIDNEXT only for mailboxes fetched completely and unfiltered,
-//!    so a filtered or interrupted run never hides mail from the next.
+//!    so a filtered or interrupted run never hides mail from the next. A
+//!    message the server would not give counts as settled: it is recorded
+//!    with its error and tried again after a back-off, so it neither
+//!    blocks the watermark nor fails every later run.
 //!
 //! Each mailbox is one [`Job`] that carries it through every step: its
 //! target, its local store, its plan, its status and its summary.
@@ -42,7 +49,7 @@ use super::mailboxes::{self, Spread};
 use crate::error::{Error, Result};
 use crate::imap::{MailboxStatus, Session, StatusItem};
 use crate::net::pool::Pool;
-use crate::store::{MailboxStore, Store, StoreLock, StoreSpec};
+use crate::store::{MailboxStore, Store, StoreKind, StoreLock, StoreSpec, SyncState};
 
 /// What to back up, and how.
 #[derive(Debug, Clone, Default)]
@@ -64,8 +71,12 @@ pub struct FetchArgs {
 /// One mailbox on its way through a run.
 struct Job {
     target: Target,
-    /// The local mailbox; `None` when it could not be opened (the summary
-    /// says why), or while the writer thread holds it.
+    /// Its sync state as last saved, read without opening the mailbox;
+    /// `None` before its first run.
+    known: Option<SyncState>,
+    /// The local mailbox, opened only when the server or the state says
+    /// there is work; `None` until then, when it could not be opened (the
+    /// summary says why), or while the writer thread holds it.
     store: Option<MailboxStore>,
     /// What the server said in the first pass.
     status: Option<MailboxStatus>,
@@ -75,34 +86,63 @@ struct Job {
 }
 
 impl Job {
-    fn open(store: &Store, lock: &StoreLock, target: Target) -> Job {
+    fn peek(store: &Store, lock: &StoreLock, target: Target) -> Job {
         let mut summary = MailboxSummary { name: target.name.to_string(), ..MailboxSummary::default() };
-        let local = match store.mailbox(lock, target.name.as_str(), target.delimiter) {
-            Ok(mailbox) => {
-                summary.recovered = describe_recovery(&mailbox);
-                Some(mailbox)
-            }
+        let known = match store.peek_state(lock, target.name.as_str(), target.delimiter) {
+            Ok(known) => known,
             Err(err) => {
                 record_error(&mut summary, err);
                 None
             }
         };
-        Job { target, store: local, status: None, plan: None, summary }
+        Job { target, known, store: None, status: None, plan: None, summary }
     }
 
-    /// Whether the first pass showed a change (or filters ask to look).
-    fn changed(&self, filtered: bool) -> bool {
-        let Some(mailbox) = &self.store else { return false };
-        let state = mailbox.state();
+    /// Opens the local mailbox, repairing what a dead run left.
+    fn open(&mut self, store: &Store, lock: &StoreLock) -> bool {
+        if self.store.is_none() && self.summary.error.is_none() {
+            match store.mailbox(lock, self.target.name.as_str(), self.target.delimiter) {
+                Ok(mailbox) => {
+                    self.summary.recovered = describe_recovery(&mailbox);
+                    self.known = Some(mailbox.state().clone());
+                    self.store = Some(mailbox);
+                }
+                Err(err) => record_error(&mut self.summary, err),
+            }
+        }
+        self.store.is_some()
+    }
+
+    /// Whether the first pass showed new mail, a failed message due, or
+    /// something to recover (or filters ask to look).
+    fn changed(&self, filtered: bool, now: u64) -> bool {
+        if self.summary.error.is_some() {
+            return false;
+        }
+        let Some(state) = &self.known else { return true };
         let same = self.status.as_ref().is_some_and(|s| {
             s.uidvalidity.is_some() && s.uidvalidity == state.uidvalidity && s.uidnext == Some(state.uidnext)
         });
-        !same || filtered
+        !same || filtered || state.needs_recovery() || !state.retry_due(now).is_empty()
+    }
+
+    /// Whether stored messages' flags may have changed on the server.
+    fn flags_moved(&self, keeps_flags: bool) -> bool {
+        let Some(state) = self.known.as_ref().filter(|_| keeps_flags && self.summary.error.is_none()) else {
+            return false;
+        };
+        let now = self.status.as_ref().and_then(|s| s.highestmodseq);
+        state.uidvalidity.is_some() && flags::needs_check(state.highestmodseq, now, state.has_messages())
     }
 
     fn missing(&self) -> &[(u32, u32)] {
         self.plan.as_ref().map_or(&[], |p| &p.missing)
     }
+}
+
+/// Now, in unix seconds (when failed messages are due again).
+fn unix_now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }
 
 /// The store a fetch writes to: `--into`, else the account's `fetch.into`.
@@ -129,17 +169,22 @@ pub fn run(ctx: &Context, args: &FetchArgs, observer: &dyn Observer) -> Result<F
     let mut exclude = ctx.account.fetch.exclude.clone();
     exclude.extend(args.exclude.iter().cloned());
     let mut jobs: Vec<Job> =
-        select::targets(&entries, wanted, &exclude)?.into_iter().map(|t| Job::open(&store, &lock, t)).collect();
+        select::targets(&entries, wanted, &exclude)?.into_iter().map(|t| Job::peek(&store, &lock, t)).collect();
 
     // Cheap first pass: STATUS says which mailboxes changed at all.
     let names: Vec<_> = jobs.iter().map(|j| j.target.name.clone()).collect();
     let items = [StatusItem::UidNext, StatusItem::UidValidity, StatusItem::HighestModSeq];
     let mut statuses = mailboxes::status_over_pool(ctx, &names, &items, Spread::OpenOnly)?;
+    let filtered = args.filters.any();
+    let now = unix_now();
+    let keeps_flags = store.spec().kind == StoreKind::Maildir;
     for job in &mut jobs {
         job.status = statuses.remove(&job.target.name);
+        if job.changed(filtered, now) || (!args.dry_run && job.flags_moved(keeps_flags)) {
+            job.open(&store, &lock);
+        }
     }
-    let filtered = args.filters.any();
-    survey(pool, &mut jobs, filtered, args)?;
+    survey(pool, &mut jobs, filtered, now, args)?;
     if !args.dry_run {
         sync_flags(pool, &mut jobs)?;
     }
@@ -153,16 +198,28 @@ pub fn run(ctx: &Context, args: &FetchArgs, observer: &dyn Observer) -> Result<F
 
     download_all(ctx, &mut jobs, observer)?;
 
-    // Remember UIDNEXT only where everything up to it is stored.
+    // Remember UIDNEXT only where everything up to it is settled.
     for job in &mut jobs {
-        let (Some(mailbox), Some(plan)) = (job.store.as_mut(), job.plan.as_ref()) else { continue };
-        let summary = &job.summary;
-        let complete = summary.error.is_none() && !filtered && summary.new == plan.missing.len() as u64;
-        if complete {
-            mailbox.set_server_marks(plan.uidnext, plan.highestmodseq);
-            if let Err(err) = mailbox.save_state() {
-                record_error(&mut job.summary, err);
+        if job.plan.is_none() {
+            job.summary.deferred = job.known.as_ref().map_or(0, |s| s.failed.len() as u64);
+        }
+        let Some(mut mailbox) = job.store.take() else { continue };
+        if let Some(plan) = job.plan.as_ref() {
+            let summary = &mut job.summary;
+            let failures: Vec<(u32, String)> =
+                summary.failed_messages.iter().map(|f| (f.uid, f.error.clone())).collect();
+            mailbox.record_failures(&failures, now);
+            mailbox.forget_failures(&plan.gone);
+            summary.deferred = plan.deferred;
+            let settled = summary.new + failures.len() as u64;
+            if summary.error.is_none() && !filtered && settled == plan.missing.len() as u64 {
+                mailbox.set_server_marks(plan.uidnext, plan.highestmodseq);
             }
+        }
+        if job.summary.error.is_none()
+            && let Err(err) = mailbox.close()
+        {
+            record_error(&mut job.summary, err);
         }
     }
     drop(lock);
@@ -171,13 +228,24 @@ pub fn run(ctx: &Context, args: &FetchArgs, observer: &dyn Observer) -> Result<F
 
 /// Surveys the mailboxes that changed, in parallel, and applies what the
 /// server says of their UIDVALIDITY.
-fn survey(pool: &Pool<Session>, jobs: &mut [Job], filtered: bool, args: &FetchArgs) -> Result<()> {
-    let changed: Vec<usize> = (0..jobs.len()).filter(|&i| jobs[i].changed(filtered)).collect();
+fn survey(pool: &Pool<Session>, jobs: &mut [Job], filtered: bool, now: u64, args: &FetchArgs) -> Result<()> {
+    let changed: Vec<usize> =
+        (0..jobs.len()).filter(|&i| jobs[i].store.is_some() && jobs[i].changed(filtered, now)).collect();
     let targets: Vec<&Target> = changed.iter().map(|&i| &jobs[i].target).collect();
     let known: Vec<Known> = changed
         .iter()
         .filter_map(|&i| jobs[i].store.as_ref())
-        .map(|m| Known { uidvalidity: m.state().uidvalidity, stored: m.state().stored.clone() })
+        .map(|m| {
+            let state = m.state();
+            let retry = state.retry_due(now);
+            Known {
+                uidvalidity: state.uidvalidity,
+                uidnext: state.uidnext,
+                stored: state.stored.clone(),
+                deferred: (state.failed.len() - retry.len()) as u64,
+                retry,
+            }
+        })
         .collect();
     let surveys = plan::survey_all(pool, &targets, &known, &args.filters)?;
     for (&i, survey) in changed.iter().zip(surveys) {
@@ -214,7 +282,7 @@ fn sync_flags(pool: &Pool<Session>, jobs: &mut [Job]) -> Result<()> {
             Some(plan) => plan.highestmodseq,
             None => job.status.as_ref().and_then(|s| s.highestmodseq),
         };
-        if flags::needs_check(state.highestmodseq, now, !state.stored.is_empty()) {
+        if flags::needs_check(state.highestmodseq, now, state.has_messages()) {
             checks.push(FlagCheck { target: &job.target, uidvalidity, since: state.highestmodseq });
             marks.push((i, now));
         }
@@ -263,8 +331,7 @@ fn adopt_uidvalidity(
     }
     mailbox.reset_uidvalidity(survey.uidvalidity)?;
     // Files of an interrupted earlier run may already carry the new value.
-    let stored = mailbox.state().stored.clone();
-    survey.missing.retain(|(uid, _)| !stored.contains(*uid));
+    survey.missing.retain(|(uid, _)| !mailbox.is_stored(*uid));
     Ok(())
 }
 
@@ -279,15 +346,14 @@ fn download_all(ctx: &Context, jobs: &mut [Job], observer: &dyn Observer) -> Res
         return Ok(());
     }
     let mut stores: Vec<MailboxStore> = active.iter().filter_map(|&i| jobs[i].store.take()).collect();
-    let sources: Vec<Source> = active
-        .iter()
-        .zip(&stores)
-        .map(|(&i, store)| Source {
+    let mut sources: Vec<Source> = Vec::with_capacity(active.len());
+    for (&i, store) in active.iter().zip(stores.iter_mut()) {
+        sources.push(Source {
             name: jobs[i].target.name.clone(),
             uidvalidity: jobs[i].plan.as_ref().map_or(0, |p| p.uidvalidity),
-            spooler: store.spooler(),
-        })
-        .collect();
+            spooler: store.spooler()?,
+        });
+    }
     let missing: Vec<Vec<(u32, u32)>> = active.iter().map(|&i| jobs[i].missing().to_vec()).collect();
     let planned: Vec<Planned> = active
         .iter()

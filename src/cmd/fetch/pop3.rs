@@ -70,6 +70,9 @@ pub fn run(ctx: &Context, args: &FetchArgs, observer: &dyn Observer) -> Result<F
     if let Err(err) = session.quit() {
         record_error(&mut summary, err.context("QUIT (deletions may not have happened)"));
     }
+    if let Err(err) = mailbox.close() {
+        record_error(&mut summary, err);
+    }
     observer.finished();
     Ok(finish(ctx, &spec, args.dry_run, vec![summary], started))
 }

@@ -31,9 +31,13 @@ pub struct MailboxSummary {
     pub recovered: Option<String>,
     /// Why this mailbox failed, if it did.
     pub error: Option<String>,
-    /// Messages the server would not give (the rest of the mailbox was
-    /// backed up); they are tried again by the next run.
+    /// Messages the server would not give this run (the rest of the
+    /// mailbox was backed up); they are tried again after a back-off (15
+    /// minutes, doubling up to a day).
     pub failed_messages: Vec<FailedMessage>,
+    /// Messages that failed in an earlier run and wait for their next try;
+    /// not failures of this run.
+    pub deferred: u64,
     #[serde(skip)]
     pub error_kind: Option<ErrorKind>,
 }
@@ -67,6 +71,8 @@ pub struct Totals {
     /// Messages that could not be backed up, in mailboxes that did not
     /// fail as a whole.
     pub failed_messages: u64,
+    /// Messages that failed earlier and wait for their next try.
+    pub deferred: u64,
 }
 
 /// Bytes on the wire for the whole run.
@@ -175,6 +181,7 @@ pub fn finish(
         total.uidvalidity_resets += u64::from(m.uidvalidity_reset);
         total.failed += u64::from(m.error.is_some());
         total.failed_messages += m.failed_messages.len() as u64;
+        total.deferred += m.deferred;
     }
     let ratio = if bytes.protocol_in == 0 { 1.0 } else { bytes.wire_in as f64 / bytes.protocol_in as f64 };
     FetchSummary {

@@ -169,7 +169,7 @@ fn several_literals_under_the_literal_cap_are_capped_together() {
             conn.send(&format!("* 1 EXISTS\r\n* OK [UIDVALIDITY 7] v\r\n{tag} OK [READ-ONLY] done\r\n"));
             return Flow::Go;
         }
-        assert!(cmd.starts_with("FETCH 1:1"), "unexpected {cmd}");
+        assert!(cmd.starts_with("FETCH 1 "), "unexpected {cmd}");
         let literal = vec![b'a'; 20 << 20];
         conn.send("* 1 FETCH (UID 1 BODY[HEADER.FIELDS (FROM)] {20971520}\r\n");
         for n in 0..3 {
@@ -424,8 +424,19 @@ fn garbage_after_compress_is_an_error_not_a_hang() {
 
 #[test]
 fn a_message_the_server_cannot_read_is_named_and_the_rest_backed_up() {
-    let fake = imap(CAPS, |conn, tag, cmd| {
+    // Until `healed` the server cannot read message 2.
+    let healed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let server_healed = healed.clone();
+    let fake = imap(CAPS, move |conn, tag, cmd| {
         let msg = |uid: u32| format!("Subject: m{uid}\r\n\r\nbody {uid}\r\n");
+        let body = |u: u32| {
+            let m = msg(u);
+            format!(
+                "* {u} FETCH (UID {u} FLAGS () INTERNALDATE \"01-Jan-2026 00:00:00 +0000\" RFC822.SIZE {} BODY[] {{{}}}\r\n{m})\r\n",
+                m.len(),
+                m.len()
+            )
+        };
         if cmd.starts_with("LIST") {
             conn.send(&format!("* LIST () \"/\" INBOX\r\n{tag} OK done\r\n"));
         } else if cmd.starts_with("STATUS") {
@@ -434,20 +445,22 @@ fn a_message_the_server_cannot_read_is_named_and_the_rest_backed_up() {
             conn.send(&format!(
                 "* 3 EXISTS\r\n* OK [UIDVALIDITY 7] v\r\n* OK [UIDNEXT 4] n\r\n{tag} OK [READ-ONLY] done\r\n"
             ));
-        } else if cmd.starts_with("UID SEARCH") {
-            conn.send(&format!("* SEARCH 1 2 3\r\n{tag} OK done\r\n"));
-        } else if cmd.starts_with("UID FETCH 1:3 (UID RFC822.SIZE)") {
+        } else if cmd.starts_with("UID FETCH 1:* (UID RFC822.SIZE)") {
             let sizes: String =
                 (1..=3).map(|u| format!("* {u} FETCH (UID {u} RFC822.SIZE {})\r\n", msg(u).len())).collect();
             conn.send(&format!("{sizes}{tag} OK done\r\n"));
+        } else if cmd.starts_with("UID FETCH 4:* (UID RFC822.SIZE)") {
+            // Nothing new: `4:*` still answers with the last message.
+            conn.send(&format!("* 3 FETCH (UID 3 RFC822.SIZE {})\r\n{tag} OK done\r\n", msg(3).len()));
+        } else if cmd.starts_with("UID FETCH 2 (UID RFC822.SIZE)") {
+            conn.send(&format!("* 2 FETCH (UID 2 RFC822.SIZE {})\r\n{tag} OK done\r\n", msg(2).len()));
+        } else if cmd.starts_with("UID FETCH 2 ") && server_healed.load(std::sync::atomic::Ordering::SeqCst) {
+            conn.send(&format!("{}{tag} OK done\r\n", body(2)));
         } else if cmd.starts_with("UID FETCH 1:3 ") || cmd.starts_with("UID FETCH 2 ") {
             // Message 2 is broken on the server: every FETCH of it fails.
             let mut out = String::new();
             if cmd.starts_with("UID FETCH 1:3 ") {
-                for u in [1, 3] {
-                    let m = msg(u);
-                    out.push_str(&format!("* {u} FETCH (UID {u} FLAGS () INTERNALDATE \"01-Jan-2026 00:00:00 +0000\" RFC822.SIZE {} BODY[] {{{}}}\r\n{m})\r\n", m.len(), m.len()));
-                }
+                out = body(1) + &body(3);
             }
             conn.send(&format!("{out}{tag} NO [SERVERBUG] Internal error reading message 2\r\n"));
         } else {
@@ -459,12 +472,39 @@ fn a_message_the_server_cannot_read_is_named_and_the_rest_backed_up() {
     let store = env.path("store");
     let run = env.owl(&["fetch", "--into", &format!("maildir:{}", store.display()), "--json"]);
     check("imap one message the server cannot read (NO [SERVERBUG])", &run, 75, "UID 2");
+    assert!(!run.stderr.contains("mailbox \"INBOX\": mailbox"), "context named twice: {}", run.stderr);
     let inbox = &run.json()["mailboxes"][0];
     assert_eq!(inbox["new"], 2, "{}", run.stdout);
     assert_eq!(inbox["failed_messages"][0]["uid"], 2, "{}", run.stdout);
-    let files = std::fs::read_dir(store.join("INBOX/cur")).unwrap().count()
-        + std::fs::read_dir(store.join("INBOX/new")).unwrap().count();
-    assert_eq!(files, 2);
+    let files = || {
+        std::fs::read_dir(store.join("INBOX/cur")).unwrap().count()
+            + std::fs::read_dir(store.join("INBOX/new")).unwrap().count()
+    };
+    assert_eq!(files(), 2);
+
+    // The next run (from cron, minutes later) neither starts over nor
+    // fails again: message 2 waits for its back-off, and nothing changed.
+    let again = env.owl(&["fetch", "--into", &format!("maildir:{}", store.display()), "--json"]);
+    check("imap a failed message waits for its retry", &again, 0, "");
+    assert_eq!(again.json()["mailboxes"][0]["deferred"], 1, "{}", again.stdout);
+    assert_eq!(again.json()["total"]["deferred"], 1, "{}", again.stdout);
+
+    // Once its wait is over (played by editing the state) it is tried
+    // again alone, and once the server can read it, it is stored.
+    let state_path = store.join(".owl/tmp/mailboxes/INBOX/.state.json");
+    let mut state: serde_json::Value = serde_json::from_slice(&std::fs::read(&state_path).unwrap()).unwrap();
+    assert_eq!(state["failed"][0]["uid"], 2, "{state}");
+    assert_eq!(state["failed"][0]["attempts"], 1, "{state}");
+    state["failed"][0]["retry_after"] = 0.into();
+    std::fs::write(&state_path, state.to_string()).unwrap();
+    healed.store(true, std::sync::atomic::Ordering::SeqCst);
+    let healed_run = env.owl(&["fetch", "--into", &format!("maildir:{}", store.display()), "--json"]);
+    check("imap a failed message is stored once the server can read it", &healed_run, 0, "");
+    assert_eq!(healed_run.json()["mailboxes"][0]["new"], 1, "{}", healed_run.stdout);
+    assert_eq!(files(), 3);
+    let state: serde_json::Value = serde_json::from_slice(&std::fs::read(&state_path).unwrap()).unwrap();
+    assert!(state.get("failed").is_none(), "{state}");
+    assert_eq!(state["uidnext"], 4, "{state}");
 }
 
 #[test]
