@@ -130,6 +130,41 @@ impl UidSet {
         self.ranges.iter().flat_map(|&(lo, hi)| lo..=hi)
     }
 
+    /// Drops every UID of `other`.
+    pub fn subtract(&mut self, other: &UidSet) {
+        if self.ranges.is_empty() || other.ranges.is_empty() {
+            return;
+        }
+        let mut out = Vec::with_capacity(self.ranges.len());
+        let mut cut = other.ranges.iter().peekable();
+        for &(lo, hi) in &self.ranges {
+            let mut start = u64::from(lo);
+            let end = u64::from(hi);
+            while let Some(&&(a, b)) = cut.peek() {
+                let (a, b) = (u64::from(a), u64::from(b));
+                if b < start {
+                    cut.next();
+                    continue;
+                }
+                if a > end {
+                    break;
+                }
+                if a > start {
+                    out.push((start as u32, (a - 1) as u32));
+                }
+                start = b + 1;
+                if b >= end {
+                    break;
+                }
+                cut.next();
+            }
+            if start <= end {
+                out.push((start as u32, end as u32));
+            }
+        }
+        self.ranges = out;
+    }
+
     /// Drops every UID below `n`.
     pub fn remove_below(&mut self, n: u32) {
         let keep = self.ranges.partition_point(|&(_, hi)| hi < n);
@@ -263,6 +298,16 @@ mod tests {
 
     fn set(s: &str) -> UidSet {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn subtract_cuts_ranges_apart() {
+        let mut set: UidSet = "1:10,20:30,40".parse().unwrap();
+        set.subtract(&"3,5:6,10:21,29:100".parse().unwrap());
+        assert_eq!(set.to_string(), "1:2,4,7:9,22:28");
+        let mut edge: UidSet = "4294967290:4294967295".parse().unwrap();
+        edge.subtract(&"4294967295".parse().unwrap());
+        assert_eq!(edge.to_string(), "4294967290:4294967294");
     }
 
     #[test]

@@ -221,12 +221,37 @@ impl MailboxStore {
     }
 
     /// Every message below the server's `uidnext` is settled (stored, or
-    /// recorded as failed), and flags are in step up to `highestmodseq`;
-    /// saved at the next `commit`, `save_state` or `close`.
+    /// recorded as failed or skipped), and flags are in step up to
+    /// `highestmodseq`; saved at the next `commit`, `save_state` or `close`.
     pub fn set_server_marks(&mut self, uidnext: u32, highestmodseq: Option<u64>) {
-        if (self.state.uidnext, self.state.highestmodseq) != (uidnext, highestmodseq) {
+        self.settle_below(uidnext);
+        self.set_highestmodseq(highestmodseq);
+    }
+
+    /// Every message below `uidnext` is settled: the watermark moves up
+    /// (never down).
+    pub fn settle_below(&mut self, uidnext: u32) {
+        if uidnext > self.state.uidnext {
             self.state.settle_below(uidnext);
-            self.state.highestmodseq = highestmodseq;
+            self.dirty = true;
+        }
+    }
+
+    /// Messages left out on purpose by the filters `by`: added to those
+    /// skipped before, or, when the earlier ones were looked at again
+    /// (`replace`), instead of them.
+    pub fn record_skipped(&mut self, skipped: &UidSet, by: Option<String>, replace: bool) {
+        if replace {
+            self.dirty |= !self.state.skipped.is_empty();
+            self.state.skipped = UidSet::new();
+        }
+        if !skipped.is_empty() {
+            self.state.skipped.union_with(skipped);
+            self.dirty = true;
+        }
+        let by = if self.state.skipped.is_empty() { None } else { by };
+        if self.state.skipped_by != by {
+            self.state.skipped_by = by;
             self.dirty = true;
         }
     }

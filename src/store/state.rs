@@ -44,6 +44,14 @@ pub struct SyncState {
     /// UIDs stored at or above `uidnext` (by runs that were filtered or
     /// interrupted before they settled everything).
     pub stored: UidSet,
+    /// Messages left out on purpose by the filters named in `skipped_by`
+    /// (`--since`, `--max-size`); settled, but a run with other filters
+    /// looks at them again.
+    #[serde(default, skip_serializing_if = "UidSet::is_empty")]
+    pub skipped: UidSet,
+    /// The filters that left `skipped` out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skipped_by: Option<String>,
     /// Messages that could not be backed up, with when to try again.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty", with = "failed_list")]
     pub failed: BTreeMap<u32, Failure>,
@@ -73,6 +81,8 @@ impl Default for SyncState {
             uidnext: 0,
             highestmodseq: None,
             stored: UidSet::new(),
+            skipped: UidSet::new(),
+            skipped_by: None,
             failed: BTreeMap::new(),
             mbox_length: None,
             dirty: false,
@@ -136,7 +146,8 @@ impl SyncState {
 
     /// Whether the message with `uid` (under `uidvalidity`) is stored.
     pub fn is_stored(&self, uid: u32) -> bool {
-        (uid < self.uidnext && !self.failed.contains_key(&uid)) || self.stored.contains(uid)
+        (uid < self.uidnext && !self.failed.contains_key(&uid) && !self.skipped.contains(uid))
+            || self.stored.contains(uid)
     }
 
     /// Whether anything is stored at all.
@@ -152,6 +163,7 @@ impl SyncState {
     /// Records `uids` as stored.
     pub fn mark_stored(&mut self, uids: &UidSet) {
         self.stored.union_with(uids);
+        self.skipped.subtract(uids);
         if !self.failed.is_empty() {
             self.failed.retain(|uid, _| !uids.contains(*uid));
         }
@@ -214,6 +226,8 @@ pub fn load(path: &Path) -> Result<Option<SyncState>> {
                 uidnext: 0,
                 highestmodseq: old.highestmodseq,
                 stored: old.stored,
+                skipped: UidSet::new(),
+                skipped_by: None,
                 failed: BTreeMap::new(),
                 mbox_length: old.mbox_length,
                 dirty: true,

@@ -367,7 +367,11 @@ fn dry_run_and_filters() {
     let since = env.owl(&["fetch", "--into", &spec, "--since", "2026-11-01", "--max-size", "100k", "--json"]);
     let summary = since.expect_code(0).json();
     assert_eq!(summary["total"]["new"], 3, "{summary:#}");
-    assert_eq!(summary["total"]["skipped"], 1, "the huge one");
+    assert_eq!(summary["total"]["skipped"], 4, "three older, the huge one");
+    // The same filters again: nothing to look at.
+    let same = env.owl(&["-vv", "fetch", "--into", &spec, "--since", "2026-11-01", "--max-size", "100k", "--json"]);
+    assert_eq!(same.expect_code(0).json()["total"]["new"], 0);
+    assert!(!same.stderr.contains("EXAMINE"), "{}", same.stderr);
     let limited = env.owl(&["fetch", "--into", &spec, "--limit", "2", "--json"]);
     assert_eq!(limited.expect_code(0).json()["total"]["new"], 2);
     // Filtered runs never hide mail from an unfiltered one.

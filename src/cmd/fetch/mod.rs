@@ -49,7 +49,7 @@ use super::mailboxes::{self, Spread};
 use crate::error::{Error, Result};
 use crate::imap::{MailboxStatus, Session, StatusItem};
 use crate::net::pool::Pool;
-use crate::store::{MailboxStore, Store, StoreKind, StoreLock, StoreSpec, SyncState};
+use crate::store::{MailboxStore, Store, StoreKind, StoreLock, StoreSpec, SyncState, UidSet};
 
 /// What to back up, and how.
 #[derive(Debug, Clone, Default)]
@@ -113,9 +113,10 @@ impl Job {
         self.store.is_some()
     }
 
-    /// Whether the first pass showed new mail, a failed message due, or
-    /// something to recover (or filters ask to look).
-    fn changed(&self, filtered: bool, now: u64) -> bool {
+    /// Whether the first pass showed new mail, a failed message due,
+    /// something to recover, or messages skipped under other filters than
+    /// this run's (`filters`, as [`Filters::signature`] writes them).
+    fn changed(&self, filters: &Option<String>, now: u64) -> bool {
         if self.summary.error.is_some() {
             return false;
         }
@@ -123,7 +124,8 @@ impl Job {
         let same = self.status.as_ref().is_some_and(|s| {
             s.uidvalidity.is_some() && s.uidvalidity == state.uidvalidity && s.uidnext == Some(state.uidnext)
         });
-        !same || filtered || state.needs_recovery() || !state.retry_due(now).is_empty()
+        let refiltered = !state.skipped.is_empty() && state.skipped_by != *filters;
+        !same || refiltered || state.needs_recovery() || !state.retry_due(now).is_empty()
     }
 
     /// Whether stored messages' flags may have changed on the server.
@@ -139,6 +141,10 @@ impl Job {
         self.plan.as_ref().map_or(&[], |p| &p.missing)
     }
 }
+
+/// What skipped messages are recorded under when `--limit` left them for
+/// a later run: no filter signature equals it, so the next run looks.
+const LIMITED: &str = "limit";
 
 /// Now, in unix seconds (when failed messages are due again).
 fn unix_now() -> u64 {
@@ -175,16 +181,16 @@ pub fn run(ctx: &Context, args: &FetchArgs, observer: &dyn Observer) -> Result<F
     let names: Vec<_> = jobs.iter().map(|j| j.target.name.clone()).collect();
     let items = [StatusItem::UidNext, StatusItem::UidValidity, StatusItem::HighestModSeq];
     let mut statuses = mailboxes::status_over_pool(ctx, &names, &items, Spread::OpenOnly)?;
-    let filtered = args.filters.any();
+    let signature = args.filters.signature();
     let now = unix_now();
     let keeps_flags = store.spec().kind == StoreKind::Maildir;
     for job in &mut jobs {
         job.status = statuses.remove(&job.target.name);
-        if job.changed(filtered, now) || (!args.dry_run && job.flags_moved(keeps_flags)) {
+        if job.changed(&signature, now) || (!args.dry_run && job.flags_moved(keeps_flags)) {
             job.open(&store, &lock);
         }
     }
-    survey(pool, &mut jobs, filtered, now, args)?;
+    survey(pool, &mut jobs, &signature, now, args)?;
     if !args.dry_run {
         sync_flags(pool, &mut jobs)?;
     }
@@ -210,10 +216,25 @@ pub fn run(ctx: &Context, args: &FetchArgs, observer: &dyn Observer) -> Result<F
                 summary.failed_messages.iter().map(|f| (f.uid, f.error.clone())).collect();
             mailbox.record_failures(&failures, now);
             mailbox.forget_failures(&plan.gone);
+            // Messages `--limit` left for later are recorded like skipped
+            // ones, under a name no filter has, so the next run takes them up.
+            let mut skipped = plan.skipped.clone();
+            skipped.extend(plan.limited.iter().copied());
+            let by = if plan.limited.is_empty() { signature.clone() } else { Some(LIMITED.to_string()) };
+            mailbox.record_skipped(&skipped, by, plan.rechecked);
             summary.deferred = plan.deferred;
-            let settled = summary.new + failures.len() as u64;
-            if summary.error.is_none() && !filtered && settled == plan.missing.len() as u64 {
-                mailbox.set_server_marks(plan.uidnext, plan.highestmodseq);
+            // Everything below the first message still to get is settled:
+            // stored, failed (and retried later), or skipped by filters.
+            let failed: UidSet = failures.iter().map(|(uid, _)| *uid).collect();
+            let first_unsettled = plan
+                .missing
+                .iter()
+                .map(|&(uid, _)| uid)
+                .filter(|&uid| !mailbox.is_stored(uid) && !failed.contains(uid) && !skipped.contains(uid))
+                .min();
+            mailbox.settle_below(first_unsettled.unwrap_or(plan.uidnext).min(plan.uidnext));
+            if summary.error.is_none() && first_unsettled.is_none() {
+                mailbox.set_highestmodseq(plan.highestmodseq);
             }
         }
         if job.summary.error.is_none()
@@ -228,9 +249,15 @@ pub fn run(ctx: &Context, args: &FetchArgs, observer: &dyn Observer) -> Result<F
 
 /// Surveys the mailboxes that changed, in parallel, and applies what the
 /// server says of their UIDVALIDITY.
-fn survey(pool: &Pool<Session>, jobs: &mut [Job], filtered: bool, now: u64, args: &FetchArgs) -> Result<()> {
+fn survey(
+    pool: &Pool<Session>,
+    jobs: &mut [Job],
+    signature: &Option<String>,
+    now: u64,
+    args: &FetchArgs,
+) -> Result<()> {
     let changed: Vec<usize> =
-        (0..jobs.len()).filter(|&i| jobs[i].store.is_some() && jobs[i].changed(filtered, now)).collect();
+        (0..jobs.len()).filter(|&i| jobs[i].store.is_some() && jobs[i].changed(signature, now)).collect();
     let targets: Vec<&Target> = changed.iter().map(|&i| &jobs[i].target).collect();
     let known: Vec<Known> = changed
         .iter()
@@ -244,6 +271,7 @@ fn survey(pool: &Pool<Session>, jobs: &mut [Job], filtered: bool, now: u64, args
                 stored: state.stored.clone(),
                 deferred: (state.failed.len() - retry.len()) as u64,
                 retry,
+                recheck: (state.skipped_by != *signature).then(|| state.skipped.clone()),
             }
         })
         .collect();
@@ -258,7 +286,7 @@ fn survey(pool: &Pool<Session>, jobs: &mut [Job], filtered: bool, now: u64, args
                     record_error(&mut job.summary, err);
                     continue;
                 }
-                job.summary.skipped = survey.skipped;
+                job.summary.skipped = survey.skipped.len() + survey.limited.len() as u64;
                 job.plan = Some(survey);
             }
             Err(err) => record_error(&mut job.summary, err),

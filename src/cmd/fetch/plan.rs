@@ -6,8 +6,6 @@
 //! complete run's UIDNEXT sized (RFC822.SIZE only, no bodies), in parallel
 //! over the pool.
 
-use std::collections::HashMap;
-
 use super::select::Target;
 use crate::cmd::parallel::over_pool;
 use crate::error::{Error, Result};
@@ -32,6 +30,20 @@ impl Filters {
     pub fn any(&self) -> bool {
         self.since.is_some() || self.max_size.is_some() || self.limit.is_some()
     }
+
+    /// The filters that leave messages out for good (not `--limit`, which
+    /// only defers them), as recorded with the messages they left out: a
+    /// run with other filters looks at those messages again.
+    pub fn signature(&self) -> Option<String> {
+        let mut parts = Vec::new();
+        if let Some(d) = self.since {
+            parts.push(format!("since={:04}-{:02}-{:02}", d.y, d.m, d.d));
+        }
+        if let Some(max) = self.max_size {
+            parts.push(format!("max_size={max}"));
+        }
+        (!parts.is_empty()).then(|| parts.join(","))
+    }
 }
 
 /// What the server says about a mailbox, and what it lacks locally.
@@ -45,8 +57,14 @@ pub struct Survey {
     pub highestmodseq: Option<u64>,
     /// Missing messages, oldest first: (uid, size).
     pub missing: Vec<(u32, u32)>,
-    /// Messages left out by the filters.
-    pub skipped: u64,
+    /// Messages left out by `--since` or `--max-size` (settled: a run with
+    /// other filters looks at them again).
+    pub skipped: UidSet,
+    /// Messages left for a later run by `--limit` (not settled).
+    pub limited: Vec<u32>,
+    /// Whether the messages skipped earlier were looked at again (the
+    /// filters changed), so `skipped` replaces the old list.
+    pub rechecked: bool,
     /// Messages that failed before and are no longer on the server.
     pub gone: Vec<u32>,
     /// Messages that failed before and wait for their next try.
@@ -59,7 +77,7 @@ pub struct Survey {
 pub struct Known {
     /// UIDVALIDITY stored last time.
     pub uidvalidity: Option<u32>,
-    /// Every message below this UID is settled (stored, or failed).
+    /// Every message below this UID is settled (stored, failed, skipped).
     pub uidnext: u32,
     /// UIDs stored at or above `uidnext`.
     pub stored: UidSet,
@@ -67,6 +85,8 @@ pub struct Known {
     pub retry: Vec<u32>,
     /// Failed messages still waiting.
     pub deferred: u64,
+    /// Messages skipped by filters other than this run's: to look at again.
+    pub recheck: Option<UidSet>,
 }
 
 /// Surveys each mailbox (in parallel over the pool); `known[i]` belongs to
@@ -89,10 +109,11 @@ const SIZES_PER_COMMAND: usize = 5000;
 
 /// EXAMINE, then the sizes of the messages at or above the last complete
 /// run's UIDNEXT (`UID FETCH n:* (RFC822.SIZE)`, or a SEARCH bounded to
-/// that range under `--since`), and of failed messages due for a retry.
-/// Nothing below the watermark is listed: a mailbox of 200,000 messages
-/// with 100 new costs what 100 messages cost. Expunges are never looked
-/// for (a backup keeps what it has).
+/// that range under `--since`), of failed messages due for a retry, and of
+/// messages skipped under other filters. Nothing below the watermark is
+/// listed: a mailbox of 200,000 messages with 100 new costs what 100
+/// messages cost. Expunges are never looked for (a backup keeps what it
+/// has).
 pub fn survey(session: &mut Session, target: &Target, known: &Known, filters: &Filters) -> Result<Survey> {
     let selected = session.examine(&target.name, true)?.clone();
     let uidvalidity =
@@ -112,59 +133,90 @@ pub fn survey(session: &mut Session, target: &Target, known: &Known, filters: &F
         return Ok(survey);
     }
     let from = known.uidnext.max(1);
-    let mut found: Vec<(u32, u32)> = Vec::new();
-    let keep = |uid: Option<u32>, size: Option<u32>, found: &mut Vec<(u32, u32)>| {
-        // `n:*` also answers with the last message when n is above every UID.
-        if let (Some(uid), Some(size)) = (uid, size)
-            && uid >= from
-            && !known.stored.contains(uid)
-        {
-            found.push((uid, size));
-        }
-    };
-    match filters.since {
-        Some(day) => {
-            let criteria = vec![
-                SearchKey::Uid(MessageSet::from(from)),
-                SearchKey::Since(Day { year: day.y, month: day.m, day: day.d }),
-            ];
-            let uids: Vec<u32> = session.uid_search(&Search::new(criteria))?.iter().collect();
-            for slice in uids.chunks(SIZES_PER_COMMAND) {
-                session.uid_fetch(&[MessageSet::of(slice)], Items::size(), None, &mut |f| {
-                    keep(f.uid, f.size, &mut found);
-                    Ok(())
-                })?;
-            }
-        }
-        None => session.uid_fetch(&[MessageSet::from(from)], Items::size(), None, &mut |f| {
-            keep(f.uid, f.size, &mut found);
-            Ok(())
-        })?,
-    }
+    // New messages. `n:*` also answers with the last message when n is
+    // above every UID: only UIDs from n on count.
+    let mut wanted: Vec<(u32, u32)> = Vec::new();
+    let fresh: Vec<(u32, u32)> = sizes(session, &MessageSet::from(from))?
+        .into_iter()
+        .filter(|&(uid, _)| uid >= from && !known.stored.contains(uid))
+        .collect();
+    take_since(session, fresh, filters.since.as_ref(), &mut wanted, &mut survey.skipped)?;
     // Failed messages due again; the ones the server no longer answers
     // for were expunged.
-    let mut retried: HashMap<u32, u32> = HashMap::new();
-    for slice in known.retry.chunks(SIZES_PER_COMMAND) {
-        session.uid_fetch(&[MessageSet::of(slice)], Items::size(), None, &mut |f| {
-            if let (Some(uid), Some(size)) = (f.uid, f.size) {
-                retried.insert(uid, size);
-            }
-            Ok(())
-        })?;
+    if !known.retry.is_empty() {
+        let retried = sizes(session, &MessageSet::of(&known.retry))?;
+        let answered: UidSet = retried.iter().map(|&(uid, _)| uid).collect();
+        survey.gone = known.retry.iter().copied().filter(|&uid| !answered.contains(uid)).collect();
+        wanted.extend(retried);
     }
-    survey.gone = known.retry.iter().copied().filter(|uid| !retried.contains_key(uid)).collect();
-    let mut wanted: Vec<(u32, u32)> = retried.into_iter().chain(found).collect();
+    // Messages skipped under other filters: this run's decide again.
+    if let Some(recheck) = known.recheck.as_ref().filter(|r| !r.is_empty()) {
+        survey.rechecked = true;
+        let found = sizes(session, &MessageSet::of_set(recheck))?;
+        take_since(session, found, filters.since.as_ref(), &mut wanted, &mut survey.skipped)?;
+    }
     wanted.sort_unstable();
     wanted.dedup_by_key(|(uid, _)| *uid);
     if let Some(max) = filters.max_size {
-        let before = wanted.len();
-        wanted.retain(|(_, size)| u64::from(*size) <= max);
-        survey.skipped += (before - wanted.len()) as u64;
+        wanted.retain(|&(uid, size)| {
+            let fits = u64::from(size) <= max;
+            if !fits {
+                survey.skipped.insert(uid);
+            }
+            fits
+        });
     }
     if let Some(limit) = filters.limit.filter(|&limit| wanted.len() > limit) {
-        survey.skipped += (wanted.len() - limit) as u64;
-        wanted.truncate(limit);
+        survey.limited = wanted.split_off(limit).into_iter().map(|(uid, _)| uid).collect();
     }
     survey.missing = wanted;
     Ok(survey)
+}
+
+/// `(uid, size)` of the messages of `set`, asked in slices so no command
+/// line grows without bound.
+fn sizes(session: &mut Session, set: &MessageSet) -> Result<Vec<(u32, u32)>> {
+    let mut out = Vec::new();
+    session.uid_fetch(std::slice::from_ref(set), Items::size(), None, &mut |f| {
+        if let (Some(uid), Some(size)) = (f.uid, f.size) {
+            out.push((uid, size));
+        }
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// Moves the `found` messages that arrived on or after `since` (all of
+/// them without it) to `wanted`, and the others to `skipped`. The server
+/// judges the date (`UID SEARCH UID ... SINCE`), in its own time zone, as
+/// every IMAP client's `--since` does.
+fn take_since(
+    session: &mut Session,
+    found: Vec<(u32, u32)>,
+    since: Option<&Date>,
+    wanted: &mut Vec<(u32, u32)>,
+    skipped: &mut UidSet,
+) -> Result<()> {
+    let Some(day) = since.filter(|_| !found.is_empty()) else {
+        wanted.extend(found);
+        return Ok(());
+    };
+    let mut uids: Vec<u32> = found.iter().map(|&(uid, _)| uid).collect();
+    uids.sort_unstable();
+    let mut matched = UidSet::new();
+    for slice in uids.chunks(SIZES_PER_COMMAND) {
+        let criteria = vec![
+            SearchKey::Uid(MessageSet::of(slice)),
+            SearchKey::Since(Day { year: day.y, month: day.m, day: day.d }),
+        ];
+        matched.union_with(&session.uid_search(&Search::new(criteria))?);
+    }
+    for (uid, size) in found {
+        if matched.contains(uid) {
+            wanted.push((uid, size));
+        } else {
+            skipped.insert(uid);
+        }
+    }
+    Ok(())
 }
