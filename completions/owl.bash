@@ -395,7 +395,7 @@ _owl() {
             return 0
             ;;
         owl__subcmd__list)
-            opts="-n -p -u -a -c -q -v -h -V --limit --page --unseen --protocol --account --config --json --quiet --verbose --color --help --version"
+            opts="-n -p -u -r -a -c -q -v -h -V --limit --page --unseen --sort --reverse --protocol --account --config --json --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -415,6 +415,10 @@ _owl() {
                     ;;
                 -p)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sort)
+                    COMPREPLY=($(compgen -W "date arrival from subject size" -- "${cur}"))
                     return 0
                     ;;
                 --protocol)

@@ -44,6 +44,11 @@ complete -c owl -n "__fish_owl_needs_command" -f -a "completions" -d 'Print a sh
 complete -c owl -n "__fish_owl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c owl -n "__fish_owl_using_subcommand list" -s n -l limit -d 'Messages per page, 0 for all (default: 50 on a terminal; every message with --json or when the output is not a terminal)' -r
 complete -c owl -n "__fish_owl_using_subcommand list" -s p -l page -d 'Page to show, 1 being the newest messages' -r
+complete -c owl -n "__fish_owl_using_subcommand list" -l sort -d 'Order of a mailbox\'s messages: date and arrival newest first; from, subject and size ascending' -r -f -a "date\t'The Date header: when it was sent'
+arrival\t'When it reached the mailbox'
+from\t'The sender\'s address'
+subject\t'The subject, without Re: and Fwd:'
+size\t'The size'"
 complete -c owl -n "__fish_owl_using_subcommand list" -l protocol -d 'Which server to list when the account has both (default: IMAP)' -r -f -a "imap\t'IMAP'
 pop3\t'POP3'"
 complete -c owl -n "__fish_owl_using_subcommand list" -s a -l account -d 'Account to use (default: the one marked default = true)' -r
@@ -52,6 +57,7 @@ complete -c owl -n "__fish_owl_using_subcommand list" -l color -d 'When to use c
 always\t'Always'
 never\t'Never'"
 complete -c owl -n "__fish_owl_using_subcommand list" -s u -l unseen -d 'Only messages not yet seen'
+complete -c owl -n "__fish_owl_using_subcommand list" -s r -l reverse -d 'The other way round (oldest, or largest, first)'
 complete -c owl -n "__fish_owl_using_subcommand list" -l json -d 'Print JSON instead of tables (one object per line for streams)'
 complete -c owl -n "__fish_owl_using_subcommand list" -s q -l quiet -d 'Print nothing but errors'
 complete -c owl -n "__fish_owl_using_subcommand list" -s v -l verbose -d 'Say more: -v connections and timings, -vv the protocol (secrets redacted)'

@@ -37,6 +37,14 @@ pub fn run(cli: Cli) -> Result<()> {
                 limit: page(args.limit),
                 page: args.page,
                 unseen: args.unseen,
+                sort: match args.sort {
+                    crate::cli::SortBy::Date => cmd::list::SortBy::Date,
+                    crate::cli::SortBy::Arrival => cmd::list::SortBy::Arrival,
+                    crate::cli::SortBy::From => cmd::list::SortBy::From,
+                    crate::cli::SortBy::Subject => cmd::list::SortBy::Subject,
+                    crate::cli::SortBy::Size => cmd::list::SortBy::Size,
+                },
+                reverse: args.reverse,
             };
             let result = if use_pop3(&ctx, args.protocol) {
                 cmd::list::pop3::run(&ctx, &list_args).map(cmd::list::Listing::Pop3)

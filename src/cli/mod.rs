@@ -117,9 +117,31 @@ pub struct ListArgs {
     /// Only messages not yet seen.
     #[arg(short, long)]
     pub unseen: bool,
+    /// Order of a mailbox's messages: date and arrival newest first; from,
+    /// subject and size ascending.
+    #[arg(long, value_enum, default_value_t = SortBy::Date, value_name = "KEY")]
+    pub sort: SortBy,
+    /// The other way round (oldest, or largest, first).
+    #[arg(short, long)]
+    pub reverse: bool,
     /// Which server to list when the account has both (default: IMAP).
     #[arg(long, value_enum, value_name = "PROTOCOL")]
     pub protocol: Option<Protocol>,
+}
+
+/// What `owl list MAILBOX` sorts by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SortBy {
+    /// The Date header: when it was sent.
+    Date,
+    /// When it reached the mailbox.
+    Arrival,
+    /// The sender's address.
+    From,
+    /// The subject, without Re: and Fwd:.
+    Subject,
+    /// The size.
+    Size,
 }
 
 /// `owl fetch`

@@ -44,6 +44,9 @@ pub struct MessageRow {
     /// When it arrived (unix seconds), for sorting newest first.
     #[serde(skip)]
     pub received: Option<i64>,
+    /// When it was sent (unix seconds, from `date`), for sorting by date.
+    #[serde(skip)]
+    pub sent: Option<i64>,
 }
 
 /// The mailboxes a command works on: every selectable one with `all`, else
@@ -116,10 +119,12 @@ pub fn message_row(mailbox: &MailboxName, fetch: Fetch) -> Option<MessageRow> {
     let uid = fetch.uid?;
     let summary = summarize_header_bytes(fetch.header.as_deref().unwrap_or_default());
     let header_date = fetch.header.as_deref().and_then(date_header_value);
+    let received = fetch.internal_date.as_deref().and_then(parse_internaldate);
+    let sent = summary.date.or(received);
     let date = match (summary.date, header_date) {
         (Some(ts), Some(raw)) => Some(format_rfc3339(ts, rfc5322_zone_offset(&raw).unwrap_or(0))),
         (Some(ts), None) => Some(format_rfc3339(ts, 0)),
-        _ => fetch.internal_date.as_deref().and_then(parse_internaldate).map(|ts| format_rfc3339(ts, 0)),
+        _ => received.map(|ts| format_rfc3339(ts, 0)),
     };
     let first = summary.from.first();
     let flags = fetch.flags.unwrap_or_default();
@@ -135,7 +140,8 @@ pub fn message_row(mailbox: &MailboxName, fetch: Fetch) -> Option<MessageRow> {
         flags,
         size: fetch.size.unwrap_or(0),
         file: None,
-        received: fetch.internal_date.as_deref().and_then(parse_internaldate),
+        received,
+        sent,
     })
 }
 

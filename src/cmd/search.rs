@@ -321,5 +321,6 @@ fn local_row(mailbox: &str, file: &str, bytes: &[u8], message: &LocalMessage) ->
         size: u32::try_from(message.size).unwrap_or(u32::MAX),
         file: Some(file.to_string()),
         received: Some(message.internal_date),
+        sent: summary.date.or(Some(message.internal_date)),
     }
 }

@@ -99,6 +99,7 @@ pub struct Codec<S = Stream> {
     io: Buffered<S>,
     trace: String,
     search_limit: u64,
+    sort_keep: usize,
 }
 
 impl<S: Read + Write> Codec<S> {
@@ -108,6 +109,7 @@ impl<S: Read + Write> Codec<S> {
             io: Buffered::new(stream, address),
             trace: String::new(),
             search_limit: super::search_reply::MAX_NUMBERS,
+            sort_keep: 0,
         }
     }
 
@@ -115,6 +117,12 @@ impl<S: Read + Write> Codec<S> {
     /// messages the selected mailbox holds).
     pub fn set_search_limit(&mut self, limit: u64) {
         self.search_limit = limit;
+    }
+
+    /// How many numbers of a SORT answer to keep in order (a page's
+    /// worth); the rest are counted only.
+    pub fn set_sort_keep(&mut self, keep: usize) {
+        self.sort_keep = keep;
     }
 
     /// Replies must progress by 1 KiB per `window` of waiting (see
@@ -156,8 +164,8 @@ impl<S: Read + Write> Codec<S> {
     /// Reads one complete response. Body literals go to `sink` when it
     /// wants them.
     pub fn read_response(&mut self, mut sink: Option<&mut dyn LiteralSink>) -> Result<Response> {
-        if self.starts_search()? {
-            return self.read_search();
+        if let Some(key) = self.starts_number_list()? {
+            return self.read_number_list(key);
         }
         let mut frame = Vec::new();
         let mut streamed = None;
@@ -233,27 +241,36 @@ impl<S: Read + Write> Codec<S> {
         }
     }
 
-    /// Whether the next response is `* SEARCH`: looks at its first bytes
-    /// without consuming them.
-    fn starts_search(&mut self) -> Result<bool> {
-        const KEY: &[u8] = b"* SEARCH";
+    /// Whether the next response is `* SEARCH` or `* SORT`, which may be
+    /// longer than any line owl holds: looks at its first bytes without
+    /// consuming them.
+    fn starts_number_list(&mut self) -> Result<Option<&'static [u8]>> {
+        const KEYS: [&[u8]; 2] = [b"* SEARCH", b"* SORT"];
+        const LONGEST: usize = 8;
         loop {
             let seen = self.io.buffered();
-            if seen.len() > KEY.len() || seen.contains(&b'\n') {
+            if seen.len() > LONGEST || seen.contains(&b'\n') {
                 break;
             }
             self.io.fill_or_closed()?;
         }
         let seen = self.io.buffered();
-        Ok(seen.len() > KEY.len()
-            && seen[..KEY.len()].eq_ignore_ascii_case(KEY)
-            && matches!(seen[KEY.len()], b' ' | b'\r' | b'\n'))
+        Ok(KEYS.into_iter().find(|key| {
+            seen.len() > key.len()
+                && seen[..key.len()].eq_ignore_ascii_case(key)
+                && matches!(seen[key.len()], b' ' | b'\r' | b'\n')
+        }))
     }
 
-    /// Reads a `* SEARCH` response number by number.
-    fn read_search(&mut self) -> Result<Response> {
-        self.io.consume(b"* SEARCH".len());
-        let mut reply = SearchReply::with_limit(self.search_limit);
+    /// Reads a `* SEARCH` or `* SORT` response number by number.
+    fn read_number_list(&mut self, key: &[u8]) -> Result<Response> {
+        self.io.consume(key.len());
+        let sort = key.ends_with(b"SORT");
+        let mut reply = if sort {
+            SearchReply::sorted(self.sort_keep, self.search_limit)
+        } else {
+            SearchReply::with_limit(self.search_limit)
+        };
         loop {
             if self.io.buffered().is_empty() {
                 self.io.fill_or_closed()?;
@@ -263,6 +280,13 @@ impl<S: Read + Write> Codec<S> {
             if reply.is_done() {
                 break;
             }
+        }
+        if sort {
+            let (first, total) = reply.into_order();
+            if log::log_enabled!(log::Level::Trace) {
+                self.trace = format!("* SORT ({total} UIDs, the first {} kept)", first.len());
+            }
+            return Ok(Response::Data(Data::Sort { first, total }));
         }
         let set = reply.into_set();
         if log::log_enabled!(log::Level::Trace) {

@@ -29,6 +29,7 @@ pub mod response;
 pub mod search_key;
 pub mod search_reply;
 pub mod session;
+pub mod sort;
 pub mod utf7;
 
 pub use capabilities::{Capabilities, Capability};
@@ -42,3 +43,4 @@ pub use message_set::MessageSet;
 pub use response::{Body, Code, Data, Fetch, ListEntry, MailboxStatus};
 pub use search_key::{Day, FlagKey, Search, SearchKey, TextField};
 pub use session::{ConnectInfo, Options, Selected, Session};
+pub use sort::{Sort, SortKey};

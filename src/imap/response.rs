@@ -161,6 +161,14 @@ pub enum Data {
     Status(MailboxStatus),
     /// `* SEARCH n n n`
     Search(UidSet),
+    /// `* SORT n n n` (RFC 5256): the first numbers in the server's order
+    /// (as many as the caller asked to keep), and how many it listed.
+    Sort {
+        /// The first ones, in order.
+        first: Vec<u32>,
+        /// All it listed.
+        total: u64,
+    },
     /// `* FLAGS (...)`
     Flags(Vec<String>),
     /// Anything else, kept as its first line for traces.

@@ -116,6 +116,19 @@ impl Search {
         self.keys.iter().any(SearchKey::is_8bit)
     }
 
+    /// The keys alone (`ALL` when there are none), for commands that name
+    /// their charset themselves (SORT).
+    pub(super) fn key_args(&self) -> Vec<Arg> {
+        let mut out = Vec::new();
+        for key in &self.keys {
+            key.push_args(&mut out);
+        }
+        if out.is_empty() {
+            out.push(Arg::Atom("ALL".into()));
+        }
+        out
+    }
+
     /// Everything that follows `UID SEARCH`, the charset included.
     pub(super) fn to_args(&self) -> Vec<Arg> {
         let mut out = Vec::new();

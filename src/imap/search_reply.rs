@@ -1,4 +1,6 @@
-//! `* SEARCH n n n ...` read as it streams in, straight into a [`UidSet`].
+//! `* SEARCH n n n ...` read as it streams in, straight into a [`UidSet`];
+//! `* SORT n n n ...` (RFC 5256) the same way, keeping the order of only
+//! the first numbers the caller can show (a page) and counting the rest.
 //!
 //! A UID SEARCH over a mailbox of 2,000,000 messages answers with one line
 //! of about 14 MB; held as a line, then as a vector, then as a set, that is
@@ -41,13 +43,21 @@ enum State {
     Done,
 }
 
-/// The state of one `* SEARCH` line after its keyword.
+/// What a reply keeps of its numbers.
+#[derive(Debug)]
+enum Keep {
+    /// All of them, as a set (SEARCH).
+    Set { batch: Vec<u32>, set: UidSet },
+    /// The first `n`, in order (SORT).
+    First { n: usize, first: Vec<u32> },
+}
+
+/// The state of one `* SEARCH` or `* SORT` line after its keyword.
 #[derive(Debug)]
 pub struct SearchReply {
     state: State,
     number: u64,
-    batch: Vec<u32>,
-    set: UidSet,
+    keep: Keep,
     seen: u64,
     limit: u64,
 }
@@ -67,7 +77,19 @@ impl SearchReply {
     /// Like [`SearchReply::new`], refusing an answer of more than `limit`
     /// numbers.
     pub fn with_limit(limit: u64) -> SearchReply {
-        SearchReply { state: State::Gap, number: 0, batch: Vec::new(), set: UidSet::new(), seen: 0, limit }
+        SearchReply {
+            state: State::Gap,
+            number: 0,
+            keep: Keep::Set { batch: Vec::new(), set: UidSet::new() },
+            seen: 0,
+            limit,
+        }
+    }
+
+    /// Ready for the bytes after `* SORT`: keeps the first `first` numbers
+    /// in the server's order, counts all of them (at most `limit`).
+    pub fn sorted(first: usize, limit: u64) -> SearchReply {
+        SearchReply { keep: Keep::First { n: first, first: Vec::new() }, ..SearchReply::with_limit(limit) }
     }
 
     /// Whether the line end was read.
@@ -122,14 +144,26 @@ impl SearchReply {
         Ok(input.len())
     }
 
-    /// The UIDs found, once [`SearchReply::is_done`].
+    /// The UIDs found, once [`SearchReply::is_done`] (empty for SORT).
     pub fn into_set(self) -> UidSet {
-        self.set
+        match self.keep {
+            Keep::Set { set, .. } => set,
+            Keep::First { .. } => UidSet::new(),
+        }
+    }
+
+    /// The first numbers in the server's order, and how many it listed
+    /// in all (SORT).
+    pub fn into_order(self) -> (Vec<u32>, u64) {
+        match self.keep {
+            Keep::First { first, .. } => (first, self.seen),
+            Keep::Set { set, .. } => (set.iter().collect(), self.seen),
+        }
     }
 
     fn end_number(&mut self) -> Result<()> {
         // Checked above: the number fits a u32.
-        self.batch.push(self.number as u32);
+        let number = self.number as u32;
         self.number = 0;
         self.state = State::Gap;
         self.seen += 1;
@@ -139,8 +173,18 @@ impl SearchReply {
                 self.limit
             )));
         }
-        if self.batch.len() >= BATCH {
-            self.merge()?;
+        match &mut self.keep {
+            Keep::Set { batch, .. } => {
+                batch.push(number);
+                if batch.len() >= BATCH {
+                    self.merge()?;
+                }
+            }
+            Keep::First { n, first } => {
+                if first.len() < *n {
+                    first.push(number);
+                }
+            }
         }
         Ok(())
     }
@@ -152,9 +196,10 @@ impl SearchReply {
     }
 
     fn merge(&mut self) -> Result<()> {
-        let batch = UidSet::from_unsorted(std::mem::take(&mut self.batch));
-        self.set.union_with(&batch);
-        if self.set.range_count() > MAX_RANGES {
+        let Keep::Set { batch, set } = &mut self.keep else { return Ok(()) };
+        let batch = UidSet::from_unsorted(std::mem::take(batch));
+        set.union_with(&batch);
+        if set.range_count() > MAX_RANGES {
             return Err(Error::protocol(format!(
                 "SEARCH: the answer has more than {MAX_RANGES} separate UID ranges; refusing to hold it"
             )));
@@ -201,6 +246,19 @@ mod tests {
         line.extend_from_slice(b"\r\n");
         let (set, _) = parse(&line, 65536).unwrap();
         assert_eq!(set.to_string(), "1:300000");
+    }
+
+    #[test]
+    fn a_sort_answer_keeps_its_first_numbers_in_order_and_counts_the_rest() {
+        let line = b" 9 2 5 3 4\r\n";
+        for step in 1..line.len() {
+            let mut reply = SearchReply::sorted(3, 100);
+            for chunk in line.chunks(step) {
+                reply.feed(chunk).unwrap();
+            }
+            assert!(reply.is_done());
+            assert_eq!(reply.into_order(), (vec![9, 2, 5], 5));
+        }
     }
 
     #[test]

@@ -431,3 +431,24 @@ fn a_plain_no_to_examine_means_no_such_mailbox() {
     assert!(session.selected().is_none());
     handle.assert_done();
 }
+
+#[test]
+fn sort_keeps_a_page_in_the_servers_order_and_counts_the_rest() {
+    let (mut session, handle) = selected(
+        script().expect("a2 UID SORT (REVERSE DATE) UTF-8 ALL\r\n").send("* SORT 9 3 5 1\r\na2 OK sorted\r\n"),
+    );
+    session.caps = Capabilities::new(vec!["IMAP4REV1".into(), "SORT".into()]);
+    let sort = crate::imap::Sort { key: crate::imap::SortKey::Date, reverse: true };
+    let all = crate::imap::Search::new(Vec::new());
+    assert_eq!(session.uid_sort(sort, &all, 2).unwrap(), (vec![9, 3], 4));
+    handle.assert_done();
+}
+
+#[test]
+fn sort_without_the_capability_sends_nothing() {
+    let (mut session, handle) = selected(script());
+    let sort = crate::imap::Sort { key: crate::imap::SortKey::Size, reverse: false };
+    let err = session.uid_sort(sort, &crate::imap::Search::new(Vec::new()), 5).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unavailable);
+    handle.assert_done();
+}

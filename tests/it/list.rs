@@ -97,7 +97,9 @@ fn message_rows_decode_rfc2047_newest_first() {
 fn limit_page_and_unseen() {
     let user = servers().user();
     let messages = (1..=7).map(|i| {
-        let m = Msg::simple("p@example.org", &format!("m{i}"), "x");
+        let m = Msg::raw(format!(
+            "From: p@example.org\r\nSubject: m{i}\r\nDate: Fri, 20 Nov 2026 09:0{i}:00 +0000\r\n\r\nx\r\n"
+        ));
         if i % 2 == 0 { m.flags(&["\\Seen"]) } else { m }
     });
     seed::append(&user, "INBOX", messages.collect());
@@ -141,4 +143,46 @@ fn unknown_mailbox_is_refused_with_the_servers_words() {
     assert!(run.stderr.contains("Nope"), "{}", run.stderr);
     assert!(run.stderr.contains("NO"), "{}", run.stderr);
     assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+}
+
+/// Messages whose Date headers run against their arrival order.
+fn shuffled_dates() -> Vec<Msg> {
+    [("c", "Tue, 03 Nov 2026 10:00:00 +0000", 300), ("a", "Sun, 01 Nov 2026 10:00:00 +0000", 100),
+     ("e", "Thu, 05 Nov 2026 10:00:00 +0000", 500), ("b", "Mon, 02 Nov 2026 10:00:00 +0000", 200),
+     ("d", "Wed, 04 Nov 2026 10:00:00 -0500", 400)]
+    .into_iter()
+    .enumerate()
+    .map(|(i, (subject, date, pad))| {
+        Msg::raw(format!(
+            "From: {subject}@example.org\r\nSubject: {subject}\r\nDate: {date}\r\nMessage-ID: <{subject}.sort@test>\r\n\r\n{}\r\n",
+            "x".repeat(pad)
+        ))
+        .date(&format!("20-Nov-2026 10:00:0{i} +0000"))
+    })
+    .collect()
+}
+
+fn subjects(run: &crate::harness::Run) -> Vec<String> {
+    run.json().as_array().unwrap().iter().map(|r| r["subject"].as_str().unwrap().to_string()).collect()
+}
+
+#[test]
+fn messages_come_newest_first_by_date_whatever_their_uids() {
+    let user = servers().user();
+    seed::append_many(&user, "INBOX", shuffled_dates());
+    let env = Env::new(&imap_config(&user, Imap::Implicit, ""));
+    let by_date = env.owl(&["-v", "list", "INBOX", "--json"]);
+    assert_eq!(subjects(&by_date.expect_code(0)), ["e", "d", "c", "b", "a"]);
+    assert!(!by_date.stderr.contains("no SORT"), "Dovecot sorts: {}", by_date.stderr);
+    let oldest = env.owl(&["list", "INBOX", "--json", "--reverse"]);
+    assert_eq!(subjects(&oldest), ["a", "b", "c", "d", "e"]);
+    let arrival = env.owl(&["list", "INBOX", "--json", "--sort", "arrival"]);
+    assert_eq!(subjects(&arrival), ["d", "b", "e", "a", "c"], "last appended first");
+    let by_size = env.owl(&["list", "INBOX", "--json", "--sort", "size", "-r"]);
+    assert_eq!(subjects(&by_size), ["e", "d", "c", "b", "a"]);
+    // A page of the sorted order, and how many more there are.
+    let page = env.owl(&["list", "INBOX", "--json", "-n", "2", "--page", "2"]);
+    assert_eq!(subjects(&page), ["c", "b"]);
+    let table = env.owl_with(&["list", "INBOX", "-n", "2"], &[("COLUMNS", "100")]);
+    assert!(table.stdout.contains("3 more"), "{}", table.stdout);
 }

@@ -1,12 +1,19 @@
 //! `owl list` over IMAP: mailboxes with their counts (STATUS, pipelined
-//! and spread over the pool), or one mailbox's newest messages (one FETCH
-//! of the fields a row needs; nothing is marked seen).
+//! and spread over the pool), or one mailbox's messages in the order asked
+//! (newest first by date by default): SORT (RFC 5256) where the server has
+//! it, keeping only a page of its answer; without it, arrival order for
+//! dates, or every message's fields sorted here for the other orders (said
+//! with -v). One FETCH of the fields the page's rows need; nothing is
+//! marked seen.
 
-use super::{ListArgs, Listing, MailboxRow, MessageRow};
+use super::{ListArgs, Listing, MailboxRow, MessageRow, SortBy};
 use crate::cmd::context::Context;
 use crate::cmd::mailboxes::{self, Spread, message_row};
 use crate::error::{Error, Result, ResultExt};
-use crate::imap::{FlagKey, Items, ListEntry, MailboxName, MessageSet, Search, SearchKey, StatusItem};
+use crate::imap::{
+    Capability, FlagKey, Items, ListEntry, MailboxName, MessageSet, Search, SearchKey, Session, Sort, SortKey,
+    StatusItem,
+};
 
 /// Runs `owl list`.
 pub fn run(ctx: &Context, args: &ListArgs) -> Result<Listing> {
@@ -50,35 +57,157 @@ fn messages(ctx: &Context, mailbox: &MailboxName, args: &ListArgs) -> Result<(Ve
     }
     // No limit: every message, on one page.
     let limit = if args.limit == 0 { usize::MAX } else { args.limit };
+    let skip = limit.saturating_mul(args.page - 1);
     let pool = ctx.imap()?;
     let mut session = pool.get()?;
     let exists = session.examine(mailbox, false)?.exists;
-    let skip = limit.saturating_mul(args.page - 1);
-    let mut fetched = Vec::new();
-    let mut total = u64::from(exists);
+    let criteria =
+        if args.unseen { Search::new(vec![SearchKey::Flag(FlagKey::Seen, false)]) } else { Search::new(Vec::new()) };
+    let order = Sort { key: sort_key(args.sort), reverse: args.sort.descending() != args.reverse };
+    let (page, total) = if session.capabilities().supports(Capability::Sort) {
+        let (uids, total) = session.uid_sort(order, &criteria, skip.saturating_add(limit))?;
+        (uids.into_iter().skip(skip).collect::<Vec<u32>>(), total)
+    } else if matches!(args.sort, SortBy::Date | SortBy::Arrival) {
+        log::info!("the server has no SORT: messages in the order they arrived");
+        arrival_page(&mut session, &criteria, exists, args, skip, limit)?
+    } else {
+        log::info!("the server has no SORT: fetching every message's fields to sort them here");
+        return sort_here(&mut session, mailbox, &criteria, exists, args, skip, limit);
+    };
+    let rows = rows_in_order(&mut session, mailbox, &page)?;
+    let more = total.saturating_sub(skip as u64).saturating_sub(rows.len() as u64);
+    Ok((rows, more))
+}
+
+fn sort_key(by: SortBy) -> SortKey {
+    match by {
+        SortBy::Date => SortKey::Date,
+        SortBy::Arrival => SortKey::Arrival,
+        SortBy::From => SortKey::From,
+        SortBy::Subject => SortKey::Subject,
+        SortBy::Size => SortKey::Size,
+    }
+}
+
+/// The page's UIDs in arrival order (sequence numbers), newest first unless
+/// reversed, and how many match: what a server without SORT offers cheaply.
+fn arrival_page(
+    session: &mut Session,
+    criteria: &Search,
+    exists: u32,
+    args: &ListArgs,
+    skip: usize,
+    limit: usize,
+) -> Result<(Vec<u32>, u64)> {
+    let newest_first = !args.reverse;
     if args.unseen {
-        let unseen = Search::new(vec![SearchKey::Flag(FlagKey::Seen, false)]);
-        let mut uids: Vec<u32> = session.uid_search(&unseen)?.iter().collect();
-        total = uids.len() as u64;
-        uids.reverse();
-        let mut page: Vec<u32> = uids.into_iter().skip(skip).take(limit).collect();
-        if !page.is_empty() {
-            page.sort_unstable();
-            session.uid_fetch(&[MessageSet::of(&page)], Items::summary(), None, &mut |f| {
+        let mut uids: Vec<u32> = session.uid_search(criteria)?.iter().collect();
+        if newest_first {
+            uids.reverse();
+        }
+        let total = uids.len() as u64;
+        return Ok((uids.into_iter().skip(skip).take(limit).collect(), total));
+    }
+    if skip as u64 >= u64::from(exists) {
+        return Ok((Vec::new(), u64::from(exists)));
+    }
+    let count = (exists as usize - skip).min(limit) as u32;
+    let (low, high) = if newest_first {
+        let high = exists - skip as u32;
+        (high - count + 1, high)
+    } else {
+        (skip as u32 + 1, skip as u32 + count)
+    };
+    let mut seqs: Vec<(u32, u32)> = Vec::new();
+    session.fetch_seq(&MessageSet::range(low, high), Items::none(), &mut |f| {
+        if let Some(uid) = f.uid {
+            seqs.push((f.seq, uid));
+        }
+        Ok(())
+    })?;
+    seqs.sort_unstable();
+    if newest_first {
+        seqs.reverse();
+    }
+    Ok((seqs.into_iter().map(|(_, uid)| uid).collect(), u64::from(exists)))
+}
+
+/// Every matching message's row, sorted here: for orders a server without
+/// SORT cannot give.
+fn sort_here(
+    session: &mut Session,
+    mailbox: &MailboxName,
+    criteria: &Search,
+    exists: u32,
+    args: &ListArgs,
+    skip: usize,
+    limit: usize,
+) -> Result<(Vec<MessageRow>, u64)> {
+    let mut fetched = Vec::new();
+    if args.unseen {
+        let uids = session.uid_search(criteria)?;
+        if !uids.is_empty() {
+            session.uid_fetch(&[MessageSet::of_set(&uids)], Items::summary(), None, &mut |f| {
                 fetched.push(f);
                 Ok(())
             })?;
         }
-    } else if (skip as u64) < u64::from(exists) {
-        let high = exists as usize - skip;
-        let low = high.saturating_sub(limit) + 1;
-        session.fetch_seq(&MessageSet::range(low as u32, high as u32), Items::summary(), &mut |f| {
+    } else if exists > 0 {
+        session.fetch_seq(&MessageSet::all(), Items::summary(), &mut |f| {
             fetched.push(f);
             Ok(())
         })?;
     }
-    fetched.sort_by_key(|f| std::cmp::Reverse(f.seq));
-    let rows: Vec<MessageRow> = fetched.into_iter().filter_map(|f| message_row(mailbox, f)).collect();
-    let more = total.saturating_sub(skip as u64).saturating_sub(rows.len() as u64);
-    Ok((rows, more))
+    let mut rows: Vec<MessageRow> = fetched.into_iter().filter_map(|f| message_row(mailbox, f)).collect();
+    let total = rows.len() as u64;
+    rows.sort_by(|a, b| {
+        let natural = match args.sort {
+            SortBy::Date => a.sent.cmp(&b.sent).reverse(),
+            SortBy::Arrival => a.received.cmp(&b.received).reverse(),
+            SortBy::From => sort_text(a.from_address.as_deref()).cmp(&sort_text(b.from_address.as_deref())),
+            SortBy::Subject => base_subject(&a.subject).cmp(&base_subject(&b.subject)),
+            SortBy::Size => a.size.cmp(&b.size),
+        };
+        let ordered = if args.reverse { natural.reverse() } else { natural };
+        ordered.then(a.uid.cmp(&b.uid))
+    });
+    let page: Vec<MessageRow> = rows.into_iter().skip(skip).take(limit).collect();
+    let more = total.saturating_sub(skip as u64).saturating_sub(page.len() as u64);
+    Ok((page, more))
+}
+
+fn sort_text(text: Option<&str>) -> String {
+    text.unwrap_or_default().to_lowercase()
+}
+
+/// The subject without the `Re:`/`Fwd:` prefixes replies add (RFC 5256
+/// §2.1, simplified), lower case.
+fn base_subject(subject: &str) -> String {
+    let mut s = subject.trim();
+    loop {
+        let lower = s.to_ascii_lowercase();
+        let cut = ["re:", "fw:", "fwd:"].iter().find(|p| lower.starts_with(*p)).map(|p| p.len());
+        match cut {
+            Some(n) => s = s[n..].trim_start(),
+            None => break,
+        }
+    }
+    s.to_lowercase()
+}
+
+/// The rows of `uids`, in that order.
+fn rows_in_order(session: &mut Session, mailbox: &MailboxName, uids: &[u32]) -> Result<Vec<MessageRow>> {
+    if uids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut sorted = uids.to_vec();
+    sorted.sort_unstable();
+    let mut by_uid = std::collections::HashMap::with_capacity(uids.len());
+    session.uid_fetch(&[MessageSet::of(&sorted)], Items::summary(), None, &mut |f| {
+        if let Some(row) = message_row(mailbox, f) {
+            by_uid.insert(row.uid, row);
+        }
+        Ok(())
+    })?;
+    Ok(uids.iter().filter_map(|uid| by_uid.remove(uid)).collect())
 }

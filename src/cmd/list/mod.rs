@@ -21,6 +21,34 @@ pub struct ListArgs {
     pub page: usize,
     /// Only unseen messages.
     pub unseen: bool,
+    /// The order of a mailbox's messages.
+    pub sort: SortBy,
+    /// The other way round.
+    pub reverse: bool,
+}
+
+/// The order of `owl list MAILBOX`: by date and arrival newest first, by
+/// sender, subject and size ascending (`reverse` turns any round).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SortBy {
+    /// The Date header (when it was sent).
+    #[default]
+    Date,
+    /// When it reached the mailbox.
+    Arrival,
+    /// The sender's address.
+    From,
+    /// The subject, without `Re:` and the like.
+    Subject,
+    /// The size.
+    Size,
+}
+
+impl SortBy {
+    /// Whether the natural order is largest (newest) first.
+    pub fn descending(self) -> bool {
+        matches!(self, SortBy::Date | SortBy::Arrival)
+    }
 }
 
 /// One mailbox (the JSON schema of `owl list --json`).
