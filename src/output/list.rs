@@ -154,6 +154,7 @@ mod tests {
             size: 2048,
             file: None,
             received: None,
+            sent: None,
         }];
         let text = messages_table(&rows, Some(80), false);
         let lines: Vec<&str> = text.lines().collect();
