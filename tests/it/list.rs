@@ -172,7 +172,7 @@ fn messages_come_newest_first_by_date_whatever_their_uids() {
     seed::append_many(&user, "INBOX", shuffled_dates());
     let env = Env::new(&imap_config(&user, Imap::Implicit, ""));
     let by_date = env.owl(&["-v", "list", "INBOX", "--json"]);
-    assert_eq!(subjects(&by_date.expect_code(0)), ["e", "d", "c", "b", "a"]);
+    assert_eq!(subjects(by_date.expect_code(0)), ["e", "d", "c", "b", "a"]);
     assert!(!by_date.stderr.contains("no SORT"), "Dovecot sorts: {}", by_date.stderr);
     let oldest = env.owl(&["list", "INBOX", "--json", "--reverse"]);
     assert_eq!(subjects(&oldest), ["a", "b", "c", "d", "e"]);
