@@ -145,7 +145,11 @@ fn skip_quoted(frame: &[u8], mut i: usize) -> Option<usize> {
 
 /// The index after the literal `{n}\r\n...` starting at `i`, if it is one.
 fn skip_literal(frame: &[u8], i: usize) -> Option<usize> {
-    let close = i + 1 + frame.get(i + 1..)?.iter().position(|&b| b == b'}')?;
+    // Look for the `}` only as far as the longest size could reach: a
+    // search to the end of the frame makes a line of `{`s quadratic.
+    const LONGEST: usize = 19 + 2;
+    let after = frame.get(i + 1..)?;
+    let close = i + 1 + after[..after.len().min(LONGEST)].iter().position(|&b| b == b'}')?;
     let digits = frame[i + 1..close].strip_suffix(b"+").unwrap_or(&frame[i + 1..close]);
     if digits.is_empty() || digits.len() > 19 || !digits.iter().all(u8::is_ascii_digit) {
         return None;
