@@ -52,7 +52,12 @@ pub struct HeaderSummary {
     pub cc: Vec<Mailbox>,
     pub subject: String,
     /// Unix seconds of the `Date:` header, if it parses.
+    #[serde(skip)]
     pub date: Option<i64>,
+    /// The same date as RFC 3339, in the sender's own offset (what JSON
+    /// shows as `date`).
+    #[serde(rename = "date")]
+    pub date_rfc3339: Option<String>,
     /// The first id in `Message-ID`, without angle brackets.
     pub message_id: Option<String>,
     /// The first id in `In-Reply-To`, without angle brackets.
@@ -69,6 +74,10 @@ impl HeaderSummary {
             cc: addresses_of(headers, "Cc"),
             subject: value("Subject").map(|s| clean_line(&s)).unwrap_or_default(),
             date: value("Date").and_then(|d| parse_rfc5322_date(&d)),
+            date_rfc3339: value("Date").and_then(|d| {
+                let ts = parse_rfc5322_date(&d)?;
+                Some(crate::model::date::format_rfc3339(ts, crate::model::date::rfc5322_zone_offset(&d).unwrap_or(0)))
+            }),
             message_id: value("Message-ID").and_then(|v| first_msg_id(&v)),
             in_reply_to: value("In-Reply-To").and_then(|v| first_msg_id(&v)),
         }

@@ -1,6 +1,7 @@
 //! Renders `owl list` results.
 
 use super::table::{self, Align, Column};
+use super::when;
 use super::{Format, Output};
 use crate::cmd::list::{Listing, MailboxRow, MessageRow};
 use crate::error::Result;
@@ -58,6 +59,10 @@ pub fn mailboxes_table(rows: &[MailboxRow], width: Option<usize>, color: bool) -
 
 /// The message table.
 pub fn messages_table(rows: &[MessageRow], width: Option<usize>, color: bool) -> String {
+    render_messages(rows, width, color, date_style(width))
+}
+
+fn render_messages(rows: &[MessageRow], width: Option<usize>, color: bool, date: impl Fn(i64) -> String) -> String {
     if rows.is_empty() {
         return "no messages\n".to_string();
     }
@@ -74,7 +79,7 @@ pub fn messages_table(rows: &[MessageRow], width: Option<usize>, color: bool) ->
         .map(|r| {
             vec![
                 r.uid.to_string(),
-                r.date.as_deref().map(short_date).unwrap_or_default(),
+                r.sent.or_else(|| r.date.as_deref().and_then(when::parse_rfc3339)).map(&date).unwrap_or_default(),
                 r.from_name.clone().or_else(|| r.from_address.clone()).unwrap_or_default(),
                 r.subject.clone(),
                 flag_letters(&r.flags),
@@ -99,13 +104,14 @@ pub fn pop3_table(rows: &[crate::cmd::list::pop3::Pop3Row], width: Option<usize>
         Column { header: "SUBJECT", align: Align::Left, flex: true },
         Column { header: "SIZE", align: Align::Right, flex: false },
     ];
+    let date = date_style(width);
     let cells: Vec<Vec<String>> = rows
         .iter()
         .map(|r| {
             vec![
                 r.number.to_string(),
                 r.uidl.clone().unwrap_or_default(),
-                r.date.as_deref().map(short_date).unwrap_or_default(),
+                r.date.as_deref().and_then(when::parse_rfc3339).map(&date).unwrap_or_default(),
                 r.from.clone(),
                 r.subject.clone(),
                 format_size(r.size),
@@ -115,10 +121,17 @@ pub fn pop3_table(rows: &[crate::cmd::list::pop3::Pop3Row], width: Option<usize>
     table::render(&columns, &cells, width, color, &[])
 }
 
-/// `2026-11-22T18:38:41+01:00` -> `2026-11-22 18:38`.
-fn short_date(rfc3339: &str) -> String {
-    rfc3339.get(..16).map(|s| s.replacen('T', " ", 1)).unwrap_or_else(|| rfc3339.to_string())
+/// How the DATE column shows a date, in the local zone: in full where
+/// the table has room, else short (the time today, `Nov 30` this year,
+/// `2025-11-30` before), so the subject keeps its room.
+fn date_style(width: Option<usize>) -> impl Fn(i64) -> String {
+    let now = when::now();
+    let narrow = width.is_some_and(|w| w < WIDE);
+    move |ts| if narrow { when::compact(ts, now) } else { when::local(ts) }
 }
+
+/// Width from which dates are shown in full.
+const WIDE: usize = 110;
 
 /// Flags as mutt shows them: N new, F flagged, R replied, D draft, T deleted.
 fn flag_letters(flags: &[String]) -> String {
@@ -156,9 +169,12 @@ mod tests {
             received: None,
             sent: None,
         }];
-        let text = messages_table(&rows, Some(80), false);
+        // The date's form depends on the zone and today (output/when.rs).
+        let text = render_messages(&rows, Some(80), false, |_| "Nov 20".into());
         let lines: Vec<&str> = text.lines().collect();
-        assert_eq!(lines[0], "UID  DATE              FROM           SUBJECT  FLAGS   SIZE");
-        assert_eq!(lines[1], " 42  2026-11-20 09:05  Jürgen Müller  Grüße    NF     2 KiB");
+        assert_eq!(lines[0], "UID  DATE    FROM           SUBJECT  FLAGS   SIZE");
+        assert_eq!(lines[1], " 42  Nov 20  Jürgen Müller  Grüße    NF     2 KiB");
+        assert_eq!(date_style(Some(80))(when::now()).len(), 5, "a narrow table shows today's time");
+        assert_eq!(date_style(Some(120))(0).len(), 16, "a wide one the full date");
     }
 }

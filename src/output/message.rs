@@ -4,10 +4,9 @@
 use std::io::{IsTerminal, Write};
 use std::process::{Command, Stdio};
 
-use super::{Format, Output, safe};
+use super::{Format, Output, safe, when};
 use crate::cmd::read::ReadMessage;
 use crate::error::Result;
-use crate::model::date::format_rfc3339;
 use crate::model::header::format_mailboxes;
 use crate::model::size::format_size;
 
@@ -38,7 +37,7 @@ pub fn text(m: &ReadMessage) -> String {
     field("From:", format_mailboxes(&h.from));
     field("To:", format_mailboxes(&h.to));
     field("Cc:", format_mailboxes(&h.cc));
-    field("Date:", h.date.map(|d| format_rfc3339(d, 0)).unwrap_or_default());
+    field("Date:", h.date.map(when::local_with_zone).unwrap_or_default());
     field("Subject:", h.subject.clone());
     let mut notes = Vec::new();
     for verdict in &v.auth_results {

@@ -25,6 +25,7 @@ pub mod safe;
 pub mod search;
 pub mod send;
 pub mod table;
+pub mod when;
 
 use std::io::{IsTerminal, Write};
 
