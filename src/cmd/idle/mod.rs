@@ -18,7 +18,8 @@ use std::sync::mpsc::{RecvTimeoutError, channel};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-pub use self::event::Event;
+use self::event::Note;
+pub use self::event::{Event, Phase, WatchState};
 use self::hooks::{Hook, Hooks};
 use self::watch::Watch;
 use super::context::Context;
@@ -29,6 +30,12 @@ use crate::imap::Capability;
 pub trait EventSink: Sync {
     /// One event; called from the dispatcher thread only.
     fn event(&self, event: &Event) -> Result<()>;
+
+    /// How watching goes (watching, or away and retrying); called from the
+    /// dispatcher thread only.
+    fn state(&self, _state: &WatchState) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// What to watch and what to do.
@@ -57,7 +64,7 @@ pub fn run(ctx: &Context, args: &IdleArgs, sink: &dyn EventSink) -> Result<()> {
     let mailboxes = super::mailboxes::chosen(ctx, args.all, &args.mailboxes)?;
     let stop = &*args.stop;
     let deadline = args.timeout.map(|t| Instant::now() + t);
-    let (events, incoming) = channel::<Event>();
+    let (events, incoming) = channel::<Note>();
     let (to_fetch, fetch_queue) = channel::<String>();
     let failure: Mutex<Option<Error>> = Mutex::new(None);
 
@@ -94,12 +101,21 @@ pub fn run(ctx: &Context, args: &IdleArgs, sink: &dyn EventSink) -> Result<()> {
         let fetcher = args.fetch.then(|| scope.spawn(move || backup(ctx, fetch_queue)));
         let mut hooks = args.hook.clone().map(Hooks::new);
         let mut result = Ok(());
+        let mut first = FirstWatch::new(mailboxes.len(), notify);
         loop {
             if deadline.is_some_and(|d| Instant::now() >= d) {
                 stop.store(true, Ordering::Relaxed);
             }
             match incoming.recv_timeout(Duration::from_millis(200)) {
-                Ok(event) => {
+                Ok(Note::State(state)) => {
+                    if let Some(state) = first.merge(state)
+                        && let Err(err) = sink.state(&state)
+                    {
+                        result = Err(err);
+                        stop.store(true, Ordering::Relaxed);
+                    }
+                }
+                Ok(Note::Event(event)) => {
                     if let Err(err) = sink.event(&event) {
                         result = Err(err);
                         stop.store(true, Ordering::Relaxed);
@@ -134,6 +150,38 @@ pub fn run(ctx: &Context, args: &IdleArgs, sink: &dyn EventSink) -> Result<()> {
     match failure.into_inner().unwrap_or_else(|e| e.into_inner()) {
         Some(err) => Err(err),
         None => Ok(()),
+    }
+}
+
+/// Gathers the first "watching" of every watcher into one state, so a
+/// person sees one line for the whole start; later states pass as they come.
+struct FirstWatch {
+    waiting: usize,
+    seen: Vec<String>,
+    how: &'static str,
+}
+
+impl FirstWatch {
+    fn new(watchers: usize, one_connection: bool) -> FirstWatch {
+        FirstWatch { waiting: if one_connection { 1 } else { watchers }, seen: Vec::new(), how: "IDLE" }
+    }
+
+    fn merge(&mut self, state: WatchState) -> Option<WatchState> {
+        let Phase::Watching { how } = state.phase else { return Some(state) };
+        if self.waiting == 0 {
+            return Some(state);
+        }
+        self.waiting -= 1;
+        self.seen.extend(state.mailboxes);
+        // Without IDLE one mailbox's polling says it all.
+        if how != "IDLE" {
+            self.how = how;
+        }
+        (self.waiting == 0).then(|| WatchState {
+            mailboxes: std::mem::take(&mut self.seen),
+            phase: Phase::Watching { how: self.how },
+            at: state.at,
+        })
     }
 }
 

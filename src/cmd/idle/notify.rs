@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Sender;
 use std::time::{Duration, Instant};
 
-use super::event::Event;
+use super::event::{Event, Note, Phase, WatchState};
 use super::watch::is_fatal;
 use crate::cmd::context::Context;
 use crate::cmd::mailboxes::message_row;
@@ -39,7 +39,7 @@ struct Known {
 pub struct NotifyWatch<'a> {
     pub ctx: &'a Context,
     pub mailboxes: Vec<MailboxName>,
-    pub events: Sender<Event>,
+    pub events: Sender<Note>,
     pub stop: &'a AtomicBool,
     pub refresh: Duration,
     known: HashMap<MailboxName, Known>,
@@ -50,7 +50,7 @@ impl<'a> NotifyWatch<'a> {
     pub fn new(
         ctx: &'a Context,
         mailboxes: Vec<MailboxName>,
-        events: Sender<Event>,
+        events: Sender<Note>,
         stop: &'a AtomicBool,
         refresh: Duration,
     ) -> NotifyWatch<'a> {
@@ -74,6 +74,7 @@ impl<'a> NotifyWatch<'a> {
                         backoff = FIRST_BACKOFF;
                     }
                     log::info!("notify: {err}; reconnecting in {:.1} s", backoff.as_secs_f64());
+                    self.tell(Phase::Away { reason: err.to_string(), retry_in: backoff });
                     let end = Instant::now() + backoff;
                     while !self.stopped() && Instant::now() < end {
                         std::thread::sleep(TICK);
@@ -99,6 +100,7 @@ impl<'a> NotifyWatch<'a> {
         for name in &self.mailboxes {
             log::info!("mailbox \"{name}\": watching (NOTIFY)");
         }
+        self.tell(Phase::Watching { how: "NOTIFY" });
         while !self.stopped() {
             let idling = watcher.idle_start()?;
             let started = Instant::now();
@@ -180,8 +182,13 @@ impl<'a> NotifyWatch<'a> {
         known.uids = now;
         known.modseq = selected.highestmodseq.or(known.modseq);
         for event in events {
-            let _ = self.events.send(event);
+            let _ = self.events.send(Note::Event(event));
         }
         Ok(())
+    }
+
+    fn tell(&self, phase: Phase) {
+        let names = self.mailboxes.iter().map(ToString::to_string).collect();
+        let _ = self.events.send(Note::State(WatchState::new(names, phase)));
     }
 }

@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Sender;
 use std::time::{Duration, Instant};
 
-use super::event::Event;
+use super::event::{Event, Note, Phase, WatchState};
 use crate::cmd::context::Context;
 use crate::cmd::mailboxes::message_row;
 use crate::error::{Error, Result};
@@ -28,7 +28,7 @@ pub struct Watch<'a> {
     pub ctx: &'a Context,
     /// Decoded name (events carry it).
     pub mailbox: MailboxName,
-    pub events: Sender<Event>,
+    pub events: Sender<Note>,
     pub stop: &'a AtomicBool,
     /// When to end and restart IDLE (servers drop it after 30 minutes);
     /// also how long a silent IDLE is trusted.
@@ -46,7 +46,7 @@ impl<'a> Watch<'a> {
     pub fn new(
         ctx: &'a Context,
         mailbox: MailboxName,
-        events: Sender<Event>,
+        events: Sender<Note>,
         stop: &'a AtomicBool,
         refresh: Duration,
         poll: Duration,
@@ -83,6 +83,8 @@ impl<'a> Watch<'a> {
                     attempt += 1;
                     let wait = jitter(backoff, attempt);
                     log::info!("mailbox \"{}\": {err}; reconnecting in {:.1} s", self.mailbox, wait.as_secs_f64());
+                    let away = Phase::Away { reason: err.to_string(), retry_in: wait };
+                    self.tell(away);
                     self.nap(wait);
                     backoff = (backoff * 2).min(MAX_BACKOFF);
                 }
@@ -103,16 +105,11 @@ impl<'a> Watch<'a> {
         // Said once the server has agreed to IDLE, so "watching" is true
         // when it is read.
         let mut announced = false;
-        let mut announce = |mailbox: &MailboxName| {
-            if !std::mem::replace(&mut announced, true) {
-                log::info!("mailbox \"{mailbox}\": watching ({how})");
-            }
-        };
         while !self.stopped() {
             let mut new_mail = false;
             if idle {
                 let idling = session.idle_start()?;
-                announce(&self.mailbox);
+                self.announce(how, &mut announced);
                 let started = Instant::now();
                 while !self.stopped() && !new_mail && started.elapsed() < self.refresh {
                     if let Some(data) = session.idle_next(TICK)? {
@@ -124,7 +121,7 @@ impl<'a> Watch<'a> {
                     Ok(())
                 })?;
             } else {
-                announce(&self.mailbox);
+                self.announce(how, &mut announced);
                 self.nap(self.poll);
                 session.poll(&mut |data| {
                     self.handle(data, &mut new_mail);
@@ -213,7 +210,19 @@ impl<'a> Watch<'a> {
     }
 
     fn emit(&self, event: Event) {
-        let _ = self.events.send(event);
+        let _ = self.events.send(Note::Event(event));
+    }
+
+    fn tell(&self, phase: Phase) {
+        let _ = self.events.send(Note::State(WatchState::new(vec![self.mailbox.to_string()], phase)));
+    }
+
+    /// Says once per connection that the mailbox is watched.
+    fn announce(&self, how: &'static str, announced: &mut bool) {
+        if !std::mem::replace(announced, true) {
+            log::info!("mailbox \"{}\": watching ({how})", self.mailbox);
+            self.tell(Phase::Watching { how });
+        }
     }
 }
 

@@ -8,6 +8,7 @@ use serde::Serialize;
 use super::identity::{open_outbox, target};
 use crate::cmd::context::Context;
 use crate::error::Result;
+use crate::model::date::format_rfc3339;
 use crate::store::outbox::{Entry, Target};
 
 /// One queued message, for `owl send --queue`.
@@ -26,8 +27,8 @@ pub struct QueueEntry {
     pub recipients: Vec<String>,
     /// Message-ID.
     pub message_id: Option<String>,
-    /// When it was queued (unix seconds).
-    pub queued_at: u64,
+    /// When it was queued, RFC 3339 in UTC.
+    pub queued_at: String,
     /// Attempts so far.
     pub attempts: u32,
     /// The last failure.
@@ -45,7 +46,7 @@ fn row(entry: Entry, state: &'static str) -> QueueEntry {
         from: e.from,
         recipients: e.recipients,
         message_id: e.message_id,
-        queued_at: e.queued_at,
+        queued_at: format_rfc3339(i64::try_from(e.queued_at).unwrap_or(i64::MAX), 0),
         attempts: e.attempts,
         last_error: e.last_error,
         target: e.target,
