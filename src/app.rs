@@ -51,7 +51,7 @@ pub fn run(cli: Cli) -> Result<()> {
             } else {
                 cmd::list::imap::run(&ctx, &list_args)
             };
-            output::list::print(&out, &result.map_err(|e| e.context(ctx.label()))?)
+            output::list::print(&out, &result.map_err(|e| e.context(ctx.label()))?, !args.no_pager)
         }
         Command::Fetch(args) => fetch(&cli, args, &out),
         Command::Send(args) => send(&cli, args, &out),

@@ -127,6 +127,13 @@ pub struct ListArgs {
     /// Which server to list when the account has both (default: IMAP).
     #[arg(long, value_enum, value_name = "PROTOCOL")]
     pub protocol: Option<Protocol>,
+    /// List a backup written by owl fetch (`maildir:PATH`, `mbox:PATH` or
+    /// a path) instead of the server: its mailboxes, or one's messages.
+    #[arg(long, value_name = "STORE", conflicts_with = "protocol")]
+    pub local: Option<String>,
+    /// Do not page a terminal's table through $PAGER.
+    #[arg(long)]
+    pub no_pager: bool,
 }
 
 /// What `owl list MAILBOX` sorts by.

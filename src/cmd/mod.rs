@@ -7,6 +7,7 @@ pub mod context;
 pub mod fetch;
 pub mod idle;
 pub mod list;
+pub mod local;
 pub mod mailboxes;
 pub mod parallel;
 pub mod read;

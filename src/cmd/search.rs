@@ -11,13 +11,12 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use super::context::Context;
+use super::local;
 use super::mailboxes::{MessageRow, message_row};
 use super::parallel::over_pool;
 use crate::error::{Error, Result, ResultExt};
 use crate::imap::{self, Items, MailboxName, MessageSet, Session};
-use crate::model::date::format_rfc3339;
-use crate::model::header::summarize_header_bytes;
-use crate::search::{self, Flags, ImapPlan, LocalMessage, Query, SplitOutcome};
+use crate::search::{self, ImapPlan, Query, SplitOutcome};
 use crate::store::read::{self, Location};
 
 /// Where and how to search.
@@ -218,12 +217,6 @@ fn newest_first(rows: &mut Vec<MessageRow>, limit: usize) {
     }
 }
 
-/// The store's root from `maildir:PATH`, `mbox:PATH` or a plain path.
-fn local_root(spec: &str) -> std::path::PathBuf {
-    let path = spec.strip_prefix("maildir:").or_else(|| spec.strip_prefix("mbox:")).unwrap_or(spec);
-    crate::config::expand_tilde(path)
-}
-
 fn local_search(spec: &str, args: &SearchArgs) -> Result<Found> {
     if args.raw_imap.is_some() {
         return Err(Error::usage("--imap criteria need the server; they cannot run with --local"));
@@ -231,7 +224,7 @@ fn local_search(spec: &str, args: &SearchArgs) -> Result<Found> {
     let Some(query) = &args.query else {
         return Err(Error::usage("nothing to search for: give a query"));
     };
-    let root = local_root(spec);
+    let root = local::root(spec);
     if !root.is_dir() {
         return Err(Error::new(crate::error::ErrorKind::NoInput, format!("no store at {}", root.display())));
     }
@@ -257,15 +250,7 @@ fn local_search(spec: &str, args: &SearchArgs) -> Result<Found> {
             )));
         }
         let bytes = stored.bytes()?;
-        let (flags, uid) = match &stored.location {
-            Location::Maildir(path) => {
-                let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-                (Some(Flags::from_maildir_name(&name)), maildir_uid(&name))
-            }
-            Location::Mbox { .. } => (None, None),
-        };
-        let received = stored.received().unwrap_or(0);
-        let message = LocalMessage::from_bytes(&bytes, flags, uid, received);
+        let message = local::message(&stored, &bytes);
         if !search::matches(query, &message) {
             continue;
         }
@@ -274,7 +259,7 @@ fn local_search(spec: &str, args: &SearchArgs) -> Result<Found> {
             None => counts.push(Count { mailbox: stored.mailbox.clone(), count: 1 }),
         }
         if !args.count {
-            rows.push(local_row(&stored.mailbox, &stored.id(), &bytes, &message));
+            rows.push(local::row(&stored, &bytes, &message));
         }
     }
     if args.count {
@@ -284,43 +269,4 @@ fn local_search(spec: &str, args: &SearchArgs) -> Result<Found> {
     newest_first(&mut rows, args.limit);
     let more = total.saturating_sub(rows.len() as u64);
     Ok(Found::Rows(rows, more))
-}
-
-/// The UID in an owl Maildir file name (`...,U=45:2,S`).
-fn maildir_uid(name: &str) -> Option<u32> {
-    let at = name.find(",U=")?;
-    let digits: String = name[at + 3..].chars().take_while(char::is_ascii_digit).collect();
-    digits.parse().ok()
-}
-
-fn local_row(mailbox: &str, file: &str, bytes: &[u8], message: &LocalMessage) -> MessageRow {
-    let header_end = bytes.windows(4).position(|w| w == b"\r\n\r\n").map_or(bytes.len(), |p| p + 4);
-    let summary = summarize_header_bytes(&bytes[..header_end]);
-    let first = summary.from.first();
-    let flags: Vec<String> = [
-        (message.flags.seen, "\\Seen"),
-        (message.flags.answered, "\\Answered"),
-        (message.flags.flagged, "\\Flagged"),
-        (message.flags.deleted, "\\Deleted"),
-        (message.flags.draft, "\\Draft"),
-    ]
-    .iter()
-    .filter(|(on, _)| *on)
-    .map(|(_, name)| name.to_string())
-    .collect();
-    MessageRow {
-        mailbox: mailbox.to_string(),
-        uid: message.uid.unwrap_or(0),
-        date: summary.date.or(Some(message.internal_date)).map(|ts| format_rfc3339(ts, 0)),
-        from: first.map(ToString::to_string).unwrap_or_default(),
-        from_name: first.and_then(|m| m.name.clone()),
-        from_address: first.map(|m| m.addr.clone()),
-        subject: summary.subject,
-        seen: message.flags.seen,
-        flags,
-        size: u32::try_from(message.size).unwrap_or(u32::MAX),
-        file: Some(file.to_string()),
-        received: Some(message.internal_date),
-        sent: summary.date.or(Some(message.internal_date)),
-    }
 }

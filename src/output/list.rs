@@ -1,14 +1,15 @@
 //! Renders `owl list` results.
 
 use super::table::{self, Align, Column};
-use super::when;
 use super::{Format, Output};
+use super::{pager, when};
 use crate::cmd::list::{Listing, MailboxRow, MessageRow};
 use crate::error::Result;
 use crate::model::size::format_size;
 
-/// Prints a listing as a table or JSON.
-pub fn print(out: &Output, listing: &Listing) -> Result<()> {
+/// Prints a listing as a table (a long one paged on a terminal, unless
+/// `page` is false) or JSON.
+pub fn print(out: &Output, listing: &Listing, page: bool) -> Result<()> {
     match (out.format, listing) {
         (Format::Json, Listing::Mailboxes(rows)) => out.json(rows),
         (Format::Json, Listing::Messages(rows, _)) => out.json(rows),
@@ -16,7 +17,7 @@ pub fn print(out: &Output, listing: &Listing) -> Result<()> {
         (Format::Table, Listing::Pop3(rows)) => out.text(&pop3_table(rows, out.width, out.color)),
         (Format::Table, Listing::Mailboxes(rows)) => out.text(&mailboxes_table(rows, out.width, out.color)),
         (Format::Table, Listing::Messages(rows, more)) => {
-            out.text(&(messages_table(rows, out.width, out.color) + &more_line(*more)))
+            pager::show(out, &(messages_table(rows, out.width, out.color) + &more_line(*more)), page)
         }
     }
 }

@@ -1,10 +1,7 @@
 //! Renders one message for reading: headers, text, attachments; through
-//! `$PAGER` (else `less -FRX`) when stdout is a terminal.
+//! the pager when stdout is a terminal.
 
-use std::io::{IsTerminal, Write};
-use std::process::{Command, Stdio};
-
-use super::{Format, Output, safe, when};
+use super::{Format, Output, pager, safe, when};
 use crate::cmd::read::ReadMessage;
 use crate::error::Result;
 use crate::model::header::format_mailboxes;
@@ -14,13 +11,7 @@ use crate::model::size::format_size;
 pub fn print(out: &Output, message: &ReadMessage, page: bool) -> Result<()> {
     match out.format {
         Format::Json => out.json(message),
-        Format::Table => {
-            let text = text(message);
-            if page && std::io::stdout().is_terminal() && pager(&text) {
-                return Ok(());
-            }
-            out.text(&text)
-        }
+        Format::Table => pager::show(out, &text(message), page),
     }
 }
 
@@ -71,17 +62,4 @@ pub fn text(m: &ReadMessage) -> String {
         out.push_str(&format!("saved {} ({})\n", saved.path.display(), format_size(saved.size)));
     }
     out
-}
-
-/// Shows `text` through the pager; false if no pager could run.
-fn pager(text: &str) -> bool {
-    let pager = std::env::var("PAGER").ok().filter(|p| !p.trim().is_empty()).unwrap_or_else(|| "less -FRX".to_string());
-    let Ok(mut child) = Command::new("sh").arg("-c").arg(&pager).stdin(Stdio::piped()).spawn() else {
-        return false;
-    };
-    if let Some(mut stdin) = child.stdin.take() {
-        // The user may quit the pager early: a broken pipe is fine.
-        let _ = stdin.write_all(text.as_bytes());
-    }
-    child.wait().is_ok()
 }

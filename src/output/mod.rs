@@ -20,6 +20,7 @@ pub mod fetch;
 pub mod idle;
 pub mod list;
 pub mod message;
+pub mod pager;
 pub mod progress;
 pub mod safe;
 pub mod search;
