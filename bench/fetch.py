@@ -160,7 +160,10 @@ def median(values):
 
 
 # ---------------------------------------------------------------- tools
-def owl_config(path, env, user, password, connections):
+def owl_config(path, env, user, password, connections, compress=None):
+    """An owl config for one account on the bench Dovecot; `compress` (if
+    not None) sets the imap section's `compress` key."""
+    extra = "" if compress is None else f"compress = {'true' if compress else 'false'}\n"
     with open(path, "w") as f:
         f.write(f"""[accounts.bench]
 default = true
@@ -172,7 +175,7 @@ host = "localhost"
 port = {env['IMAPS_PORT']}
 tls = "implicit"
 connections = {connections}
-""")
+{extra}""")
     os.chmod(path, 0o600)
 
 
@@ -261,9 +264,12 @@ class Stores:
     inherits another's deleted inodes or dirty journal and the order of runs
     does not matter; with --fresh-fs no, a new directory under --work."""
 
-    def __init__(self, runs, fresh_fs):
+    def __init__(self, runs, fresh_fs, image_bytes=4 << 30, inodes=None):
         self.runs = runs
         self.fresh_fs = fresh_fs
+        # The image is sparse: only what the run writes takes disk space.
+        self.image_bytes = image_bytes
+        self.inodes = inodes
 
     @contextlib.contextmanager
     def new(self, name, owner=None):
@@ -274,8 +280,9 @@ class Stores:
             return
         image, mount = os.path.join(self.runs, name + ".img"), os.path.join(self.runs, name)
         with open(image, "wb") as f:
-            f.truncate(4 << 30)
-        subprocess.run(["mkfs.ext4", "-q", "-F", image], check=True)
+            f.truncate(self.image_bytes)
+        subprocess.run(["mkfs.ext4", "-q", "-F"] + (["-N", str(self.inodes)] if self.inodes else []) + [image],
+                       check=True)
         os.makedirs(mount)
         subprocess.run(["mount", "-o", "loop", image, mount], check=True)
         try:
@@ -284,9 +291,20 @@ class Stores:
             subprocess.run(["sync"])
             yield path
         finally:
-            subprocess.run(["umount", mount], check=True)
+            unmount(mount)
             os.rmdir(mount)
             os.remove(image)
+
+
+def unmount(mount):
+    """Unmounts a store, waiting a little for a tool that is still exiting
+    (after Ctrl-C the kernel may not have closed its files yet); a lazy
+    unmount as the last resort, so no mount outlives the benchmark."""
+    for _ in range(20):
+        if subprocess.run(["umount", mount], stderr=subprocess.DEVNULL).returncode == 0:
+            return
+        time.sleep(0.5)
+    subprocess.run(["umount", "-l", mount], check=True)
 
 
 def main():
