@@ -395,7 +395,7 @@ _owl() {
             return 0
             ;;
         owl__subcmd__list)
-            opts="-n -p -u -r -a -c -q -v -h -V --limit --page --unseen --sort --reverse --protocol --account --config --json --quiet --verbose --color --help --version"
+            opts="-n -p -u -r -a -c -q -v -h -V --limit --page --unseen --sort --reverse --protocol --local --no-pager --account --config --json --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -423,6 +423,10 @@ _owl() {
                     ;;
                 --protocol)
                     COMPREPLY=($(compgen -W "imap pop3" -- "${cur}"))
+                    return 0
+                    ;;
+                --local)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --account)

@@ -51,6 +51,7 @@ subject\t'The subject, without Re: and Fwd:'
 size\t'The size'"
 complete -c owl -n "__fish_owl_using_subcommand list" -l protocol -d 'Which server to list when the account has both (default: IMAP)' -r -f -a "imap\t'IMAP'
 pop3\t'POP3'"
+complete -c owl -n "__fish_owl_using_subcommand list" -l local -d 'List a backup written by owl fetch (`maildir:PATH`, `mbox:PATH` or a path) instead of the server: its mailboxes, or one\'s messages' -r
 complete -c owl -n "__fish_owl_using_subcommand list" -s a -l account -d 'Account to use (default: the one marked default = true)' -r
 complete -c owl -n "__fish_owl_using_subcommand list" -s c -l config -d 'Config file [default: ~/.config/owl/config.toml]' -r -F
 complete -c owl -n "__fish_owl_using_subcommand list" -l color -d 'When to use colors (NO_COLOR is honoured in auto)' -r -f -a "auto\t'Colors on a terminal, unless NO_COLOR is set'
@@ -58,6 +59,7 @@ always\t'Always'
 never\t'Never'"
 complete -c owl -n "__fish_owl_using_subcommand list" -s u -l unseen -d 'Only messages not yet seen'
 complete -c owl -n "__fish_owl_using_subcommand list" -s r -l reverse -d 'The other way round (oldest, or largest, first)'
+complete -c owl -n "__fish_owl_using_subcommand list" -l no-pager -d 'Do not page a terminal\'s table through $PAGER'
 complete -c owl -n "__fish_owl_using_subcommand list" -l json -d 'Print JSON instead of tables (one object per line for streams)'
 complete -c owl -n "__fish_owl_using_subcommand list" -s q -l quiet -d 'Print nothing but errors'
 complete -c owl -n "__fish_owl_using_subcommand list" -s v -l verbose -d 'Say more: -v connections and timings, -vv the protocol (secrets redacted)'

@@ -31,7 +31,6 @@ pub fn run(cli: Cli) -> Result<()> {
             out.text(&String::from_utf8_lossy(&buf))
         }
         Command::List(args) => {
-            let ctx = context(&cli, None)?;
             let list_args = cmd::list::ListArgs {
                 mailbox: args.mailbox.clone(),
                 limit: page(args.limit),
@@ -46,6 +45,11 @@ pub fn run(cli: Cli) -> Result<()> {
                 },
                 reverse: args.reverse,
             };
+            if let Some(store) = &args.local {
+                let listing = cmd::list::local::run(store, &list_args)?;
+                return output::list::print(&out, &listing, !args.no_pager);
+            }
+            let ctx = context(&cli, None)?;
             let result = if use_pop3(&ctx, args.protocol) {
                 cmd::list::pop3::run(&ctx, &list_args).map(cmd::list::Listing::Pop3)
             } else {

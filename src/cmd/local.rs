@@ -17,14 +17,21 @@ pub fn root(spec: &str) -> std::path::PathBuf {
 /// A stored message as the search language sees it: its flags and UID
 /// come from a Maildir file name (an mbox keeps neither).
 pub fn message(stored: &StoredMessage, bytes: &[u8]) -> LocalMessage {
-    let (flags, uid) = match &stored.location {
-        Location::Maildir(path) => {
-            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            (Some(Flags::from_maildir_name(&name)), maildir_uid(&name))
-        }
-        Location::Mbox { .. } => (None, None),
-    };
-    LocalMessage::from_bytes(bytes, flags, uid, stored.received().unwrap_or(0))
+    let uid = file_name(stored).and_then(|name| maildir_uid(&name));
+    LocalMessage::from_bytes(bytes, flags(stored), uid, stored.received().unwrap_or(0))
+}
+
+/// The flags in a Maildir file's name; `None` for an mbox, which keeps
+/// them (if at all) in Status headers.
+pub fn flags(stored: &StoredMessage) -> Option<Flags> {
+    file_name(stored).map(|name| Flags::from_maildir_name(&name))
+}
+
+fn file_name(stored: &StoredMessage) -> Option<String> {
+    match &stored.location {
+        Location::Maildir(path) => Some(path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()),
+        Location::Mbox { .. } => None,
+    }
 }
 
 /// The UID in an owl Maildir file name (`...,U=45:2,S`).

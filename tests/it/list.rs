@@ -186,3 +186,127 @@ fn messages_come_newest_first_by_date_whatever_their_uids() {
     let table = env.owl_with(&["list", "INBOX", "-n", "2"], &[("COLUMNS", "100")]);
     assert!(table.stdout.contains("3 more"), "{}", table.stdout);
 }
+
+#[test]
+fn a_backup_lists_like_the_server_without_a_config() {
+    let user = servers().user();
+    seed::append_many(&user, "INBOX", shuffled_dates());
+    seed::append(&user, "Work", vec![Msg::simple("w@example.org", "w1", "x").flags(&["\\Seen"])]);
+    let env = Env::new(&imap_config(&user, Imap::Implicit, ""));
+    let maildir = format!("maildir:{}", env.path("backup").display());
+    let mbox = format!("mbox:{}", env.path("backup-mbox").display());
+    env.owl(&["fetch", "--into", &maildir]).expect_code(0);
+    env.owl(&["fetch", "--into", &mbox]).expect_code(0);
+    // No -c and an empty HOME: a backup needs no account.
+    let offline = |args: &[&str]| {
+        let mut cmd = crate::harness::owl_command(env.path("nohome").as_path());
+        cmd.args(args);
+        crate::harness::run(cmd)
+    };
+    let boxes = offline(&["list", "--local", &maildir, "--json"]);
+    let rows = boxes.expect_code(0).json();
+    assert_eq!(rows[0]["name"], "INBOX", "{rows:#}");
+    assert_eq!((find(&rows, "INBOX")["total"].as_u64(), find(&rows, "INBOX")["unseen"].as_u64()), (Some(5), Some(5)));
+    assert_eq!((find(&rows, "Work")["total"].as_u64(), find(&rows, "Work")["unseen"].as_u64()), (Some(1), Some(0)));
+    let mbox_rows = offline(&["list", "--local", &mbox, "--json"]).json();
+    assert_eq!(find(&mbox_rows, "INBOX")["total"], 5);
+    assert!(find(&mbox_rows, "INBOX")["unseen"].is_null(), "an mbox keeps no flags: {mbox_rows:#}");
+
+    for store in [&maildir, &mbox] {
+        let by_date = offline(&["list", "--local", store, "INBOX", "--json"]);
+        assert_eq!(subjects(by_date.expect_code(0)), ["e", "d", "c", "b", "a"], "{store}");
+        let page = offline(&["list", "--local", store, "INBOX", "--json", "-n", "2", "-p", "2", "--reverse"]);
+        assert_eq!(subjects(&page), ["c", "d"], "{store}");
+        for row in by_date.json().as_array().unwrap() {
+            assert!(row["file"].as_str().is_some_and(|f| !f.is_empty()), "{row}");
+        }
+    }
+    let uids: Vec<u64> = offline(&["list", "--local", &maildir, "INBOX", "--json", "--sort", "arrival"])
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["uid"].as_u64().unwrap())
+        .collect();
+    assert_eq!(uids, [5, 4, 3, 2, 1], "Maildir names keep the server's UIDs");
+    let missing = offline(&["list", "--local", &maildir, "Nope"]);
+    missing.expect_code(66);
+    assert!(missing.stderr.contains("Nope"), "{}", missing.stderr);
+    offline(&["list", "--local", &env.path("no-such-store").display().to_string()]).expect_code(66);
+}
+
+#[test]
+fn tables_show_dates_in_the_zone_tz_names() {
+    let user = servers().user();
+    seed::append(
+        &user,
+        "INBOX",
+        vec![Msg::raw("From: a@example.org\r\nSubject: tz\r\nDate: Sun, 01 Nov 2026 10:00:00 +0000\r\n\r\nx\r\n")],
+    );
+    let env = Env::new(&imap_config(&user, Imap::Implicit, ""));
+    let wide = [("COLUMNS", "150")];
+    let at = |tz: &str| env.owl_with(&["list", "INBOX"], &[wide[0], ("TZ", tz)]).expect_code(0).stdout.clone();
+    assert!(at("America/New_York").contains("2026-11-01 05:00"), "{}", at("America/New_York"));
+    assert!(at("Asia/Tokyo").contains("2026-11-01 19:00"), "{}", at("Asia/Tokyo"));
+    assert!(at("UTC").contains("2026-11-01 10:00"), "{}", at("UTC"));
+    // JSON keeps the sender's own offset, whatever TZ says.
+    let json = env.owl_with(&["list", "INBOX", "--json"], &[("TZ", "Asia/Tokyo")]);
+    assert_eq!(json.json()[0]["date"], "2026-11-01T10:00:00+00:00");
+}
+
+/// Runs owl under a pseudo-terminal (util-linux `script`), as a person
+/// would; returns what reached the terminal.
+fn on_a_terminal(env: &Env, args: &[&str], envs: &[(&str, &str)]) -> crate::harness::Run {
+    let quote = |s: &str| format!("'{}'", s.replace('\'', "'\\''"));
+    let mut line = format!("{} -c {}", quote(env!("CARGO_BIN_EXE_owl")), quote(&env.config.display().to_string()));
+    for a in args {
+        line.push(' ');
+        line.push_str(&quote(a));
+    }
+    let home = env.path("");
+    // The launcher execs without a PATH search.
+    let mut cmd = std::process::Command::new("/usr/bin/script");
+    cmd.args(["-qec", &line, "/dev/null"])
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", &home)
+        .env("XDG_CONFIG_HOME", home.join(".config"))
+        .env("XDG_DATA_HOME", home.join(".local/share"))
+        .envs(envs.iter().copied())
+        .stdin(std::process::Stdio::null());
+    crate::harness::run(cmd)
+}
+
+#[test]
+fn a_terminal_gets_the_pager_and_a_narrow_table_its_short_dates() {
+    let user = servers().user();
+    seed::append_many(&user, "INBOX", shuffled_dates());
+    let env = Env::new(&imap_config(&user, Imap::Implicit, ""));
+    let paged = env.path("paged.txt");
+    let pager = format!("cat > '{}'", paged.display());
+    let run = on_a_terminal(
+        &env,
+        &["list", "INBOX", "-n", "3"],
+        &[("PAGER", &pager), ("COLUMNS", "60"), ("TZ", "UTC"), ("NO_COLOR", "1")],
+    );
+    run.expect_code(0);
+    let text = std::fs::read_to_string(&paged).unwrap_or_else(|e| panic!("the pager got nothing ({e}): {run:?}"));
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].starts_with("UID  DATE "), "{text}");
+    assert!(text.contains("2 more"), "the page says what it left out: {text}");
+    for line in &lines[1..4] {
+        assert!(console::measure_text_width(line) <= 60, "too wide: {line:?}");
+        let date = line.split_whitespace().nth(1).unwrap();
+        // Nov 2026: `Nov 05` this year, `2026-11-05` in a later one; never the time of day as well.
+        assert!(date.starts_with("Nov") || date.starts_with("2026-11-0"), "{line}");
+        assert!(!line.contains(" 10:00"), "a narrow table drops the time of older mail: {line}");
+    }
+    assert!(!run.stdout.contains("UID  DATE"), "the table went to the pager, not the terminal: {}", run.stdout);
+    std::fs::remove_file(&paged).unwrap();
+    let no_pager = on_a_terminal(&env, &["list", "INBOX", "--no-pager"], &[("PAGER", &pager), ("COLUMNS", "150")]);
+    assert!(no_pager.stdout.contains("UID  DATE"), "{no_pager:?}");
+    assert!(!paged.exists(), "--no-pager runs no pager");
+    // Piped, as a script sees it: no pager either.
+    env.owl_with(&["list", "INBOX"], &[("PAGER", &pager)]).expect_code(0);
+    assert!(!paged.exists(), "a pipe gets the text itself");
+}

@@ -55,9 +55,7 @@ fn messages(ctx: &Context, mailbox: &MailboxName, args: &ListArgs) -> Result<(Ve
     if args.page == 0 {
         return Err(Error::usage("--page must be at least 1"));
     }
-    // No limit: every message, on one page.
-    let limit = if args.limit == 0 { usize::MAX } else { args.limit };
-    let skip = limit.saturating_mul(args.page - 1);
+    let (skip, limit) = super::page_bounds(args);
     let pool = ctx.imap()?;
     let mut session = pool.get()?;
     let exists = session.examine(mailbox, false)?.exists;
@@ -158,41 +156,8 @@ fn sort_here(
             Ok(())
         })?;
     }
-    let mut rows: Vec<MessageRow> = fetched.into_iter().filter_map(|f| message_row(mailbox, f)).collect();
-    let total = rows.len() as u64;
-    rows.sort_by(|a, b| {
-        let natural = match args.sort {
-            SortBy::Date => a.sent.cmp(&b.sent).reverse(),
-            SortBy::Arrival => a.received.cmp(&b.received).reverse(),
-            SortBy::From => sort_text(a.from_address.as_deref()).cmp(&sort_text(b.from_address.as_deref())),
-            SortBy::Subject => base_subject(&a.subject).cmp(&base_subject(&b.subject)),
-            SortBy::Size => a.size.cmp(&b.size),
-        };
-        let ordered = if args.reverse { natural.reverse() } else { natural };
-        ordered.then(a.uid.cmp(&b.uid))
-    });
-    let page: Vec<MessageRow> = rows.into_iter().skip(skip).take(limit).collect();
-    let more = total.saturating_sub(skip as u64).saturating_sub(page.len() as u64);
-    Ok((page, more))
-}
-
-fn sort_text(text: Option<&str>) -> String {
-    text.unwrap_or_default().to_lowercase()
-}
-
-/// The subject without the `Re:`/`Fwd:` prefixes replies add (RFC 5256
-/// §2.1, simplified), lower case.
-fn base_subject(subject: &str) -> String {
-    let mut s = subject.trim();
-    loop {
-        let lower = s.to_ascii_lowercase();
-        let cut = ["re:", "fw:", "fwd:"].iter().find(|p| lower.starts_with(*p)).map(|p| p.len());
-        match cut {
-            Some(n) => s = s[n..].trim_start(),
-            None => break,
-        }
-    }
-    s.to_lowercase()
+    let rows: Vec<MessageRow> = fetched.into_iter().filter_map(|f| message_row(mailbox, f)).collect();
+    Ok(super::sorted_page(rows, args.sort, args.reverse, skip, limit))
 }
 
 /// The rows of `uids`, in that order.

@@ -3,6 +3,7 @@
 //! ([`pop3`]). Returns data only; `output` renders it.
 
 pub mod imap;
+pub mod local;
 pub mod pop3;
 
 use serde::Serialize;
@@ -49,6 +50,60 @@ impl SortBy {
     pub fn descending(self) -> bool {
         matches!(self, SortBy::Date | SortBy::Arrival)
     }
+}
+
+/// `rows` in the order asked for, cut to the page that skips `skip` rows
+/// and shows `limit`; and how many rows come after it. For orders a
+/// server cannot give (no SORT) and for stores, which have no server.
+pub(crate) fn sorted_page(
+    mut rows: Vec<MessageRow>,
+    sort: SortBy,
+    reverse: bool,
+    skip: usize,
+    limit: usize,
+) -> (Vec<MessageRow>, u64) {
+    let total = rows.len() as u64;
+    rows.sort_by(|a, b| {
+        let natural = match sort {
+            SortBy::Date => a.sent.cmp(&b.sent).reverse(),
+            SortBy::Arrival => a.received.cmp(&b.received).reverse(),
+            SortBy::From => sort_text(a.from_address.as_deref()).cmp(&sort_text(b.from_address.as_deref())),
+            SortBy::Subject => base_subject(&a.subject).cmp(&base_subject(&b.subject)),
+            SortBy::Size => a.size.cmp(&b.size),
+        };
+        let ordered = if reverse { natural.reverse() } else { natural };
+        ordered.then(a.uid.cmp(&b.uid)).then_with(|| a.file.cmp(&b.file))
+    });
+    let page: Vec<MessageRow> = rows.into_iter().skip(skip).take(limit).collect();
+    let more = total.saturating_sub(skip as u64).saturating_sub(page.len() as u64);
+    (page, more)
+}
+
+/// Where a page starts and how long it is (`limit` 0: every row).
+pub(crate) fn page_bounds(args: &ListArgs) -> (usize, usize) {
+    match args.limit {
+        0 => (0, usize::MAX),
+        n => (n.saturating_mul(args.page.max(1) - 1), n),
+    }
+}
+
+fn sort_text(text: Option<&str>) -> String {
+    text.unwrap_or_default().to_lowercase()
+}
+
+/// The subject without the `Re:`/`Fwd:` prefixes replies add (RFC 5256
+/// §2.1, simplified), lower case.
+fn base_subject(subject: &str) -> String {
+    let mut s = subject.trim();
+    loop {
+        let lower = s.to_ascii_lowercase();
+        let cut = ["re:", "fw:", "fwd:"].iter().find(|p| lower.starts_with(*p)).map(|p| p.len());
+        match cut {
+            Some(n) => s = s[n..].trim_start(),
+            None => break,
+        }
+    }
+    s.to_lowercase()
 }
 
 /// One mailbox (the JSON schema of `owl list --json`).
