@@ -122,6 +122,7 @@ fn three_mailboxes_give_one_new_event_per_message() {
         assert_eq!(e["event"], "new");
         assert_eq!(e["account"], "test");
         assert!(e["uid"].as_u64().is_some() && e["from"].is_string(), "{e}");
+        assert!(e["time"].as_str().is_some_and(|t| t.ends_with("+00:00") && t.len() == 25), "RFC 3339 UTC: {e}");
     }
     assert_eq!(
         subjects(&got),
@@ -497,4 +498,35 @@ fn without_notify_each_mailbox_idles_and_exists_brings_the_new_message() {
     assert_eq!(event[0]["subject"], "via EXISTS");
     assert_eq!(event[0]["from"], "Ann <ann@example.org>");
     assert_eq!(idle.terminate(), 0);
+}
+
+#[test]
+fn a_terminal_is_told_what_is_watched_and_events_carry_the_local_time() {
+    let user = servers().user();
+    let env = Env::new(&imap_config(&user, Imap::Implicit, ""));
+    let line = format!("'{}' -c '{}' idle --once", env!("CARGO_BIN_EXE_owl"), env.config.display());
+    // util-linux script gives owl a pty, as a person's terminal would.
+    let mut child = Command::new("script")
+        .args(["-qec", &line, "/dev/null"])
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", env.dir.path())
+        .env("TZ", "UTC")
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines().map_while(Result::ok);
+    let first = lines.next().expect("a status line before any event");
+    let clock = |l: &str| {
+        let t = l.split_whitespace().next().unwrap_or("");
+        t.len() == 8 && t.chars().enumerate().all(|(i, c)| if i % 3 == 2 { c == ':' } else { c.is_ascii_digit() })
+    };
+    assert!(first.contains("watching INBOX (NOTIFY); Ctrl-C stops") && clock(&first), "{first:?}");
+    seed::append(&user, "INBOX", vec![Msg::simple("t@example.org", "on the terminal", "x")]);
+    let event = lines.next().expect("the event");
+    assert!(clock(&event) && event.contains("new") && event.contains("on the terminal"), "{event:?}");
+    assert!(child.wait().unwrap().success());
 }

@@ -163,7 +163,7 @@ struct FirstWatch {
 
 impl FirstWatch {
     fn new(watchers: usize, one_connection: bool) -> FirstWatch {
-        FirstWatch { waiting: if one_connection { 1 } else { watchers }, seen: Vec::new(), how: "IDLE" }
+        FirstWatch { waiting: if one_connection { 1 } else { watchers }, seen: Vec::new(), how: "" }
     }
 
     fn merge(&mut self, state: WatchState) -> Option<WatchState> {
@@ -173,10 +173,8 @@ impl FirstWatch {
         }
         self.waiting -= 1;
         self.seen.extend(state.mailboxes);
-        // Without IDLE one mailbox's polling says it all.
-        if how != "IDLE" {
-            self.how = how;
-        }
+        // One server: every watcher watches the same way.
+        self.how = how;
         (self.waiting == 0).then(|| WatchState {
             mailboxes: std::mem::take(&mut self.seen),
             phase: Phase::Watching { how: self.how },

@@ -19,7 +19,7 @@ use super::watch::is_fatal;
 use crate::cmd::context::Context;
 use crate::cmd::mailboxes::message_row;
 use crate::error::{Error, Result};
-use crate::imap::{Data, Items, MailboxName, MessageSet, Search, SearchKey, Session};
+use crate::imap::{Capability, Data, Items, MailboxName, MessageSet, Search, SearchKey, Session};
 
 const TICK: Duration = Duration::from_millis(250);
 const FIRST_BACKOFF: Duration = Duration::from_millis(500);
@@ -100,7 +100,7 @@ impl<'a> NotifyWatch<'a> {
         for name in &self.mailboxes {
             log::info!("mailbox \"{name}\": watching (NOTIFY)");
         }
-        self.tell(Phase::Watching { how: "NOTIFY" });
+        self.tell(Phase::Watching { how: Capability::Notify.name() });
         while !self.stopped() {
             let idling = watcher.idle_start()?;
             let started = Instant::now();
