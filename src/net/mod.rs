@@ -1,7 +1,7 @@
 //! Transport: moves bytes, knows no mail syntax.
 //!
 //! Layers, bottom up: [`wire`] (TCP with byte counters and timeouts), [`tls`]
-//! (native-tls with a CA file or a SHA-256 pin, implicit or STARTTLS),
+//! (OpenSSL with a CA file or a SHA-256 pin, implicit or STARTTLS),
 //! [`deflate`] (RFC 4978 raw DEFLATE, switched on by the IMAP session), all
 //! joined in [`Stream`]. The protocol sessions above decide *when* to start TLS
 //! or compression; this layer decides *how*, and fails closed.

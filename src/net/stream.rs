@@ -8,7 +8,7 @@ use std::io::{self, Read, Write};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use native_tls::TlsStream;
+use openssl::ssl::SslStream;
 
 use super::deflate::Deflate;
 use super::tls::{self, TlsInfo};
@@ -18,7 +18,7 @@ use crate::error::{Error, Result, ResultExt};
 
 enum Base {
     Plain(Wire),
-    Tls(Box<TlsStream<Wire>>),
+    Tls(Box<SslStream<Wire>>),
 }
 
 impl Base {
@@ -85,6 +85,9 @@ impl Stream {
     /// [`Stream::set_deadline`]).
     pub fn connect(endpoint: &Endpoint, counters: Arc<Counters>) -> Result<Stream> {
         let address = endpoint.address();
+        if endpoint.security != Security::DangerPlaintext {
+            tls::prepare(&endpoint.tls);
+        }
         let mut wire = Wire::connect(&endpoint.host, endpoint.port, endpoint.timeout, counters.clone())?;
         wire.set_deadline(Some(Instant::now() + endpoint.timeout)).map_err(|e| Error::network(&address, e))?;
         let mut stream = Stream { layers: Layers::Base(Base::Plain(wire)), counters, tls: None, address };

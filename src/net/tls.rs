@@ -1,4 +1,4 @@
-//! TLS with native-tls, failing closed.
+//! TLS with OpenSSL, failing closed.
 //!
 //! Trust comes from exactly one place: the system roots, a CA file given in
 //! the config (which then replaces the system roots), or a SHA-256 pin of the
@@ -9,10 +9,18 @@ use std::fmt;
 use std::path::PathBuf;
 use std::sync::Mutex;
 
-use native_tls::{Certificate, HandshakeError, Protocol, TlsConnector, TlsStream};
+use std::net::IpAddr;
+
+use openssl::error::ErrorStack;
+use openssl::ssl::{
+    HandshakeError, Ssl, SslContext, SslContextBuilder, SslMethod, SslOptions, SslStream, SslVerifyMode, SslVersion,
+};
+use openssl::x509::store::X509StoreBuilder;
+use openssl::x509::verify::X509CheckFlags;
+use openssl::x509::{X509, X509VerifyResult};
 use sha2::{Digest, Sha256};
 
-use super::wire::{Wire, tls_version_from_server_hello};
+use super::wire::Wire;
 use crate::error::{Error, Result};
 
 /// A SHA-256 certificate fingerprint.
@@ -109,23 +117,42 @@ fn fingerprint_as_string<S: serde::Serializer>(fp: &Fingerprint, s: S) -> std::r
 }
 
 /// Runs the TLS handshake over `wire` for `host`, under `policy`.
-pub fn handshake(mut wire: Wire, host: &str, policy: &TlsPolicy) -> Result<(TlsStream<Wire>, TlsInfo)> {
-    let connector = shared_connector(policy)?;
-    wire.start_sniffing();
-    let mut stream = match connector.connect(host, wire) {
+pub fn handshake(wire: Wire, host: &str, policy: &TlsPolicy) -> Result<(SslStream<Wire>, TlsInfo)> {
+    let context = shared_context(policy)?;
+    let setup = |e: ErrorStack| Error::tls("cannot set up TLS").with_source(e);
+    let mut ssl = Ssl::new(&context).map_err(setup)?;
+    let ip = host.parse::<IpAddr>().ok();
+    if ip.is_none() {
+        // SNI: servers with many names pick the certificate by it.
+        ssl.set_hostname(host).map_err(setup)?;
+    }
+    if verifies_chain(policy) {
+        let param = ssl.param_mut();
+        param.set_hostflags(X509CheckFlags::NO_PARTIAL_WILDCARDS);
+        match ip {
+            Some(ip) => param.set_ip(ip).map_err(setup)?,
+            None => param.set_host(host).map_err(setup)?,
+        }
+    }
+    let stream = match ssl.connect(wire) {
         Ok(stream) => stream,
-        Err(HandshakeError::Failure(e)) => {
-            return Err(Error::tls(format!("TLS handshake failed: {e}")));
+        Err(HandshakeError::SetupFailure(e)) => return Err(setup(e)),
+        Err(HandshakeError::Failure(mid)) => {
+            let verdict = mid.ssl().verify_result();
+            let why = if verdict == X509VerifyResult::OK {
+                mid.error().to_string()
+            } else {
+                format!("certificate verify failed: {}", verdict.error_string())
+            };
+            return Err(Error::tls(format!("TLS handshake failed: {why}")));
         }
         Err(HandshakeError::WouldBlock(_)) => {
             return Err(Error::temp("TLS handshake timed out"));
         }
     };
-    let sniffed = stream.get_mut().take_sniffed();
     let der = stream
+        .ssl()
         .peer_certificate()
-        .ok()
-        .flatten()
         .and_then(|cert| cert.to_der().ok())
         .ok_or_else(|| Error::tls("the server presented no certificate"))?;
     let fingerprint = Fingerprint::of_der(&der);
@@ -142,73 +169,79 @@ pub fn handshake(mut wire: Wire, host: &str, policy: &TlsPolicy) -> Result<(TlsS
     } else {
         Verification::Ca
     };
-    let version = tls_version_from_server_hello(&sniffed).map(str::to_string);
+    let version = Some(stream.ssl().version_str().to_string());
     Ok((stream, TlsInfo { version, fingerprint, verified_by }))
 }
 
-/// What makes two policies need different connectors.
-type ConnectorKey = (Option<PathBuf>, bool);
-
-/// One connector per policy for the whole process. Building one is costly:
-/// native-tls loads the system CA bundle each time (tens of milliseconds
-/// of OpenSSL 3 work), even when a CA file replaces it, and every pooled
-/// connection would pay that again.
-fn shared_connector(policy: &TlsPolicy) -> Result<TlsConnector> {
-    static CONNECTORS: Mutex<Vec<(ConnectorKey, TlsConnector)>> = Mutex::new(Vec::new());
-    let key = (policy.ca_file.clone(), policy.danger_probe_only || policy.fingerprint.is_some());
-    let mut cache = CONNECTORS.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some((_, connector)) = cache.iter().find(|(k, _)| *k == key) {
-        return Ok(connector.clone());
-    }
-    let connector = connector(policy)?;
-    cache.push((key, connector.clone()));
-    Ok(connector)
+/// Whether the chain and the name are checked (not for a pin, which names
+/// one certificate, nor for a probe, which only looks).
+fn verifies_chain(policy: &TlsPolicy) -> bool {
+    !(policy.danger_probe_only || policy.fingerprint.is_some())
 }
 
-fn connector(policy: &TlsPolicy) -> Result<TlsConnector> {
-    let mut builder = TlsConnector::builder();
-    builder.min_protocol_version(Some(Protocol::Tlsv12));
-    if policy.danger_probe_only || policy.fingerprint.is_some() {
-        // The pin replaces chain and name checks: it names one certificate.
-        builder.danger_accept_invalid_certs(true);
-        builder.danger_accept_invalid_hostnames(true);
+/// Starts building the TLS context for `policy` on a thread of its own,
+/// so reading the CA bundle overlaps the TCP connect; the handshake then
+/// waits for it (or builds it, if this never ran).
+pub fn prepare(policy: &TlsPolicy) {
+    let policy = policy.clone();
+    std::thread::spawn(move || {
+        let _ = shared_context(&policy);
+    });
+}
+
+/// What makes two policies need different contexts.
+type ContextKey = (Option<PathBuf>, bool);
+
+/// One context per policy for the whole process: reading and parsing a CA
+/// bundle costs tens of milliseconds of OpenSSL 3 work, which every pooled
+/// connection would pay again. The lock is held while one is built, so a
+/// handshake waits for [`prepare`]'s build instead of starting its own.
+fn shared_context(policy: &TlsPolicy) -> Result<SslContext> {
+    static CONTEXTS: Mutex<Vec<(ContextKey, SslContext)>> = Mutex::new(Vec::new());
+    let key = (policy.ca_file.clone(), !verifies_chain(policy));
+    let mut cache = CONTEXTS.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, context)) = cache.iter().find(|(k, _)| *k == key) {
+        return Ok(context.clone());
+    }
+    let context = context(policy)?;
+    cache.push((key, context.clone()));
+    Ok(context)
+}
+
+/// A client context trusting exactly one source: the CA file (the system
+/// bundle is then never read), or the system roots, or nothing (a pin or a
+/// probe, which check the certificate themselves).
+fn context(policy: &TlsPolicy) -> Result<SslContext> {
+    let setup = |e: ErrorStack| Error::tls("cannot set up TLS").with_source(e);
+    let mut builder = SslContextBuilder::new(SslMethod::tls_client()).map_err(setup)?;
+    builder.set_min_proto_version(Some(SslVersion::TLS1_2)).map_err(setup)?;
+    builder.set_options(SslOptions::NO_COMPRESSION);
+    if !verifies_chain(policy) {
+        builder.set_verify(SslVerifyMode::NONE);
     } else if let Some(path) = &policy.ca_file {
         let pem = std::fs::read(path)
             .map_err(|e| Error::config(format!("cannot read ca_file {}", path.display())).with_source(e))?;
-        let certs = Certificate::stack_from_pem(&pem).map_err(|e| {
+        let certs = X509::stack_from_pem(&pem).map_err(|e| {
             Error::config(format!("ca_file {} holds no usable PEM certificate", path.display())).with_source(e)
         })?;
         if certs.is_empty() {
             return Err(Error::config(format!("ca_file {} holds no PEM certificate", path.display())));
         }
+        let mut store = X509StoreBuilder::new().map_err(setup)?;
         for cert in certs {
-            builder.add_root_certificate(cert);
+            store.add_cert(cert).map_err(setup)?;
         }
-        builder.disable_built_in_roots(true);
+        builder.set_cert_store(store.build());
+        builder.set_verify(SslVerifyMode::PEER);
+    } else {
+        // OpenSSL's own default paths, SSL_CERT_FILE and SSL_CERT_DIR
+        // honoured: the system roots, read once.
+        builder.set_default_verify_paths().map_err(setup)?;
+        builder.set_verify(SslVerifyMode::PEER);
     }
-    builder.build().map_err(|e| Error::tls("cannot set up TLS").with_source(e))
+    Ok(builder.build())
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn fingerprint_parses_every_common_spelling() {
-        let colons =
-            "sha256:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff";
-        let fp = Fingerprint::parse(colons).unwrap();
-        assert_eq!(fp.0[10], 0xaa);
-        assert_eq!(Fingerprint::parse(&colons[7..]).unwrap(), fp);
-        let plain: String = colons[7..].chars().filter(|c| *c != ':').collect();
-        assert_eq!(Fingerprint::parse(&plain).unwrap(), fp);
-        assert_eq!(fp.to_string(), colons.to_uppercase().replace("SHA256", "sha256"));
-    }
-
-    #[test]
-    fn fingerprint_rejects_wrong_lengths_and_algorithms() {
-        assert!(Fingerprint::parse("sha256:00:11").is_err());
-        assert!(Fingerprint::parse("md5:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF").is_err());
-        assert!(Fingerprint::parse(&"zz".repeat(32)).is_err());
-    }
-}
+#[path = "tls_tests.rs"]
+mod tests;

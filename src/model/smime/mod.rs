@@ -15,8 +15,8 @@
 //!
 //! Part of the model layer: no network, no terminal, no configuration; the
 //! caller passes keys, certificates and passphrases in, and gets warnings
-//! back to print. The cryptography is OpenSSL's (the `openssl` crate, which
-//! native-tls already links on Linux). Every input size is capped, so a
+//! back to print. The cryptography is OpenSSL's (the `openssl` crate, also
+//! owl's TLS). Every input size is capped, so a
 //! hostile message costs bounded work and never panics.
 
 mod certdir;
