@@ -298,8 +298,16 @@ impl MailboxStore {
     /// server's flags; returns how many changed. Unknown UIDs are ignored.
     pub fn set_flags(&mut self, changes: &HashMap<u32, Vec<String>>) -> Result<usize> {
         self.check_usable()?;
+        // New mail moves HIGHESTMODSEQ too: its changes name messages not
+        // stored yet (they come with their flags), and looking for them
+        // would read the whole directory for nothing.
+        let stored: HashMap<u32, Vec<String>> =
+            changes.iter().filter(|(uid, _)| self.state.is_stored(**uid)).map(|(u, f)| (*u, f.clone())).collect();
+        if stored.is_empty() {
+            return Ok(0);
+        }
         match (&mut self.backend, self.state.uidvalidity) {
-            (Backend::Maildir(m), Some(validity)) => m.set_flags(validity, changes),
+            (Backend::Maildir(m), Some(validity)) => m.set_flags(validity, &stored),
             _ => Ok(0),
         }
     }
@@ -341,5 +349,33 @@ impl MailboxStore {
         state::save(&self.state_path, &next).unwrap();
         m.publish().unwrap();
         self.failed = true;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::super::{Body, Store, StoreKind, StoreSpec};
+
+    #[test]
+    fn flag_changes_of_messages_not_stored_yet_read_no_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&StoreSpec { kind: StoreKind::Maildir, path: dir.path().join("mail") }).unwrap();
+        let lock = store.lock(false).unwrap();
+        let mut mb = store.mailbox(&lock, "INBOX", None).unwrap();
+        mb.reset_uidvalidity(5).unwrap();
+        mb.add(1, &[], None, Body::Memory(b"Subject: a\r\n\r\nx\r\n".to_vec())).unwrap();
+        mb.commit().unwrap();
+        let cur = dir.path().join("mail/INBOX/cur");
+        // A listing of cur/ would now fail: only a message owl has may
+        // make it look.
+        let moved = dir.path().join("cur-away");
+        std::fs::rename(&cur, &moved).unwrap();
+        let new_mail: HashMap<u32, Vec<String>> = [(2, vec!["\\Seen".to_string()])].into();
+        assert_eq!(mb.set_flags(&new_mail).unwrap(), 0);
+        std::fs::rename(&moved, &cur).unwrap();
+        let stored: HashMap<u32, Vec<String>> = [(1, vec!["\\Flagged".to_string()])].into();
+        assert_eq!(mb.set_flags(&stored).unwrap(), 1);
     }
 }

@@ -206,7 +206,15 @@ impl Maildir {
         let mut renamed = 0;
         let (mut touched_cur, mut touched_new) = (false, false);
         for sub in ["cur", "new"] {
-            for entry in read_dir(&self.dir.join(sub))? {
+            // The directory is streamed and only the renames are kept: a
+            // mailbox of 200,000 files must not cost 200,000 entries of
+            // memory. Renaming waits until the listing is done, so no
+            // file is seen twice.
+            let dir = self.dir.join(sub);
+            let mut renames = Vec::new();
+            let what = || format!("cannot list {}", dir.display());
+            for entry in fs::read_dir(&dir).map_err(|e| Error::local_io(what(), e))? {
+                let entry = entry.map_err(|e| Error::local_io(what(), e))?;
                 let name = entry.file_name();
                 let Some(name) = name.to_str().filter(|n| !n.starts_with('.')) else { continue };
                 let Some(flags) = parse_vu(name).filter(|(v, _)| *v == uidvalidity).and_then(|(_, u)| changes.get(&u))
@@ -218,9 +226,11 @@ impl Maildir {
                 if target == name && to_cur == (sub == "cur") {
                     continue;
                 }
-                let dest = self.dir.join(if to_cur { "cur" } else { "new" }).join(&target);
-                fs::rename(entry.path(), &dest).map_err(|e| {
-                    Error::local_io(format!("cannot rename {} to {}", entry.path().display(), dest.display()), e)
+                renames.push((entry.path(), self.dir.join(if to_cur { "cur" } else { "new" }).join(&target), to_cur));
+            }
+            for (from, dest, to_cur) in renames {
+                fs::rename(&from, &dest).map_err(|e| {
+                    Error::local_io(format!("cannot rename {} to {}", from.display(), dest.display()), e)
                 })?;
                 renamed += 1;
                 touched_cur |= sub == "cur" || to_cur;
