@@ -156,8 +156,11 @@ pub fn work<'p>(
         let Some(first) = batch.first() else { return Ok(()) };
         let mailbox = first.mailbox;
         let source = &sources[mailbox];
+        // What has not arrived yet: fetch_batch takes off each message as
+        // it hands it to the writer, so a retry asks only for the rest.
+        let mut expected: HashSet<u32> = batch.iter().flat_map(|c| c.uids.iter().copied()).collect();
         // No mailbox in the errors: the summary names it once.
-        let result = fetch_batch(&mut session, source, current == Some(mailbox), &batch, to_writer);
+        let result = fetch_batch(&mut session, source, current == Some(mailbox), &batch, &mut expected, to_writer);
         current = Some(mailbox);
         let left = match result {
             // The server refused some of the batch but stayed in step:
@@ -183,13 +186,19 @@ pub fn work<'p>(
             }
             Ok(Fetched { left, refused: None }) => left,
             Err(err) => {
-                // Not received: put back once for a fresh connection.
+                // Not received: put back once for a fresh connection. The
+                // messages that did arrive are with the writer already;
+                // asking for them again would store them twice.
                 let mut retry_failed = false;
                 for chunk in &batch {
+                    let uids: Vec<u32> = chunk.uids.iter().copied().filter(|u| expected.contains(u)).collect();
+                    if uids.is_empty() {
+                        continue;
+                    }
                     if chunk.retried || !session.is_broken() {
                         retry_failed = true;
                     } else {
-                        queue.put_back(Chunk { retried: true, ..chunk.clone() });
+                        queue.put_back(Chunk { mailbox: chunk.mailbox, uids, retried: true });
                     }
                 }
                 if retry_failed || err.kind() != ErrorKind::TempFail {
@@ -233,6 +242,7 @@ fn fetch_batch(
     source: &Source,
     already_open: bool,
     batch: &[Chunk],
+    expected: &mut HashSet<u32>,
     to_writer: &SyncSender<Incoming>,
 ) -> Result<Fetched> {
     if !already_open {
@@ -242,7 +252,6 @@ fn fetch_batch(
         }
     }
     let mailbox = batch[0].mailbox;
-    let mut expected: HashSet<u32> = batch.iter().flat_map(|c| c.uids.iter().copied()).collect();
     let sets: Vec<MessageSet> = batch.iter().map(|c| MessageSet::of(&c.uids)).collect();
     let spooled = RefCell::new(HashMap::new());
     let mut sink = SpoolSink { spooler: source.spooler.clone(), current: None, done: &spooled, next: 0 };
@@ -278,10 +287,10 @@ fn fetch_batch(
         to_writer.send(incoming).map_err(|_| Error::internal("the store writer stopped"))
     });
     match fetched {
-        Ok(()) => Ok(Fetched { left: expected, refused: None }),
+        Ok(()) => Ok(Fetched { left: std::mem::take(expected), refused: None }),
         // A tagged NO leaves the connection in step; anything else does not.
         Err(err) if !session.is_broken() && matches!(err.kind(), ErrorKind::Rejected | ErrorKind::TempFail) => {
-            Ok(Fetched { left: expected, refused: Some(err) })
+            Ok(Fetched { left: std::mem::take(expected), refused: Some(err) })
         }
         Err(err) => Err(err),
     }

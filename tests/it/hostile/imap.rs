@@ -508,6 +508,59 @@ fn a_message_the_server_cannot_read_is_named_and_the_rest_backed_up() {
 }
 
 #[test]
+fn a_connection_lost_mid_fetch_is_retried_for_the_rest_only() {
+    // The first FETCH of the bodies sends two of three messages and hangs
+    // up; the retry over a new connection must ask for the third alone
+    // (asking again for what arrived would store it twice).
+    let dropped = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let server_dropped = dropped.clone();
+    let fake = imap(CAPS, move |conn, tag, cmd| {
+        let msg = |uid: u32| format!("Subject: m{uid}\r\n\r\nbody {uid}\r\n");
+        let body = |u: u32| {
+            let m = msg(u);
+            format!(
+                "* {u} FETCH (UID {u} FLAGS () INTERNALDATE \"01-Jan-2026 00:00:00 +0000\" RFC822.SIZE {} BODY[] {{{}}}\r\n{m})\r\n",
+                m.len(),
+                m.len()
+            )
+        };
+        if cmd.starts_with("LIST") {
+            conn.send(&format!("* LIST () \"/\" INBOX\r\n{tag} OK done\r\n"));
+        } else if cmd.starts_with("STATUS") {
+            conn.send(&format!("* STATUS INBOX (UIDNEXT 4 UIDVALIDITY 7)\r\n{tag} OK done\r\n"));
+        } else if cmd.starts_with("EXAMINE") {
+            conn.send(&format!(
+                "* 3 EXISTS\r\n* OK [UIDVALIDITY 7] v\r\n* OK [UIDNEXT 4] n\r\n{tag} OK [READ-ONLY] done\r\n"
+            ));
+        } else if cmd.starts_with("UID FETCH 1:* (UID RFC822.SIZE)") {
+            let sizes: String =
+                (1..=3).map(|u| format!("* {u} FETCH (UID {u} RFC822.SIZE {})\r\n", msg(u).len())).collect();
+            conn.send(&format!("{sizes}{tag} OK done\r\n"));
+        } else if cmd.starts_with("UID FETCH 1:3 ") && !server_dropped.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            conn.send(&(body(1) + &body(2)));
+            return Flow::Stop;
+        } else if cmd.starts_with("UID FETCH 3 ") {
+            conn.send(&format!("{}{tag} OK done\r\n", body(3)));
+        } else {
+            panic!("unexpected {cmd}");
+        }
+        Flow::Go
+    });
+    let env = Env::new(&config("imap", fake.port));
+    let store = env.path("store");
+    let run = env.owl(&["fetch", "--into", &format!("maildir:{}", store.display()), "--json"]);
+    check("imap connection lost mid-FETCH, the rest fetched again", &run, 0, "");
+    assert!(dropped.load(std::sync::atomic::Ordering::SeqCst));
+    assert_eq!(run.json()["mailboxes"][0]["new"], 3, "{}", run.stdout);
+    let stored: Vec<Vec<u8>> = ["cur", "new"]
+        .iter()
+        .flat_map(|d| std::fs::read_dir(store.join("INBOX").join(d)).unwrap())
+        .map(|e| std::fs::read(e.unwrap().path()).unwrap())
+        .collect();
+    assert_eq!(stored.len(), 3, "each message once");
+}
+
+#[test]
 fn scripts_get_every_row_not_a_page() {
     let fake = imap(CAPS, |conn, tag, cmd| {
         if cmd.starts_with("EXAMINE") {
