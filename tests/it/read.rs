@@ -358,3 +358,50 @@ fn local_reads_an_mbox_backup_by_id_and_by_message_id_not_by_uid() {
     assert_eq!(code, 66, "{stderr}");
     assert!(stderr.contains("nobody@owl.test"), "{stderr}");
 }
+
+/// Runs `owl args...` with stderr on a pseudo-terminal; what it wrote
+/// there.
+fn stderr_on_a_terminal(env: &Env, args: &[&str]) -> String {
+    const PTY: &str = r#"
+import os, subprocess, sys
+master, slave = os.openpty()
+code = subprocess.run(sys.argv[1:], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=slave).returncode
+os.close(slave)
+out = b""
+while True:
+    try:
+        chunk = os.read(master, 4096)
+    except OSError:
+        break
+    if not chunk:
+        break
+    out += chunk
+sys.stdout.buffer.write(out)
+sys.exit(code)
+"#;
+    let out = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(PTY)
+        .arg(env!("CARGO_BIN_EXE_owl"))
+        .arg("-c")
+        .arg(&env.config)
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", env.dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stdout));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn fetch_mailbox_uid_points_people_to_owl_read_only_on_a_terminal() {
+    let (_, env) = setup();
+    let note = stderr_on_a_terminal(&env, &["fetch", "INBOX", "1", "--json"]);
+    assert!(note.contains("owl read MAILBOX UID") && note.lines().count() == 1, "{note:?}");
+    assert!(stderr_on_a_terminal(&env, &["-q", "fetch", "INBOX", "1", "--json"]).is_empty(), "-q: errors only");
+    let piped = env.owl(&["fetch", "INBOX", "1", "--json"]);
+    assert!(piped.expect_code(0).stderr.is_empty(), "{}", piped.stderr);
+    assert!(stderr_on_a_terminal(&env, &["read", "INBOX", "1", "--json", "--peek"]).is_empty());
+}
