@@ -35,7 +35,8 @@ complete -c owl -n "__fish_owl_needs_command" -s v -l verbose -d 'Say more: -v c
 complete -c owl -n "__fish_owl_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c owl -n "__fish_owl_needs_command" -s V -l version -d 'Print version'
 complete -c owl -n "__fish_owl_needs_command" -f -a "list" -d 'List mailboxes with their counts, or the newest messages of one'
-complete -c owl -n "__fish_owl_needs_command" -f -a "fetch" -d 'Back mailboxes up into a Maildir or mbox store, incrementally; or, given MAILBOX UID, print one message'
+complete -c owl -n "__fish_owl_needs_command" -f -a "fetch" -d 'Back mailboxes up into a Maildir or mbox store, incrementally; or, given MAILBOX UID, print one message for scripts (people: owl read)'
+complete -c owl -n "__fish_owl_needs_command" -f -a "read" -d 'Read one message: headers, text, attachments, verdicts; it is then marked seen on the server (not with --peek)'
 complete -c owl -n "__fish_owl_needs_command" -f -a "send" -d 'Send mail: composed from flags, or whole messages (--raw, and the sendmail flags git and cron pass)'
 complete -c owl -n "__fish_owl_needs_command" -f -a "search" -d 'Find messages with one query language, on the server (in parallel over mailboxes) or offline in a backup (--local)'
 complete -c owl -n "__fish_owl_needs_command" -f -a "idle" -d 'Watch mailboxes and report each new, expunged or re-flagged message as it happens (one JSON object per line with --json)'
@@ -87,6 +88,23 @@ complete -c owl -n "__fish_owl_using_subcommand fetch" -s q -l quiet -d 'Print n
 complete -c owl -n "__fish_owl_using_subcommand fetch" -s v -l verbose -d 'Say more: -v connections and timings, -vv the protocol (secrets redacted)'
 complete -c owl -n "__fish_owl_using_subcommand fetch" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c owl -n "__fish_owl_using_subcommand fetch" -s V -l version -d 'Print version'
+complete -c owl -n "__fish_owl_using_subcommand read" -l save-attachments -d 'Write the attachments into DIR under safe names' -r -F
+complete -c owl -n "__fish_owl_using_subcommand read" -l local -d 'Read a backup written by owl fetch (maildir:PATH, mbox:PATH or a path) instead of the server; it is never changed' -r
+complete -c owl -n "__fish_owl_using_subcommand read" -s a -l account -d 'Account to use (default: the one marked default = true)' -r
+complete -c owl -n "__fish_owl_using_subcommand read" -s c -l config -d 'Config file [default: ~/.config/owl/config.toml]' -r -F
+complete -c owl -n "__fish_owl_using_subcommand read" -l color -d 'When to use colors (NO_COLOR is honoured in auto)' -r -f -a "auto\t'Colors on a terminal, unless NO_COLOR is set'
+always\t'Always'
+never\t'Never'"
+complete -c owl -n "__fish_owl_using_subcommand read" -l peek -d 'Leave the message unseen on the server (the mailbox is opened read-only)'
+complete -c owl -n "__fish_owl_using_subcommand read" -l raw -d 'Print the message\'s exact bytes'
+complete -c owl -n "__fish_owl_using_subcommand read" -l html -d 'Show the HTML part made readable even where the message has a text/plain one (the plain text when there is no HTML)'
+complete -c owl -n "__fish_owl_using_subcommand read" -l raw-html -d 'Print the HTML part\'s source (decoded from its charset and transfer encoding)'
+complete -c owl -n "__fish_owl_using_subcommand read" -l no-pager -d 'Do not use $PAGER'
+complete -c owl -n "__fish_owl_using_subcommand read" -l json -d 'Print JSON instead of tables (one object per line for streams)'
+complete -c owl -n "__fish_owl_using_subcommand read" -s q -l quiet -d 'Print nothing but errors'
+complete -c owl -n "__fish_owl_using_subcommand read" -s v -l verbose -d 'Say more: -v connections and timings, -vv the protocol (secrets redacted)'
+complete -c owl -n "__fish_owl_using_subcommand read" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c owl -n "__fish_owl_using_subcommand read" -s V -l version -d 'Print version'
 complete -c owl -n "__fish_owl_using_subcommand send" -l to -d 'Recipient, or a comma-separated list; repeatable' -r
 complete -c owl -n "__fish_owl_using_subcommand send" -l cc -d 'Copy recipient; repeatable' -r
 complete -c owl -n "__fish_owl_using_subcommand send" -l bcc -d 'Blind copy recipient (in the envelope, never in the header); repeatable' -r
@@ -172,11 +190,12 @@ complete -c owl -n "__fish_owl_using_subcommand completions" -s q -l quiet -d 'P
 complete -c owl -n "__fish_owl_using_subcommand completions" -s v -l verbose -d 'Say more: -v connections and timings, -vv the protocol (secrets redacted)'
 complete -c owl -n "__fish_owl_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c owl -n "__fish_owl_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch send search idle check completions help" -f -a "list" -d 'List mailboxes with their counts, or the newest messages of one'
-complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch send search idle check completions help" -f -a "fetch" -d 'Back mailboxes up into a Maildir or mbox store, incrementally; or, given MAILBOX UID, print one message'
-complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch send search idle check completions help" -f -a "send" -d 'Send mail: composed from flags, or whole messages (--raw, and the sendmail flags git and cron pass)'
-complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch send search idle check completions help" -f -a "search" -d 'Find messages with one query language, on the server (in parallel over mailboxes) or offline in a backup (--local)'
-complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch send search idle check completions help" -f -a "idle" -d 'Watch mailboxes and report each new, expunged or re-flagged message as it happens (one JSON object per line with --json)'
-complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch send search idle check completions help" -f -a "check" -d 'Connect to each configured server and report TLS, certificate, capabilities, compression and whether login works'
-complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch send search idle check completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch send search idle check completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch read send search idle check completions help" -f -a "list" -d 'List mailboxes with their counts, or the newest messages of one'
+complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch read send search idle check completions help" -f -a "fetch" -d 'Back mailboxes up into a Maildir or mbox store, incrementally; or, given MAILBOX UID, print one message for scripts (people: owl read)'
+complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch read send search idle check completions help" -f -a "read" -d 'Read one message: headers, text, attachments, verdicts; it is then marked seen on the server (not with --peek)'
+complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch read send search idle check completions help" -f -a "send" -d 'Send mail: composed from flags, or whole messages (--raw, and the sendmail flags git and cron pass)'
+complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch read send search idle check completions help" -f -a "search" -d 'Find messages with one query language, on the server (in parallel over mailboxes) or offline in a backup (--local)'
+complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch read send search idle check completions help" -f -a "idle" -d 'Watch mailboxes and report each new, expunged or re-flagged message as it happens (one JSON object per line with --json)'
+complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch read send search idle check completions help" -f -a "check" -d 'Connect to each configured server and report TLS, certificate, capabilities, compression and whether login works'
+complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch read send search idle check completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch read send search idle check completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -5,7 +5,7 @@
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
-use crate::cli::{Cli, Color, Command, FetchArgs, SendArgs};
+use crate::cli::{Cli, Color, Command, FetchArgs, ReadArgs, SendArgs};
 use crate::cmd::fetch::observer::{Observer, Silent};
 use crate::cmd::fetch::plan::Filters;
 use crate::cmd::{self, Context};
@@ -58,6 +58,7 @@ pub fn run(cli: Cli) -> Result<()> {
             output::list::print(&out, &result.map_err(|e| e.context(ctx.label()))?, !args.no_pager)
         }
         Command::Fetch(args) => fetch(&cli, args, &out),
+        Command::Read(args) => read(&cli, args, &out),
         Command::Send(args) => send(&cli, args, &out),
         Command::Search(args) => search(&cli, args, &out),
         Command::Idle(args) => idle(&cli, args, &out),
@@ -134,6 +135,9 @@ fn fetch(cli: &Cli, args: &FetchArgs, out: &Output) -> Result<()> {
 }
 
 fn read_one(cli: &Cli, args: &FetchArgs, out: &Output, mailbox: &str, uid: u32) -> Result<()> {
+    if !cli.quiet && std::io::stderr().is_terminal() {
+        output::message::fetch_one_note();
+    }
     let ctx = context(cli, None)?;
     let result = if args.raw {
         out.raw(|stdout| cmd::read::raw(&ctx, mailbox, uid, stdout).map(drop))
@@ -141,6 +145,68 @@ fn read_one(cli: &Cli, args: &FetchArgs, out: &Output, mailbox: &str, uid: u32) 
         cmd::read::read(&ctx, mailbox, uid, args.save_attachments.as_deref())
             .and_then(|message| output::message::print(out, &message, !args.no_pager))
     };
+    result.map_err(|e| e.context(ctx.label()))
+}
+
+/// `owl read`: one message for a person. It is rendered before it is
+/// marked seen and shown after (see `cmd::read::mark`); JSON is rendered
+/// after the mark, so its flags are the server's. A failed mark still
+/// shows the message, then fails the command.
+fn read(cli: &Cli, args: &ReadArgs, out: &Output) -> Result<()> {
+    use crate::model::message::Prefer;
+    use cmd::read::{Decode, ReadMessage, local, mark};
+    if args.raw_html && cli.json {
+        return Err(Error::usage("--raw-html prints the HTML source, not JSON (text_parts in --json holds it)"));
+    }
+    let decode = Decode {
+        prefer: if args.html { Prefer::Html } else { Prefer::Plain },
+        save_to: args.save_attachments.as_deref(),
+    };
+    let render = |message: &ReadMessage| -> Result<String> {
+        Ok(if args.raw_html {
+            output::message::html_source(&cmd::read::html_source(message)?)
+        } else {
+            output::message::text(message)
+        })
+    };
+    let page = !args.no_pager;
+    if let Some(store) = &args.local {
+        let target = match args.uid {
+            Some(uid) => local::Target::Uid { mailbox: args.target.clone(), uid },
+            None => local::Target::from_arg(&args.target),
+        };
+        if args.raw {
+            return out.raw(|stdout| local::raw(store, &target, stdout).map(drop));
+        }
+        let message = local::read(store, &target, &decode)?;
+        return match out.format {
+            Format::Json => out.json(&message),
+            Format::Table => output::message::show(out, &render(&message)?, page),
+        };
+    }
+    let Some(uid) = args.uid else {
+        return Err(Error::usage("owl read needs MAILBOX UID (or --local STORE FILE)"));
+    };
+    let ctx = context(cli, None)?;
+    let result = (|| {
+        if args.raw {
+            return out.raw(|stdout| mark::raw(&ctx, &args.target, uid, args.peek, stdout).map(drop));
+        }
+        let mut reading = mark::open(&ctx, &mark::Request { mailbox: &args.target, uid, peek: args.peek, decode })?;
+        match out.format {
+            Format::Json => {
+                let marked = reading.mark_seen();
+                out.json(reading.message())?;
+                marked
+            }
+            Format::Table => {
+                let rendered = render(reading.message())?;
+                let marked = reading.mark_seen();
+                output::message::show(out, &rendered, page)?;
+                marked
+            }
+        }
+    })();
     result.map_err(|e| e.context(ctx.label()))
 }
 

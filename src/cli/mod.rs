@@ -3,6 +3,9 @@
 //! does any work (see `main.rs` and `cmd`).
 
 pub mod assets;
+mod read;
+
+pub use read::ReadArgs;
 
 use std::path::PathBuf;
 
@@ -64,14 +67,25 @@ pub enum Command {
     /// List mailboxes with their counts, or the newest messages of one.
     List(ListArgs),
     /// Back mailboxes up into a Maildir or mbox store, incrementally; or,
-    /// given MAILBOX UID, print one message.
+    /// given MAILBOX UID, print one message for scripts (people: owl read).
     ///
     /// Safe for cron: only new messages are downloaded, a killed or
     /// interrupted run loses and duplicates nothing, and a second run waits
     /// or exits 75 while one is busy. Without a terminal it prints nothing
     /// but errors (use --json for a summary). Messages are stored byte for
-    /// byte and the server is never changed (BODY.PEEK).
+    /// byte and the server is never changed (BODY.PEEK). MAILBOX UID
+    /// prints one message and leaves it unseen, for scripts; owl read is
+    /// the verb for people.
     Fetch(Box<FetchArgs>),
+    /// Read one message: headers, text, attachments, verdicts; it is then
+    /// marked seen on the server (not with --peek).
+    ///
+    /// Through $PAGER on a terminal. The mark is set only once the message
+    /// was fetched and rendered; --json shows the flags as the server has
+    /// them afterwards. With --local, a message of a backup written by owl
+    /// fetch, with no config or network: by MAILBOX UID (Maildir), by FILE,
+    /// or by <MESSAGE-ID>.
+    Read(Box<ReadArgs>),
     /// Send mail: composed from flags, or whole messages (--raw, and the
     /// sendmail flags git and cron pass).
     ///
@@ -155,7 +169,8 @@ pub enum SortBy {
 #[derive(Debug, Args)]
 pub struct FetchArgs {
     /// Mailboxes to back up (default: fetch.mailboxes in the config, else
-    /// all). MAILBOX UID (a number last) prints that one message instead.
+    /// all). MAILBOX UID (a number last) prints that one message instead,
+    /// unchanged on the server, for scripts (people: owl read).
     #[arg(value_name = "MAILBOX")]
     pub targets: Vec<String>,
     /// Store to back up into: maildir:PATH or mbox:PATH (default: into in
@@ -387,6 +402,19 @@ mod tests {
         let Command::List(args) = cli.command else { panic!() };
         assert_eq!(args.mailbox.as_deref(), Some("INBOX"));
         assert_eq!(args.limit, None, "the page size depends on the output");
+    }
+
+    #[test]
+    fn read_takes_mailbox_uid_or_a_local_file() {
+        let cli = Cli::try_parse_from(["owl", "read", "INBOX", "42", "--peek"]).unwrap();
+        let Command::Read(args) = cli.command else { panic!() };
+        assert_eq!((args.target.as_str(), args.uid, args.peek), ("INBOX", Some(42), true));
+        let cli = Cli::try_parse_from(["owl", "read", "--local", "mbox:x", "<a@b>"]).unwrap();
+        let Command::Read(args) = cli.command else { panic!() };
+        assert_eq!((args.target.as_str(), args.uid, args.local.as_deref()), ("<a@b>", None, Some("mbox:x")));
+        assert!(Cli::try_parse_from(["owl", "read", "INBOX", "x"]).is_err(), "a UID is a number");
+        assert!(Cli::try_parse_from(["owl", "read", "INBOX", "1", "--raw", "--html"]).is_err());
+        assert!(Cli::try_parse_from(["owl", "read", "INBOX", "1", "--html", "--raw-html"]).is_err());
     }
 
     #[test]

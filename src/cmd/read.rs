@@ -1,7 +1,9 @@
-//! `owl fetch MAILBOX UID`: one message, decoded for reading, or its exact
-//! bytes. BODY.PEEK, so reading does not mark it seen. `--raw` streams the
-//! literal straight to the given writer: memory does not grow with the
-//! message.
+//! One message, decoded for reading, or its exact bytes. [`read`] and
+//! [`raw`] are `owl fetch MAILBOX UID` for scripts: EXAMINE and BODY.PEEK,
+//! so nothing on the server changes. [`mark`] is `owl read` for people,
+//! which marks the message seen once it was shown; [`local`] reads a
+//! backup written by `owl fetch`. `--raw` streams the literal straight to
+//! the given writer: memory does not grow with the message.
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -12,15 +14,26 @@ use super::context::Context;
 use crate::error::{Error, ErrorKind, Result, ResultExt};
 use crate::imap::{self, Items, LiteralSink, MailboxName, MessageSet};
 use crate::model::attachment;
-use crate::model::message::MessageView;
+use crate::model::message::{MessageView, Prefer};
+
+pub mod local;
+pub mod mark;
 
 /// A message ready to show (the `--json` schema of `owl fetch MAILBOX UID`).
 #[derive(Debug, Clone, Serialize)]
 pub struct ReadMessage {
     /// The mailbox.
     pub mailbox: String,
-    /// The UID.
+    /// The UID (0 for a message of an mbox backup, which keeps none).
     pub uid: u32,
+    /// The mailbox's UIDVALIDITY when read from the server: with the UID,
+    /// it names the message for as long as it exists.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uidvalidity: Option<u32>,
+    /// With `--local`: the message in the backup, as `owl search --local`
+    /// names it (a file, or `PATH:OFFSET` inside an mbox).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
     /// IMAP flags.
     pub flags: Vec<String>,
     /// RFC822.SIZE.
@@ -49,10 +62,33 @@ const MAX_SHOWN: u64 = 256 * 1024 * 1024;
 /// Fetches and decodes one message; with `save_to`, also writes its
 /// attachments there under safe names.
 pub fn read(ctx: &Context, mailbox: &str, uid: u32, save_to: Option<&Path>) -> Result<ReadMessage> {
-    let name = MailboxName::new(mailbox);
     let pool = ctx.imap()?;
     let mut session = pool.get()?;
-    session.examine(&name, false).with_context(|| format!("mailbox \"{name}\""))?;
+    let uidvalidity = open_mailbox(&mut session, mailbox, true)?;
+    let mut message = fetch_decoded(&mut session, mailbox, uid, &Decode { prefer: Prefer::Plain, save_to })?;
+    message.uidvalidity = uidvalidity;
+    Ok(message)
+}
+
+/// How to decode a message for reading.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Decode<'a> {
+    /// Which alternative becomes the text.
+    pub prefer: Prefer,
+    /// Where to save the attachments, if anywhere.
+    pub save_to: Option<&'a Path>,
+}
+
+/// EXAMINE (`read_only`) or SELECT `mailbox`; its UIDVALIDITY.
+fn open_mailbox(session: &mut imap::Session, mailbox: &str, read_only: bool) -> Result<Option<u32>> {
+    let name = MailboxName::new(mailbox);
+    let opened = if read_only { session.examine(&name, false) } else { session.select(&name) };
+    Ok(opened.with_context(|| format!("mailbox \"{name}\""))?.uidvalidity)
+}
+
+/// Fetches message `uid` of the selected mailbox (BODY.PEEK: never marked
+/// seen here) and decodes it.
+fn fetch_decoded(session: &mut imap::Session, mailbox: &str, uid: u32, how: &Decode<'_>) -> Result<ReadMessage> {
     let mut found = None;
     let mut sink = imap::MemorySink::new(MAX_SHOWN);
     let fetched = session
@@ -76,29 +112,45 @@ pub fn read(ctx: &Context, mailbox: &str, uid: u32, save_to: Option<&Path>) -> R
         Some(imap::Body::Streamed(id)) => sink.take(id).ok_or_else(|| Error::internal("message body missing"))?,
         None => return Err(Error::internal("message body missing")),
     };
-    let saved = match save_to {
-        Some(dir) => attachment::save_attachments(&bytes, dir)?
-            .into_iter()
-            .map(|(path, size)| SavedFile { path, size })
-            .collect(),
+    let mut message = decode(&bytes, how)?;
+    message.mailbox = mailbox.to_string();
+    message.uid = uid;
+    message.flags = fetch.flags.unwrap_or_default();
+    message.size = fetch.size.map_or(bytes.len() as u64, u64::from);
+    Ok(message)
+}
+
+/// A message's bytes decoded (and its attachments saved, if asked); the
+/// caller fills in where it came from.
+fn decode(bytes: &[u8], how: &Decode<'_>) -> Result<ReadMessage> {
+    let saved = match how.save_to {
+        Some(dir) => {
+            attachment::save_attachments(bytes, dir)?.into_iter().map(|(path, size)| SavedFile { path, size }).collect()
+        }
         None => Vec::new(),
     };
     Ok(ReadMessage {
-        mailbox: mailbox.to_string(),
-        uid,
-        flags: fetch.flags.unwrap_or_default(),
-        size: fetch.size.map_or(bytes.len() as u64, u64::from),
-        view: MessageView::parse(&bytes),
+        mailbox: String::new(),
+        uid: 0,
+        uidvalidity: None,
+        file: None,
+        flags: Vec::new(),
+        size: bytes.len() as u64,
+        view: MessageView::parse_preferring(bytes, how.prefer),
         saved,
     })
 }
 
 /// Copies one message's exact bytes to `out` as they arrive.
 pub fn raw(ctx: &Context, mailbox: &str, uid: u32, out: &mut dyn Write) -> Result<u64> {
-    let name = MailboxName::new(mailbox);
     let pool = ctx.imap()?;
     let mut session = pool.get()?;
-    session.examine(&name, false).with_context(|| format!("mailbox \"{name}\""))?;
+    open_mailbox(&mut session, mailbox, true)?;
+    stream_raw(&mut session, mailbox, uid, out)
+}
+
+/// Streams message `uid` of the selected mailbox to `out` (BODY.PEEK).
+fn stream_raw(session: &mut imap::Session, mailbox: &str, uid: u32, out: &mut dyn Write) -> Result<u64> {
     let mut sink = Passthrough { out, written: 0, failed: None };
     let mut got = false;
     session
@@ -116,6 +168,18 @@ pub fn raw(ctx: &Context, mailbox: &str, uid: u32, out: &mut dyn Write) -> Resul
     }
     sink.out.flush().map_err(|e| Error::local_io("cannot write the message", e))?;
     Ok(sink.written)
+}
+
+/// The HTML source `--raw-html` prints; an error (66) for a message
+/// without an HTML body.
+pub fn html_source(message: &ReadMessage) -> Result<String> {
+    message.view.html_source().ok_or_else(|| {
+        let which = match &message.file {
+            Some(file) => file.clone(),
+            None => format!("UID {} in mailbox \"{}\"", message.uid, message.mailbox),
+        };
+        Error::new(ErrorKind::NoInput, format!("message {which} has no HTML part"))
+    })
 }
 
 fn not_found(mailbox: &str, uid: u32) -> Error {

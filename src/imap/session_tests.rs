@@ -422,6 +422,33 @@ fn uid_search_takes_the_uids_from_the_untagged_search() {
     handle.assert_done();
 }
 
+/// `owl read` marks a message seen this way and shows the flags the
+/// answer carries; other messages' FETCH data may come along.
+#[test]
+fn uid_store_after_select_reports_the_new_flags() {
+    let (mut session, handle) = ready(
+        script()
+            .expect("a1 SELECT \"INBOX\"\r\n")
+            .send("* 3 EXISTS\r\n* OK [UIDVALIDITY 7] v\r\na1 OK [READ-WRITE] done\r\n")
+            .expect("a2 UID STORE 9 +FLAGS (\\Seen)\r\n")
+            .send(
+                "* 1 FETCH (UID 4 FLAGS (\\Deleted))\r\n* 3 FETCH (UID 9 FLAGS (\\Seen \\Flagged))\r\na2 OK done\r\n",
+            ),
+    );
+    let opened = session.select(&MailboxName::inbox()).unwrap();
+    assert_eq!((opened.read_only, opened.uidvalidity), (false, Some(7)));
+    let mut got = Vec::new();
+    session
+        .uid_store(&MessageSet::one(9), crate::imap::FlagChange::Add, &[Flag::Seen], &mut |f| {
+            got.push((f.uid, f.flags));
+            Ok(())
+        })
+        .unwrap();
+    let seen = got.iter().find(|(uid, _)| *uid == Some(9)).and_then(|(_, flags)| flags.clone());
+    assert_eq!(seen, Some(vec!["\\Seen".to_string(), "\\Flagged".to_string()]));
+    handle.assert_done();
+}
+
 #[test]
 fn a_plain_no_to_examine_means_no_such_mailbox() {
     let (mut session, handle) =

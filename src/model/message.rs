@@ -51,21 +51,47 @@ pub enum Smime {
     Encrypted,
 }
 
+/// Which part of a multipart/alternative becomes `text`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Prefer {
+    /// text/plain where offered: what the sender wrote for text readers.
+    #[default]
+    Plain,
+    /// text/html made plain, for mail whose plain part is a stub ("view
+    /// this in a browser") or lags behind the HTML.
+    Html,
+}
+
 impl MessageView {
     /// Parses a whole message. Never fails; see the module doc.
     pub fn parse(bytes: &[u8]) -> MessageView {
-        with_parsed(bytes, build).unwrap_or_default()
+        MessageView::parse_preferring(bytes, Prefer::Plain)
+    }
+
+    /// Like [`MessageView::parse`], choosing alternatives as `prefer` says;
+    /// a message without HTML reads the same either way.
+    pub fn parse_preferring(bytes: &[u8], prefer: Prefer) -> MessageView {
+        with_parsed(bytes, |mail| build(mail, prefer)).unwrap_or_default()
+    }
+
+    /// The decoded source of the HTML body parts (charset and transfer
+    /// encoding undone, markup kept), several joined by a blank line;
+    /// `None` when the message has no HTML body.
+    pub fn html_source(&self) -> Option<String> {
+        let parts: Vec<&str> =
+            self.text_parts.iter().filter(|p| p.content_type == "text/html").map(|p| p.text.as_str()).collect();
+        (!parts.is_empty()).then(|| parts.join("\n\n"))
     }
 }
 
-fn build(mail: &ParsedMail<'_>) -> MessageView {
+fn build(mail: &ParsedMail<'_>, prefer: Prefer) -> MessageView {
     let auth_results = find_headers(&mail.headers, "Authentication-Results")
         .into_iter()
         .flat_map(|h| parse_auth_results(&header_value(h)))
         .collect();
     MessageView {
         header: HeaderSummary::from_headers(&mail.headers),
-        text: readable(mail).map(|r| r.text).unwrap_or_default(),
+        text: readable(mail, prefer).map(|r| r.text).unwrap_or_default(),
         text_parts: mail.parts().filter(|p| p.subparts.is_empty() && is_body_text(p)).map(text_part).collect(),
         attachments: describe_attachments(mail).into_iter().map(|(att, _)| att).collect(),
         auth_results,
@@ -87,7 +113,7 @@ struct Readable {
     plain: bool,
 }
 
-fn readable(part: &ParsedMail<'_>) -> Option<Readable> {
+fn readable(part: &ParsedMail<'_>, prefer: Prefer) -> Option<Readable> {
     if part.subparts.is_empty() {
         if !is_body_text(part) {
             return None;
@@ -97,11 +123,12 @@ fn readable(part: &ParsedMail<'_>) -> Option<Readable> {
         let text = clean_text(&if plain { raw } else { html_to_text(&raw) });
         return (!text.is_empty()).then_some(Readable { text, plain });
     }
-    let mut kids = part.subparts.iter().filter_map(readable);
+    let mut kids = part.subparts.iter().filter_map(|kid| readable(kid, prefer));
     if part.ctype.mimetype == "multipart/alternative" {
         let kids: Vec<Readable> = kids.collect();
-        let plain = kids.iter().position(|r| r.plain).unwrap_or(0);
-        return kids.into_iter().nth(plain);
+        let want_plain = prefer == Prefer::Plain;
+        let chosen = kids.iter().position(|r| r.plain == want_plain).unwrap_or(0);
+        return kids.into_iter().nth(chosen);
     }
     // mixed, related, signed, ...: every body part in order. Attachments and
     // signatures are not body text, so they drop out here.
@@ -255,6 +282,31 @@ mod tests {
         assert_eq!(empty.header, HeaderSummary::default());
         assert_eq!(empty.text, "");
         assert_eq!(MessageView::parse(b"just a line").text, "");
+    }
+
+    #[test]
+    fn html_can_be_preferred_over_plain_and_its_source_shown() {
+        let v = MessageView::parse_preferring(samples::ALTERNATIVE, Prefer::Html);
+        assert_eq!(v.text, "Hallo Bob,\n\nviele Grüße!");
+        assert_eq!(v.text, MessageView::parse(samples::ALTERNATIVE).text, "same words, here from the HTML");
+        let source = v.html_source().unwrap();
+        assert!(source.contains("<p>viele Grüße!</p></body></html>"), "{source}");
+        // An HTML-only message reads the same either way; plain has no source.
+        let html_only = MessageView::parse_preferring(samples::HTML_ONLY, Prefer::Html);
+        assert_eq!(html_only.text, MessageView::parse(samples::HTML_ONLY).text);
+        assert!(html_only.html_source().unwrap().contains("<a href="));
+        assert_eq!(MessageView::parse(samples::EIGHT_BIT).html_source(), None);
+        let eight = MessageView::parse_preferring(samples::EIGHT_BIT, Prefer::Html);
+        assert_eq!(eight.text, "Schöne Grüße", "no HTML: the plain text");
+    }
+
+    #[test]
+    fn html_preference_picks_the_html_alternative() {
+        let mail = b"Content-Type: multipart/alternative; boundary=b\r\n\r\n--b\r\n\
+            Content-Type: text/plain\r\n\r\nView this mail in a browser.\r\n--b\r\n\
+            Content-Type: text/html\r\n\r\n<p>The <b>real</b> news</p>\r\n--b--\r\n";
+        assert_eq!(MessageView::parse(mail).text, "View this mail in a browser.");
+        assert_eq!(MessageView::parse_preferring(mail, Prefer::Html).text, "The real news");
     }
 
     #[test]

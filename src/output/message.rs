@@ -15,6 +15,25 @@ pub fn print(out: &Output, message: &ReadMessage, page: bool) -> Result<()> {
     }
 }
 
+/// Shows text already rendered (by [`text`] or [`html_source`]): paged
+/// on a terminal when `page`.
+pub fn show(out: &Output, rendered: &str, page: bool) -> Result<()> {
+    pager::show(out, rendered, page)
+}
+
+/// An HTML part's source, made harmless for a terminal.
+pub fn html_source(source: &str) -> String {
+    let mut text = safe::text(source.trim_end()).into_owned();
+    text.push('\n');
+    text
+}
+
+/// Tells a person at a terminal that `owl fetch MAILBOX UID` has a
+/// successor (stderr; scripts, which have no terminal there, see nothing).
+pub fn fetch_one_note() {
+    eprintln!("owl: note: owl read MAILBOX UID is the verb for people (it marks the message seen; --peek does not)");
+}
+
 /// The message as a person reads it.
 pub fn text(m: &ReadMessage) -> String {
     let v = &m.view;
