@@ -25,6 +25,9 @@ _owl() {
             owl,fetch)
                 cmd="owl__subcmd__fetch"
                 ;;
+            owl,forward)
+                cmd="owl__subcmd__forward"
+                ;;
             owl,help)
                 cmd="owl__subcmd__help"
                 ;;
@@ -33,6 +36,9 @@ _owl() {
                 ;;
             owl,list)
                 cmd="owl__subcmd__list"
+                ;;
+            owl,reply)
+                cmd="owl__subcmd__reply"
                 ;;
             owl,search)
                 cmd="owl__subcmd__search"
@@ -49,6 +55,9 @@ _owl() {
             owl__subcmd__help,fetch)
                 cmd="owl__subcmd__help__subcmd__fetch"
                 ;;
+            owl__subcmd__help,forward)
+                cmd="owl__subcmd__help__subcmd__forward"
+                ;;
             owl__subcmd__help,help)
                 cmd="owl__subcmd__help__subcmd__help"
                 ;;
@@ -57,6 +66,9 @@ _owl() {
                 ;;
             owl__subcmd__help,list)
                 cmd="owl__subcmd__help__subcmd__list"
+                ;;
+            owl__subcmd__help,reply)
+                cmd="owl__subcmd__help__subcmd__reply"
                 ;;
             owl__subcmd__help,search)
                 cmd="owl__subcmd__help__subcmd__search"
@@ -71,7 +83,7 @@ _owl() {
 
     case "${cmd}" in
         owl)
-            opts="-a -c -q -v -h -V --account --config --json --quiet --verbose --color --help --version list fetch send search idle check completions help"
+            opts="-a -c -q -v -h -V --account --config --json --quiet --verbose --color --help --version list fetch send reply forward search idle check completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -226,8 +238,54 @@ _owl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        owl__subcmd__forward)
+            opts="-a -c -q -v -h -V --to --cc --attach --edit --body --no-save --dry-run --account --config --json --quiet --verbose --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cc)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --body)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --account)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -a)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         owl__subcmd__help)
-            opts="list fetch send search idle check completions help"
+            opts="list fetch send reply forward search idle check completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -282,6 +340,20 @@ _owl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        owl__subcmd__help__subcmd__forward)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         owl__subcmd__help__subcmd__help)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -311,6 +383,20 @@ _owl() {
             return 0
             ;;
         owl__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        owl__subcmd__help__subcmd__reply)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -395,7 +481,7 @@ _owl() {
             return 0
             ;;
         owl__subcmd__list)
-            opts="-n -p -u -r -a -c -q -v -h -V --limit --page --unseen --sort --reverse --protocol --account --config --json --quiet --verbose --color --help --version"
+            opts="-n -p -u -r -a -c -q -v -h -V --limit --page --unseen --sort --reverse --protocol --local --no-pager --account --config --json --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -423,6 +509,48 @@ _owl() {
                     ;;
                 --protocol)
                     COMPREPLY=($(compgen -W "imap pop3" -- "${cur}"))
+                    return 0
+                    ;;
+                --local)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --account)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -a)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        owl__subcmd__reply)
+            opts="-a -c -q -v -h -V --all --edit --body --no-save --dry-run --account --config --json --quiet --verbose --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --body)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --account)
@@ -511,7 +639,7 @@ _owl() {
             return 0
             ;;
         owl__subcmd__send)
-            opts="-s -A -H -t -f -F -i -o -B -a -c -q -v -h -V --to --cc --bcc --subject --body --body-file --html --attach --header --reply-to --in-reply-to --raw --flush --queue --drop --retarget --no-save --dry-run --account --config --json --quiet --verbose --color --help --version"
+            opts="-s -A -H -t -f -F -i -o -B -a -c -q -v -h -V --to --cc --bcc --subject --body --body-file --html --attach --header --reply-to --in-reply-to --edit --raw --flush --queue --drop --retarget --no-save --dry-run --account --config --json --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
