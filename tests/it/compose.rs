@@ -346,3 +346,81 @@ fn forward_attached_carries_the_exact_original() {
     assert_eq!(sha(&part.get_body_raw().unwrap()), sha(&original), "the original's bytes exactly");
     assert!(got.text().starts_with("see attached"), "{}", got.text());
 }
+
+/// Runs owl on a pseudo-terminal (stdin, stdout and stderr), answering
+/// `answer` when it asks `prompt`; returns the exit code and everything it
+/// printed.
+fn on_terminal(env: &Env, args: &[&str], envs: &[(&str, &str)], prompt: &str, answer: &str) -> (i32, String) {
+    const PTY: &str = r#"
+import os, pty, subprocess, sys
+prompt, answer, argv = sys.argv[1].encode(), sys.argv[2].encode(), sys.argv[3:]
+master, slave = pty.openpty()
+child = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, close_fds=True)
+os.close(slave)
+out, asked = b"", False
+while True:
+    try:
+        data = os.read(master, 4096)
+    except OSError:
+        break
+    if not data:
+        break
+    out += data
+    if not asked and prompt in out:
+        os.write(master, answer + b"\n")
+        asked = True
+sys.stdout.write(out.decode("utf-8", "replace"))
+sys.exit(child.wait())
+"#;
+    let owl = crate::harness::owl_command(env.dir.path());
+    let mut cmd = std::process::Command::new("python3");
+    cmd.env_clear();
+    for (k, v) in owl.get_envs() {
+        if let Some(v) = v {
+            cmd.env(k, v);
+        }
+    }
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    cmd.arg("-c").arg(PTY).arg(prompt).arg(answer).arg(owl.get_program()).arg("-c").arg(&env.config).args(args);
+    let out = cmd.output().expect("python3 with a pty");
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+#[test]
+fn on_a_terminal_without_a_body_the_editor_opens_and_a_missing_subject_is_asked_for() {
+    let _postfix = servers().postfix_shared();
+    let (me, bob) = (servers().user(), servers().user());
+    let env = Env::new(&send_config(&me, "Me"));
+    let script = writes(&env, "typed in the editor\n");
+    let (code, printed) =
+        on_terminal(&env, &["send", "--to", &bob.address()], &[("EDITOR", &script)], "Subject: ", "Asked for");
+    assert_eq!(code, 0, "{printed}");
+    let got = received(&bob);
+    assert_eq!(got.header("Subject").as_deref(), Some("Asked for"));
+    assert_eq!(got.text(), "typed in the editor\n");
+}
+
+#[test]
+fn a_recreated_mailbox_is_not_flagged_by_a_late_reply() {
+    let _postfix = servers().postfix_shared();
+    let (me, ann) = (servers().user(), servers().user());
+    let (msg, _, _) = parent(&ann.address(), None, &me.address(), "", 0);
+    seed::append(&me, "Lists", vec![msg]);
+    let good = send_config(&me, "Me");
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let env = Env::new(&good.replace(&format!("port = {}", servers().smtp), &format!("port = {closed}")));
+    env.owl(&["reply", "Lists", "1", "--body", "late"]).expect_code(75);
+    // The mailbox is deleted and made again: UID 1 is another message now.
+    seed::delete(&me, "Lists");
+    let (other, _, _) = parent(&ann.address(), None, &me.address(), "", 0);
+    seed::append(&me, "Lists", vec![other]);
+    std::fs::write(&env.config, &good).unwrap();
+    let run = env.owl(&["send", "--flush", "--json"]);
+    let report = run.expect_code(0).json();
+    assert_eq!(report["flushed"][0]["answered"], false, "{report}");
+    assert!(run.stderr.contains("UIDVALIDITY"), "{}", run.stderr);
+    assert!(received(&ann).text().starts_with("late\n"), "the reply itself goes out");
+    assert!(!flags(&me, "Lists", 1).iter().any(|f| f == "\\Answered"), "the new UID 1 is left alone");
+}
