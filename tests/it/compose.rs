@@ -424,3 +424,26 @@ fn a_recreated_mailbox_is_not_flagged_by_a_late_reply() {
     assert!(received(&ann).text().starts_with("late\n"), "the reply itself goes out");
     assert!(!flags(&me, "Lists", 1).iter().any(|f| f == "\\Answered"), "the new UID 1 is left alone");
 }
+
+#[test]
+fn a_reply_takes_its_text_from_stdin_in_a_script() {
+    use std::io::Write as _;
+    let _postfix = servers().postfix_shared();
+    let (me, ann) = (servers().user(), servers().user());
+    let (msg, id, _) = parent(&format!("Ann <{}>", ann.address()), None, &me.address(), "", 0);
+    seed::append(&me, "INBOX", vec![msg]);
+    let env = Env::new(&send_config(&me, "Me"));
+    let mut cmd = crate::harness::owl_command(env.dir.path());
+    cmd.arg("-c").arg(&env.config).args(["reply", "INBOX", "1"]);
+    cmd.stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    child.stdin.take().unwrap().write_all("From a pipe: ça va.\n".as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let got = received(&ann);
+    assert_eq!(got.header("In-Reply-To"), Some(id));
+    assert!(
+        got.text().starts_with("From a pipe: ça va.\n\nOn Fri, 20 Nov 2026 09:05:00 +0100, Ann wrote:\n> Hello,\n")
+    );
+    assert!(flags(&me, "INBOX", 1).iter().any(|f| f == "\\Answered"));
+}
