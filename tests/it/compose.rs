@@ -278,6 +278,10 @@ fn a_reply_sent_by_a_later_flush_flags_the_original_then() {
     run.expect_code(75);
     assert_eq!(run.json()["messages"][0]["queued"], true);
     assert!(!flags(&me, "INBOX", 1).iter().any(|f| f == "\\Answered"), "not delivered, not answered");
+    let queue = env.owl(&["send", "--queue", "--json"]).expect_code(0).json();
+    assert_eq!(queue[0]["answers"]["mailbox"], "INBOX", "{queue}");
+    assert_eq!(queue[0]["answers"]["uid"], 1);
+    assert!(queue[0]["answers"]["uidvalidity"].as_u64().is_some());
     std::fs::write(&env.config, &good).unwrap();
     let report = env.owl(&["send", "--flush", "--json"]).expect_code(0).json();
     assert_eq!(report["flushed"][0]["answered"], true, "{report}");
