@@ -25,6 +25,9 @@ _owl() {
             owl,fetch)
                 cmd="owl__subcmd__fetch"
                 ;;
+            owl,forward)
+                cmd="owl__subcmd__forward"
+                ;;
             owl,help)
                 cmd="owl__subcmd__help"
                 ;;
@@ -36,6 +39,9 @@ _owl() {
                 ;;
             owl,read)
                 cmd="owl__subcmd__read"
+                ;;
+            owl,reply)
+                cmd="owl__subcmd__reply"
                 ;;
             owl,search)
                 cmd="owl__subcmd__search"
@@ -52,6 +58,9 @@ _owl() {
             owl__subcmd__help,fetch)
                 cmd="owl__subcmd__help__subcmd__fetch"
                 ;;
+            owl__subcmd__help,forward)
+                cmd="owl__subcmd__help__subcmd__forward"
+                ;;
             owl__subcmd__help,help)
                 cmd="owl__subcmd__help__subcmd__help"
                 ;;
@@ -63,6 +72,9 @@ _owl() {
                 ;;
             owl__subcmd__help,read)
                 cmd="owl__subcmd__help__subcmd__read"
+                ;;
+            owl__subcmd__help,reply)
+                cmd="owl__subcmd__help__subcmd__reply"
                 ;;
             owl__subcmd__help,search)
                 cmd="owl__subcmd__help__subcmd__search"
@@ -77,7 +89,7 @@ _owl() {
 
     case "${cmd}" in
         owl)
-            opts="-a -c -q -v -h -V --account --config --json --quiet --verbose --color --help --version list fetch read send search idle check completions help"
+            opts="-a -c -q -v -h -V --account --config --json --quiet --verbose --color --help --version list fetch read send reply forward search idle check completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -232,8 +244,54 @@ _owl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        owl__subcmd__forward)
+            opts="-a -c -q -v -h -V --to --cc --attach --edit --body --no-save --dry-run --account --config --json --quiet --verbose --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cc)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --body)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --account)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -a)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         owl__subcmd__help)
-            opts="list fetch read send search idle check completions help"
+            opts="list fetch read send reply forward search idle check completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -275,6 +333,20 @@ _owl() {
             return 0
             ;;
         owl__subcmd__help__subcmd__fetch)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        owl__subcmd__help__subcmd__forward)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -331,6 +403,20 @@ _owl() {
             return 0
             ;;
         owl__subcmd__help__subcmd__read)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        owl__subcmd__help__subcmd__reply)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -518,6 +604,44 @@ _owl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        owl__subcmd__reply)
+            opts="-a -c -q -v -h -V --all --edit --body --no-save --dry-run --account --config --json --quiet --verbose --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --body)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --account)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -a)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         owl__subcmd__search)
             opts="-m -n -a -c -q -v -h -V --mailbox --all --limit --count --imap --local --account --config --json --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -577,7 +701,7 @@ _owl() {
             return 0
             ;;
         owl__subcmd__send)
-            opts="-s -A -H -t -f -F -i -o -B -a -c -q -v -h -V --to --cc --bcc --subject --body --body-file --html --attach --header --reply-to --in-reply-to --raw --flush --queue --drop --retarget --no-save --dry-run --account --config --json --quiet --verbose --color --help --version"
+            opts="-s -A -H -t -f -F -i -o -B -a -c -q -v -h -V --to --cc --bcc --subject --body --body-file --html --attach --header --reply-to --in-reply-to --edit --raw --flush --queue --drop --retarget --no-save --dry-run --account --config --json --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -38,6 +38,8 @@ complete -c owl -n "__fish_owl_needs_command" -f -a "list" -d 'List mailboxes wi
 complete -c owl -n "__fish_owl_needs_command" -f -a "fetch" -d 'Back mailboxes up into a Maildir or mbox store, incrementally; or, given MAILBOX UID, print one message for scripts (people: owl read)'
 complete -c owl -n "__fish_owl_needs_command" -f -a "read" -d 'Read one message: headers, text, attachments, verdicts; it is then marked seen on the server (not with --peek)'
 complete -c owl -n "__fish_owl_needs_command" -f -a "send" -d 'Send mail: composed from flags, or whole messages (--raw, and the sendmail flags git and cron pass)'
+complete -c owl -n "__fish_owl_needs_command" -f -a "reply" -d 'Answer a message: Re: subject, recipients by the usual rules, its text quoted, threaded with In-Reply-To and References; the original is flagged \\Answered once the reply is delivered'
+complete -c owl -n "__fish_owl_needs_command" -f -a "forward" -d 'Forward a message: inline (its headers and text, its attachments attached again) or --attach (the exact message as an attachment)'
 complete -c owl -n "__fish_owl_needs_command" -f -a "search" -d 'Find messages with one query language, on the server (in parallel over mailboxes) or offline in a backup (--local)'
 complete -c owl -n "__fish_owl_needs_command" -f -a "idle" -d 'Watch mailboxes and report each new, expunged or re-flagged message as it happens (one JSON object per line with --json)'
 complete -c owl -n "__fish_owl_needs_command" -f -a "check" -d 'Connect to each configured server and report TLS, certificate, capabilities, compression and whether login works'
@@ -109,7 +111,7 @@ complete -c owl -n "__fish_owl_using_subcommand send" -l to -d 'Recipient, or a 
 complete -c owl -n "__fish_owl_using_subcommand send" -l cc -d 'Copy recipient; repeatable' -r
 complete -c owl -n "__fish_owl_using_subcommand send" -l bcc -d 'Blind copy recipient (in the envelope, never in the header); repeatable' -r
 complete -c owl -n "__fish_owl_using_subcommand send" -s s -l subject -d 'Subject (UTF-8 is fine)' -r
-complete -c owl -n "__fish_owl_using_subcommand send" -l body -d 'The body text (else --body-file, else stdin)' -r
+complete -c owl -n "__fish_owl_using_subcommand send" -l body -d 'The body text (else --body-file, else stdin; on a terminal with none of them, the editor opens)' -r
 complete -c owl -n "__fish_owl_using_subcommand send" -l body-file -d 'Read the body text from FILE' -r -F
 complete -c owl -n "__fish_owl_using_subcommand send" -l html -d 'Add FILE as an HTML alternative to the text' -r -F
 complete -c owl -n "__fish_owl_using_subcommand send" -s A -l attach -d 'Attach FILE (content type from its name); repeatable' -r -F
@@ -127,6 +129,7 @@ complete -c owl -n "__fish_owl_using_subcommand send" -s c -l config -d 'Config 
 complete -c owl -n "__fish_owl_using_subcommand send" -l color -d 'When to use colors (NO_COLOR is honoured in auto)' -r -f -a "auto\t'Colors on a terminal, unless NO_COLOR is set'
 always\t'Always'
 never\t'Never'"
+complete -c owl -n "__fish_owl_using_subcommand send" -l edit -d 'Write the message in $VISUAL or $EDITOR (else vi), on a draft prefilled from the other flags; saving it unchanged or empty aborts (exit 64), and a draft that cannot be sent is kept and its path printed'
 complete -c owl -n "__fish_owl_using_subcommand send" -l raw -d 'Send whole RFC 5322 messages as given (Date and Message-ID added only when missing)'
 complete -c owl -n "__fish_owl_using_subcommand send" -s t -d 'With --raw: take recipients from To, Cc and Bcc (Bcc is removed before sending)'
 complete -c owl -n "__fish_owl_using_subcommand send" -s i -d 'Accepted for sendmail compatibility; lines with a single dot are never special here'
@@ -139,6 +142,38 @@ complete -c owl -n "__fish_owl_using_subcommand send" -s q -l quiet -d 'Print no
 complete -c owl -n "__fish_owl_using_subcommand send" -s v -l verbose -d 'Say more: -v connections and timings, -vv the protocol (secrets redacted)'
 complete -c owl -n "__fish_owl_using_subcommand send" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c owl -n "__fish_owl_using_subcommand send" -s V -l version -d 'Print version'
+complete -c owl -n "__fish_owl_using_subcommand reply" -l body -d 'Your text, above the quote (else stdin when it is not a terminal; on a terminal the editor opens)' -r
+complete -c owl -n "__fish_owl_using_subcommand reply" -s a -l account -d 'Account to use (default: the one marked default = true)' -r
+complete -c owl -n "__fish_owl_using_subcommand reply" -s c -l config -d 'Config file [default: ~/.config/owl/config.toml]' -r -F
+complete -c owl -n "__fish_owl_using_subcommand reply" -l color -d 'When to use colors (NO_COLOR is honoured in auto)' -r -f -a "auto\t'Colors on a terminal, unless NO_COLOR is set'
+always\t'Always'
+never\t'Never'"
+complete -c owl -n "__fish_owl_using_subcommand reply" -l all -d 'Reply to everyone it went to (Mail-Followup-To if set, else From or Reply-To plus To and Cc), leaving out your own addresses (email and aliases)'
+complete -c owl -n "__fish_owl_using_subcommand reply" -l edit -d 'Open $VISUAL or $EDITOR on the draft even with --body or off a terminal'
+complete -c owl -n "__fish_owl_using_subcommand reply" -l no-save -d 'Do not save a copy in the Sent mailbox'
+complete -c owl -n "__fish_owl_using_subcommand reply" -l dry-run -d 'Print the message that would be sent; send nothing'
+complete -c owl -n "__fish_owl_using_subcommand reply" -l json -d 'Print JSON instead of tables (one object per line for streams)'
+complete -c owl -n "__fish_owl_using_subcommand reply" -s q -l quiet -d 'Print nothing but errors'
+complete -c owl -n "__fish_owl_using_subcommand reply" -s v -l verbose -d 'Say more: -v connections and timings, -vv the protocol (secrets redacted)'
+complete -c owl -n "__fish_owl_using_subcommand reply" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c owl -n "__fish_owl_using_subcommand reply" -s V -l version -d 'Print version'
+complete -c owl -n "__fish_owl_using_subcommand forward" -l to -d 'Recipient, or a comma-separated list; repeatable (with the editor, the draft\'s To may name them instead)' -r
+complete -c owl -n "__fish_owl_using_subcommand forward" -l cc -d 'Copy recipient; repeatable' -r
+complete -c owl -n "__fish_owl_using_subcommand forward" -l body -d 'Your text, above the forwarded message (else stdin when it is not a terminal; on a terminal the editor opens)' -r
+complete -c owl -n "__fish_owl_using_subcommand forward" -s a -l account -d 'Account to use (default: the one marked default = true)' -r
+complete -c owl -n "__fish_owl_using_subcommand forward" -s c -l config -d 'Config file [default: ~/.config/owl/config.toml]' -r -F
+complete -c owl -n "__fish_owl_using_subcommand forward" -l color -d 'When to use colors (NO_COLOR is honoured in auto)' -r -f -a "auto\t'Colors on a terminal, unless NO_COLOR is set'
+always\t'Always'
+never\t'Never'"
+complete -c owl -n "__fish_owl_using_subcommand forward" -l attach -d 'Forward it as one message/rfc822 attachment, its bytes exactly as on the server (default: inline, its attachments attached again)'
+complete -c owl -n "__fish_owl_using_subcommand forward" -l edit -d 'Open $VISUAL or $EDITOR on the draft even with --body or off a terminal'
+complete -c owl -n "__fish_owl_using_subcommand forward" -l no-save -d 'Do not save a copy in the Sent mailbox'
+complete -c owl -n "__fish_owl_using_subcommand forward" -l dry-run -d 'Print the message that would be sent; send nothing'
+complete -c owl -n "__fish_owl_using_subcommand forward" -l json -d 'Print JSON instead of tables (one object per line for streams)'
+complete -c owl -n "__fish_owl_using_subcommand forward" -s q -l quiet -d 'Print nothing but errors'
+complete -c owl -n "__fish_owl_using_subcommand forward" -s v -l verbose -d 'Say more: -v connections and timings, -vv the protocol (secrets redacted)'
+complete -c owl -n "__fish_owl_using_subcommand forward" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c owl -n "__fish_owl_using_subcommand forward" -s V -l version -d 'Print version'
 complete -c owl -n "__fish_owl_using_subcommand search" -s m -l mailbox -d 'Mailbox to search (default: INBOX; with --local: all); repeatable' -r
 complete -c owl -n "__fish_owl_using_subcommand search" -s n -l limit -d 'At most N results, newest first, 0 for all (default: 50 on a terminal; every match with --json or when the output is not a terminal)' -r
 complete -c owl -n "__fish_owl_using_subcommand search" -l imap -d 'Raw IMAP SEARCH criteria, ANDed with the query (for what the language lacks), e.g. --imap \'KEYWORD $Forwarded\'' -r
@@ -190,12 +225,14 @@ complete -c owl -n "__fish_owl_using_subcommand completions" -s q -l quiet -d 'P
 complete -c owl -n "__fish_owl_using_subcommand completions" -s v -l verbose -d 'Say more: -v connections and timings, -vv the protocol (secrets redacted)'
 complete -c owl -n "__fish_owl_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c owl -n "__fish_owl_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch read send search idle check completions help" -f -a "list" -d 'List mailboxes with their counts, or the newest messages of one'
-complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch read send search idle check completions help" -f -a "fetch" -d 'Back mailboxes up into a Maildir or mbox store, incrementally; or, given MAILBOX UID, print one message for scripts (people: owl read)'
-complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch read send search idle check completions help" -f -a "read" -d 'Read one message: headers, text, attachments, verdicts; it is then marked seen on the server (not with --peek)'
-complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch read send search idle check completions help" -f -a "send" -d 'Send mail: composed from flags, or whole messages (--raw, and the sendmail flags git and cron pass)'
-complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch read send search idle check completions help" -f -a "search" -d 'Find messages with one query language, on the server (in parallel over mailboxes) or offline in a backup (--local)'
-complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch read send search idle check completions help" -f -a "idle" -d 'Watch mailboxes and report each new, expunged or re-flagged message as it happens (one JSON object per line with --json)'
-complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch read send search idle check completions help" -f -a "check" -d 'Connect to each configured server and report TLS, certificate, capabilities, compression and whether login works'
-complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch read send search idle check completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch read send search idle check completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch read send reply forward search idle check completions help" -f -a "list" -d 'List mailboxes with their counts, or the newest messages of one'
+complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch read send reply forward search idle check completions help" -f -a "fetch" -d 'Back mailboxes up into a Maildir or mbox store, incrementally; or, given MAILBOX UID, print one message for scripts (people: owl read)'
+complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch read send reply forward search idle check completions help" -f -a "read" -d 'Read one message: headers, text, attachments, verdicts; it is then marked seen on the server (not with --peek)'
+complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch read send reply forward search idle check completions help" -f -a "send" -d 'Send mail: composed from flags, or whole messages (--raw, and the sendmail flags git and cron pass)'
+complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch read send reply forward search idle check completions help" -f -a "reply" -d 'Answer a message: Re: subject, recipients by the usual rules, its text quoted, threaded with In-Reply-To and References; the original is flagged \\Answered once the reply is delivered'
+complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch read send reply forward search idle check completions help" -f -a "forward" -d 'Forward a message: inline (its headers and text, its attachments attached again) or --attach (the exact message as an attachment)'
+complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch read send reply forward search idle check completions help" -f -a "search" -d 'Find messages with one query language, on the server (in parallel over mailboxes) or offline in a backup (--local)'
+complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch read send reply forward search idle check completions help" -f -a "idle" -d 'Watch mailboxes and report each new, expunged or re-flagged message as it happens (one JSON object per line with --json)'
+complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch read send reply forward search idle check completions help" -f -a "check" -d 'Connect to each configured server and report TLS, certificate, capabilities, compression and whether login works'
+complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch read send reply forward search idle check completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch read send reply forward search idle check completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

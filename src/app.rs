@@ -2,6 +2,8 @@
 //! account, run the command, render its result. The binary is a thin shell
 //! around [`run`].
 
+mod compose;
+
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
@@ -60,6 +62,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Fetch(args) => fetch(&cli, args, &out),
         Command::Read(args) => read(&cli, args, &out),
         Command::Send(args) => send(&cli, args, &out),
+        Command::Reply(args) => compose::reply(&cli, args, &out, context(&cli, None)?),
+        Command::Forward(args) => compose::forward(&cli, args, &out, context(&cli, None)?),
         Command::Search(args) => search(&cli, args, &out),
         Command::Idle(args) => idle(&cli, args, &out),
         Command::Check(args) => {
@@ -281,6 +285,9 @@ fn send(cli: &Cli, args: &SendArgs, out: &Output) -> Result<()> {
     }
     if let Some(id) = &args.retarget {
         return output::send::print_changed(out, &cmd::send::retarget(&ctx, id)?);
+    }
+    if compose::send_wants_editor(args) {
+        return compose::send(cli, args, out, &ctx, send_request(args));
     }
     let input = if args.flush { None } else { Some(cmd::send::input::read(&ctx.account, &send_request(args))?) };
     if args.dry_run {

@@ -3,8 +3,10 @@
 //! does any work (see `main.rs` and `cmd`).
 
 pub mod assets;
+pub mod compose;
 mod read;
 
+pub use self::compose::{ForwardArgs, ReplyArgs};
 pub use read::ReadArgs;
 
 use std::path::PathBuf;
@@ -95,6 +97,19 @@ pub enum Command {
     /// the Sent mailbox (\Seen) unless --no-save. Silent on success unless
     /// on a terminal or -v.
     Send(Box<SendArgs>),
+    /// Answer a message: Re: subject, recipients by the usual rules, its
+    /// text quoted, threaded with In-Reply-To and References; the original
+    /// is flagged \Answered once the reply is delivered.
+    ///
+    /// On a terminal the draft opens in $VISUAL or $EDITOR (else vi); with
+    /// --body or stdin it is scriptable. A draft saved unchanged or empty
+    /// aborts (exit 64).
+    Reply(Box<ReplyArgs>),
+    /// Forward a message: inline (its headers and text, its attachments
+    /// attached again) or --attach (the exact message as an attachment).
+    ///
+    /// Editor and scripting as owl reply.
+    Forward(Box<ForwardArgs>),
     /// Find messages with one query language, on the server (in parallel
     /// over mailboxes) or offline in a backup (--local).
     ///
@@ -242,7 +257,8 @@ pub struct SendArgs {
     /// Subject (UTF-8 is fine).
     #[arg(short = 's', long, value_name = "TEXT")]
     pub subject: Option<String>,
-    /// The body text (else --body-file, else stdin).
+    /// The body text (else --body-file, else stdin; on a terminal with
+    /// none of them, the editor opens).
     #[arg(long, value_name = "TEXT", conflicts_with = "body_file")]
     pub body: Option<String>,
     /// Read the body text from FILE.
@@ -263,6 +279,12 @@ pub struct SendArgs {
     /// The Message-ID this message answers (sets In-Reply-To and References).
     #[arg(long, value_name = "ID")]
     pub in_reply_to: Option<String>,
+    /// Write the message in $VISUAL or $EDITOR (else vi), on a draft
+    /// prefilled from the other flags; saving it unchanged or empty aborts
+    /// (exit 64), and a draft that cannot be sent is kept and its path
+    /// printed.
+    #[arg(long, conflicts_with_all = ["raw", "from_headers", "flush", "queue"])]
+    pub edit: bool,
     /// Send whole RFC 5322 messages as given (Date and Message-ID added
     /// only when missing).
     #[arg(long)]

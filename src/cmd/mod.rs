@@ -3,6 +3,7 @@
 //! look at the output format; `output` renders what they return.
 
 pub mod check;
+pub mod compose;
 pub mod context;
 pub mod fetch;
 pub mod idle;

@@ -149,6 +149,9 @@ pub struct Account {
     pub display_name: Option<String>,
     /// Where sent mail is copied when the server marks no \Sent mailbox.
     pub sent_mailbox: Option<String>,
+    /// Other addresses of the user's (`aliases = [...]`): a reply-all
+    /// leaves them out, as it does `email`.
+    pub aliases: Vec<String>,
     /// IMAP, if configured.
     pub imap: Option<Imap>,
     /// POP3, if configured.
@@ -243,6 +246,7 @@ pub(super) fn build(src: &Source, name: &str, raw: &raw::Account) -> Result<Acco
         email,
         display_name: raw.name.clone(),
         sent_mailbox: raw.sent_mailbox.clone(),
+        aliases: raw.aliases.clone().unwrap_or_default(),
         imap,
         pop3,
         smtp,

@@ -177,6 +177,7 @@ table! {
         pub email: Option<Spanned<String>>,
         pub name: Option<String>,
         pub sent_mailbox: Option<String>,
+        pub aliases: Option<Vec<String>>,
         pub imap: Option<Spanned<Imap>>,
         pub pop3: Option<Spanned<Pop3>>,
         pub smtp: Option<Spanned<Smtp>>,

@@ -22,6 +22,9 @@ pub struct AttachmentFile {
     pub name: String,
     /// Its bytes.
     pub data: Vec<u8>,
+    /// Its MIME type; `None`: guessed from the name. A `message/rfc822`
+    /// attachment (a forwarded message) keeps its bytes exactly.
+    pub content_type: Option<String>,
 }
 
 /// What the user asked to send.
@@ -39,6 +42,9 @@ pub struct Draft {
     pub reply_to: Vec<String>,
     /// The Message-ID this answers.
     pub in_reply_to: Option<String>,
+    /// The thread's ids for References, oldest first; empty: just
+    /// `in_reply_to`.
+    pub references: Vec<String>,
     /// The subject.
     pub subject: Option<String>,
     /// The plain-text body.
@@ -121,6 +127,31 @@ fn message_id(id: &str) -> String {
     if id.starts_with('<') { id.to_string() } else { format!("<{id}>") }
 }
 
+/// An attachment's body, encoded so it arrives byte for byte.
+///
+/// Always base64, but for a forwarded message: text attachments sent as
+/// 7bit or quoted-printable get their line ends rewritten in transit.
+/// message/rfc822 may only be 7bit or 8bit (RFC 2046 §5.2.1), which keeps
+/// its bytes when they already have CRLF line ends and short lines (lettre
+/// checks that); one that does not is sent base64, which readers decode.
+fn attachment_body(mime: &str, data: &[u8]) -> Result<Body> {
+    let crlf_only = data.iter().enumerate().all(|(i, &b)| match b {
+        b'\n' => i > 0 && data[i - 1] == b'\r',
+        b'\r' => data.get(i + 1) == Some(&b'\n'),
+        0 => false,
+        _ => true,
+    });
+    if mime.eq_ignore_ascii_case("message/rfc822") && crlf_only {
+        let encoding =
+            if data.is_ascii() { ContentTransferEncoding::SevenBit } else { ContentTransferEncoding::EightBit };
+        if let Ok(body) = Body::new_with_encoding(data.to_vec(), encoding) {
+            return Ok(body);
+        }
+    }
+    Body::new_with_encoding(data.to_vec(), ContentTransferEncoding::Base64)
+        .map_err(|_| Error::internal("base64 refused an attachment"))
+}
+
 /// Builds the message described by `draft`.
 pub fn compose(draft: &Draft) -> Result<Outgoing> {
     let (name, address) = &draft.from;
@@ -151,7 +182,14 @@ pub fn compose(draft: &Draft) -> Result<Outgoing> {
         builder = builder.reply_to(m);
     }
     if let Some(id) = &draft.in_reply_to {
-        builder = builder.in_reply_to(message_id(id)).references(message_id(id));
+        builder = builder.in_reply_to(message_id(id));
+        if draft.references.is_empty() {
+            builder = builder.references(message_id(id));
+        }
+    }
+    if !draft.references.is_empty() {
+        let ids: Vec<String> = draft.references.iter().map(|id| message_id(id)).collect();
+        builder = builder.references(ids.join(" "));
     }
     if let Some(subject) = &draft.subject {
         builder = builder.subject(subject.clone());
@@ -191,13 +229,11 @@ pub fn compose(draft: &Draft) -> Result<Outgoing> {
                 None => MultiPart::mixed().singlepart(text()),
             };
             for file in &draft.attachments {
-                let content_type = ContentType::parse(mime_type::from_filename(&file.name))
+                let mime = file.content_type.as_deref().unwrap_or_else(|| mime_type::from_filename(&file.name));
+                let content_type = ContentType::parse(mime)
+                    .or_else(|_| ContentType::parse("application/octet-stream"))
                     .map_err(|e| Error::internal(format!("content type: {e}")))?;
-                // Always base64: text attachments sent as 7bit or
-                // quoted-printable get their line ends rewritten in transit,
-                // and an attachment must arrive byte for byte.
-                let body = Body::new_with_encoding(file.data.clone(), ContentTransferEncoding::Base64)
-                    .map_err(|_| Error::internal("base64 refused an attachment"))?;
+                let body = attachment_body(mime, &file.data)?;
                 mixed = mixed.singlepart(Attachment::new(file.name.clone()).body(body, content_type));
             }
             builder.multipart(mixed)
@@ -262,8 +298,12 @@ mod tests {
         d.headers = vec!["X-Ticket: 42".into()];
         d.in_reply_to = Some("abc@host".into());
         d.attachments = vec![
-            AttachmentFile { name: "report.pdf".into(), data: b"%PDF-1.4 binary \x00\xff".to_vec() },
-            AttachmentFile { name: "notes.txt".into(), data: b"plain\nlines\n".to_vec() },
+            AttachmentFile {
+                name: "report.pdf".into(),
+                data: b"%PDF-1.4 binary \x00\xff".to_vec(),
+                content_type: None,
+            },
+            AttachmentFile { name: "notes.txt".into(), data: b"plain\nlines\n".to_vec(), content_type: None },
         ];
         let out = compose(&d).unwrap();
         let view = MessageView::parse(&out.bytes);
@@ -274,6 +314,39 @@ mod tests {
         assert_eq!(saved[1].1, b"plain\nlines\n", "text attachments keep their exact bytes");
         let text = String::from_utf8_lossy(&out.bytes);
         assert!(text.contains("X-Ticket: 42") && text.contains("In-Reply-To: <abc@host>"), "{text}");
+    }
+
+    #[test]
+    fn a_long_references_chain_is_folded_and_reads_back() {
+        let mut d = draft();
+        d.in_reply_to = Some("<p19@example.org>".into());
+        d.references = (0..20).map(|i| format!("<p{i}.{}@example.org>", "x".repeat(30))).collect();
+        let out = compose(&d).unwrap();
+        let text = String::from_utf8_lossy(&out.bytes);
+        assert!(text.lines().all(|l| l.len() <= 998), "{text}");
+        let (headers, _) = mailparse::parse_headers(&out.bytes).unwrap();
+        let refs = crate::model::header::find_header(&headers, "References").unwrap().get_value();
+        assert_eq!(crate::model::reply::msg_ids(&refs), d.references);
+        let irt = crate::model::header::find_header(&headers, "In-Reply-To").unwrap().get_value();
+        assert_eq!(irt.trim(), "<p19@example.org>");
+    }
+
+    #[test]
+    fn a_forwarded_message_keeps_its_exact_bytes() {
+        let original = b"From: a@x\r\nSubject: caf\xc3\xa9\r\n\r\nline one\r\n\r\nline three\r\n".to_vec();
+        let bare_lf = b"From: a@x\nSubject: s\n\nbody\n".to_vec();
+        for data in [original, bare_lf] {
+            let mut d = draft();
+            d.attachments = vec![AttachmentFile {
+                name: "fwd.eml".into(),
+                data: data.clone(),
+                content_type: Some("message/rfc822".into()),
+            }];
+            let out = compose(&d).unwrap();
+            let mail = mailparse::parse_mail(&out.bytes).unwrap();
+            let part = mail.subparts.iter().find(|p| p.ctype.mimetype == "message/rfc822").expect("rfc822 part");
+            assert_eq!(part.get_body_raw().unwrap(), data);
+        }
     }
 
     #[test]

@@ -61,6 +61,23 @@ pub struct Envelope {
     /// server may have it. It is retried anyway; a duplicate is the cost.
     #[serde(default)]
     pub possibly_delivered: bool,
+    /// The message this one answers: flagged `\Answered` once this one is
+    /// accepted, whichever run sends it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answers: Option<Original>,
+}
+
+/// A message on the IMAP server, named so that a later run can find it
+/// again, or know that it is gone: UIDs hold only while the mailbox's
+/// UIDVALIDITY stays the same.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Original {
+    /// Its mailbox.
+    pub mailbox: String,
+    /// The mailbox's UIDVALIDITY when the answer was written.
+    pub uidvalidity: u32,
+    /// Its UID.
+    pub uid: u32,
 }
 
 impl Envelope {

@@ -1,6 +1,7 @@
 //! owl's integration tests: one binary, so the real mail servers start once.
 //!
 //! - `harness`: real Dovecot/Postfix, fake servers, seeding, running owl
+//! - `compose`: `owl send --edit`, `owl reply`, `owl forward` with a scripted editor
 //! - `list`, `check`: `owl list` and `owl check` against real Dovecot
 //! - `fetch`: backups, byte for byte, incremental, crash-safe; `corpus` has
 //!   the tricky messages
@@ -19,6 +20,7 @@ mod harness;
 
 mod assets;
 mod check;
+mod compose;
 mod corpus;
 mod errors;
 mod fetch;

@@ -11,7 +11,7 @@ use crate::harness::{Env, Imap, User, imap_config, servers};
 
 /// A config for `user` with IMAP (for the Sent copy) and SMTP over
 /// STARTTLS on the submission port.
-fn send_config(user: &User, name: &str) -> String {
+pub(crate) fn send_config(user: &User, name: &str) -> String {
     let s = servers();
     let toml = imap_config(user, Imap::Implicit, "").replace("name = \"Test User\"", &format!("name = \"{name}\""));
     toml.replace("email = ", &format!("email = \"{}@example.org\"\n#", user.name))
@@ -23,7 +23,7 @@ fn send_config(user: &User, name: &str) -> String {
 
 /// Waits (bounded) until `user` has at least `n` messages in `mailbox`;
 /// delivery through Postfix and LMTP is asynchronous.
-fn delivered(user: &User, mailbox: &str, n: usize) -> Vec<(u32, Vec<u8>)> {
+pub(crate) fn delivered(user: &User, mailbox: &str, n: usize) -> Vec<(u32, Vec<u8>)> {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let bodies = seed::bodies(user, mailbox);

@@ -137,7 +137,7 @@ pub fn read(account: &Account, request: &Request) -> Result<Input> {
     let mut attachments = Vec::new();
     for path in &request.attach {
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "attachment".into());
-        attachments.push(AttachmentFile { name, data: read_file(path)? });
+        attachments.push(AttachmentFile { name, data: read_file(path)?, content_type: None });
     }
     let mut to = request.to.clone();
     to.extend(request.args.iter().cloned());
@@ -148,6 +148,7 @@ pub fn read(account: &Account, request: &Request) -> Result<Input> {
         bcc: request.bcc.clone(),
         reply_to: request.reply_to.clone(),
         in_reply_to: request.in_reply_to.clone(),
+        references: Vec::new(),
         subject: request.subject.clone(),
         text,
         html,

@@ -11,8 +11,10 @@
 //! server's permanent refusal moves it to `outbox/rejected/`. The exit code
 //! describes this run's messages only ([`SendReport::failure`]); older
 //! entries still waiting are reported, not counted. After sending, copies
-//! go to the Sent mailbox ([`copies`]).
+//! go to the Sent mailbox ([`copies`]), and the messages that accepted
+//! answers answer are flagged `\Answered` ([`answered`]).
 
+pub mod answered;
 pub mod copies;
 pub mod identity;
 pub mod input;
@@ -30,7 +32,7 @@ use super::context::Context;
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::compose::Outgoing;
 use crate::smtp::{Outcome, Refusal};
-use crate::store::outbox::{self, Entry, Envelope, NewEntry, Outbox, Target};
+use crate::store::outbox::{self, Entry, Envelope, NewEntry, Original, Outbox, Target};
 
 /// Lists the outbox (`owl send --queue`).
 pub fn list_queue(ctx: &Context) -> Result<Vec<QueueEntry>> {
@@ -40,11 +42,23 @@ pub fn list_queue(ctx: &Context) -> Result<Vec<QueueEntry>> {
 /// Queues `input`'s messages, then sends what waits for this account
 /// (older entries first, then this run's).
 pub fn run(ctx: &Context, input: Option<&Input>, save_copy: bool) -> Result<SendReport> {
-    let settings = smtp_settings(ctx)?.clone();
     let ready: Vec<(String, Outgoing)> = match input {
         Some(input) => prepare(input)?,
         None => Vec::new(),
     };
+    run_prepared(ctx, ready, save_copy, None)
+}
+
+/// Queues messages already built, then sends as [`run`] does; `answers`
+/// names the message they answer, flagged `\Answered` once one is
+/// accepted (now, or by a later run that flushes the outbox).
+pub fn run_prepared(
+    ctx: &Context,
+    ready: Vec<(String, Outgoing)>,
+    save_copy: bool,
+    answers: Option<Original>,
+) -> Result<SendReport> {
+    let settings = smtp_settings(ctx)?.clone();
     let outbox = open_outbox(ctx)?;
     let me = target(ctx)?;
     let new_entries: Vec<NewEntry> = ready
@@ -59,6 +73,7 @@ pub fn run(ctx: &Context, input: Option<&Input>, save_copy: bool) -> Result<Send
                 queued_at: outbox::now(),
                 save_copy,
                 target: Some(me.clone()),
+                answers: answers.clone(),
                 ..Envelope::default()
             },
         })
@@ -70,13 +85,18 @@ pub fn run(ctx: &Context, input: Option<&Input>, save_copy: bool) -> Result<Send
     let mut report = SendReport { outbox: outbox.dir().display().to_string(), ..SendReport::default() };
     let mut sender = Sender::new(settings, ctx.counters());
     let mut copies = Vec::new();
+    let mut marks = Vec::new();
     let (older, waiting): (Vec<Entry>, Vec<Entry>) =
         outbox.pending()?.into_iter().filter(|e| !new_ids.contains(&e.id)).partition(|e| e.envelope.is_for(&me));
     for entry in older {
         let source = format!("outbox {}", entry.id);
+        let answers = entry.envelope.answers.clone();
         let (result, copy) = deliver(&outbox, &mut sender, &me, entry, source)?;
         if let Some(bytes) = copy {
             copies.push(copies::Copy { index: report.flushed.len(), flushed: true, bytes });
+        }
+        if let Some(original) = answers.filter(|_| !result.accepted.is_empty()) {
+            marks.push(answered::Mark { index: report.flushed.len(), flushed: true, original });
         }
         report.flushed.push(result);
     }
@@ -85,6 +105,9 @@ pub fn run(ctx: &Context, input: Option<&Input>, save_copy: bool) -> Result<Send
         let (result, copy) = deliver(&outbox, &mut sender, &me, entry, source)?;
         if let Some(bytes) = copy {
             copies.push(copies::Copy { index: report.messages.len(), flushed: false, bytes });
+        }
+        if let Some(original) = answers.clone().filter(|_| !result.accepted.is_empty()) {
+            marks.push(answered::Mark { index: report.messages.len(), flushed: false, original });
         }
         report.messages.push(result);
     }
@@ -105,6 +128,7 @@ pub fn run(ctx: &Context, input: Option<&Input>, save_copy: bool) -> Result<Send
         log::warn!("{older_left} older message(s) still wait in the outbox {}", report.outbox);
     }
     copies::save(ctx, &mut report, copies);
+    answered::mark(ctx, &mut report, marks);
     Ok(report)
 }
 
@@ -142,6 +166,8 @@ fn deliver(
                     attempts: 0,
                     possibly_delivered: false,
                     target: Some(me.clone()),
+                    // The answer was delivered: the flag is set now.
+                    answers: None,
                     ..envelope
                 };
                 result.queue_id = Some(outbox.add(&message, None, &again)?);

@@ -9,7 +9,7 @@ use super::identity::{open_outbox, target};
 use crate::cmd::context::Context;
 use crate::error::Result;
 use crate::model::date::format_rfc3339;
-use crate::store::outbox::{Entry, Target};
+use crate::store::outbox::{Entry, Original, Target};
 
 /// One queued message, for `owl send --queue`.
 #[derive(Debug, Clone, Serialize)]
@@ -36,6 +36,10 @@ pub struct QueueEntry {
     /// Who it was queued for (null for entries from before owl recorded
     /// it: the account of the outbox's name sends those).
     pub target: Option<Target>,
+    /// For a reply: the message flagged `\Answered` once it is accepted
+    /// (`mailbox`, `uidvalidity`, `uid`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub answers: Option<Original>,
 }
 
 fn row(entry: Entry, state: &'static str) -> QueueEntry {
@@ -50,6 +54,7 @@ fn row(entry: Entry, state: &'static str) -> QueueEntry {
         attempts: e.attempts,
         last_error: e.last_error,
         target: e.target,
+        answers: e.answers,
     }
 }
 

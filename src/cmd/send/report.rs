@@ -31,6 +31,13 @@ pub struct MessageResult {
     pub saved_to: Option<String>,
     /// Why the copy could not be saved.
     pub save_error: Option<String>,
+    /// For an answer: whether the message it answers is now flagged
+    /// `\Answered` (absent for messages that answer nothing).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub answered: Option<bool>,
+    /// Why that flag could not be set.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub answered_error: Option<String>,
     /// What went wrong, in one line.
     pub error: Option<String>,
     /// The exit code this message alone would give (0: every recipient

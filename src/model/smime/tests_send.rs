@@ -93,7 +93,11 @@ fn a_composed_message_with_attachments_signs_and_verifies() {
         subject: Some("Bericht".into()),
         text: "Anbei der Bericht, schöne Grüße.\n".into(),
         html: Some("<p>Anbei der Bericht, <b>schöne</b> Grüße.</p>".into()),
-        attachments: vec![compose::AttachmentFile { name: "bytes.bin".into(), data: (0..=255u8).collect() }],
+        attachments: vec![compose::AttachmentFile {
+            name: "bytes.bin".into(),
+            data: (0..=255u8).collect(),
+            content_type: None,
+        }],
         ..compose::Draft::default()
     };
     let out = compose::compose(&draft).unwrap();
