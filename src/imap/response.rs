@@ -66,6 +66,9 @@ pub enum Code {
     ReadWrite,
     /// `[APPENDUID validity uid]` (RFC 4315)
     AppendUid(u32, u32),
+    /// `[COPYUID validity source-uids dest-uids]` (RFC 4315): where each
+    /// copied (or moved) message went, in the destination's UIDVALIDITY.
+    CopyUid(CopyUid),
     /// `[AUTHENTICATIONFAILED]` (RFC 5530)
     AuthenticationFailed,
     /// `[AUTHORIZATIONFAILED]`
@@ -123,6 +126,21 @@ impl Code {
         }
     }
 }
+
+/// What a COPYUID code says: the destination's UIDVALIDITY and, pair by
+/// pair, each source UID with the UID its copy got there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CopyUid {
+    /// The destination mailbox's UIDVALIDITY.
+    pub uidvalidity: u32,
+    /// `(source UID, new UID)`, in the server's order.
+    pub pairs: Vec<(u32, u32)>,
+}
+
+/// Most UID pairs one COPYUID is expanded into: a hostile `1:4000000000`
+/// must not fill memory; a bigger answer is dropped (the copy itself
+/// stands, only the mapping is not reported).
+pub const MAX_COPYUID_PAIRS: u64 = 1_000_000;
 
 /// Untagged responses.
 #[derive(Debug, Clone, PartialEq)]
