@@ -3,6 +3,9 @@
 //! does any work (see `main.rs` and `cmd`).
 
 pub mod assets;
+pub mod triage;
+
+pub use triage::{DeleteArgs, FlagArgs, MailboxAction, MailboxArgs, TransferArgs};
 
 use std::path::PathBuf;
 
@@ -98,6 +101,24 @@ pub enum Command {
     /// Connect to each configured server and report TLS, certificate,
     /// capabilities, compression and whether login works.
     Check(CheckArgs),
+    /// Add or remove flags (seen, flagged, keywords...) on messages.
+    ///
+    /// Exactly the messages named change. UIDs that do not exist are
+    /// reported and make owl exit 66 after the rest is done.
+    Flag(FlagArgs),
+    /// Move messages to another mailbox.
+    ///
+    /// MOVE where the server has it, else copy, mark \Deleted and expunge
+    /// only those UIDs (UIDPLUS); a server with neither keeps them marked
+    /// \Deleted and owl says so. Never an EXPUNGE of the whole mailbox.
+    Move(TransferArgs),
+    /// Copy messages to another mailbox.
+    Copy(TransferArgs),
+    /// Move messages to Trash; with --expunge, or in Trash, remove them for
+    /// good (only those UIDs).
+    Delete(DeleteArgs),
+    /// Create, rename or delete a mailbox.
+    Mailbox(MailboxArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
 }
@@ -387,6 +408,18 @@ mod tests {
         let Command::List(args) = cli.command else { panic!() };
         assert_eq!(args.mailbox.as_deref(), Some("INBOX"));
         assert_eq!(args.limit, None, "the page size depends on the output");
+    }
+
+    #[test]
+    fn flag_changes_may_start_with_a_dash() {
+        let cli = Cli::try_parse_from(["owl", "flag", "--json", "INBOX", "1:3", "-flagged", "+seen"]).unwrap();
+        let Command::Flag(args) = cli.command else { panic!() };
+        assert!(cli.json);
+        assert_eq!(args.uids, "1:3");
+        assert_eq!(args.changes, ["-flagged", "+seen"].map(String::from).to_vec());
+        let cli = Cli::try_parse_from(["owl", "--json", "flag", "INBOX", "-", "-seen"]).unwrap();
+        let Command::Flag(args) = cli.command else { panic!() };
+        assert_eq!((args.uids.as_str(), args.changes.as_slice()), ("-", &["-seen".to_string()][..]));
     }
 
     #[test]

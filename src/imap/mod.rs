@@ -42,7 +42,7 @@ pub use mailbox::{Flag, FlagChange};
 pub use mailbox_name::MailboxName;
 pub use message_set::MessageSet;
 pub use namespace::Namespace;
-pub use response::{Body, Code, CopyUid, Data, Fetch, ListEntry, MailboxStatus};
+pub use response::{Body, Code, CopyUid, Data, Fetch, ListEntry, MailboxStatus, SpecialUse};
 pub use search_key::{Day, FlagKey, Search, SearchKey, TextField};
 pub use session::{ConnectInfo, Options, Selected, Session};
 pub use sort::{Sort, SortKey};

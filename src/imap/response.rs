@@ -256,6 +256,40 @@ impl ListEntry {
     }
 }
 
+/// What a mailbox is for (RFC 6154): the LIST attributes owl looks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SpecialUse {
+    /// `\Sent`
+    Sent,
+    /// `\Trash`
+    Trash,
+    /// `\Drafts`
+    Drafts,
+    /// `\Junk`
+    Junk,
+    /// `\Archive`
+    Archive,
+}
+
+impl SpecialUse {
+    fn attribute(self) -> &'static str {
+        match self {
+            SpecialUse::Sent => "\\Sent",
+            SpecialUse::Trash => "\\Trash",
+            SpecialUse::Drafts => "\\Drafts",
+            SpecialUse::Junk => "\\Junk",
+            SpecialUse::Archive => "\\Archive",
+        }
+    }
+}
+
+impl ListEntry {
+    /// Whether the server marks this mailbox as being for `special`.
+    pub fn has_use(&self, special: SpecialUse) -> bool {
+        self.attributes.iter().any(|a| a.eq_ignore_ascii_case(special.attribute()))
+    }
+}
+
 /// A STATUS response.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MailboxStatus {
