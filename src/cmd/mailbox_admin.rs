@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use super::context::Context;
-use crate::error::{Error, Result, ResultExt};
+use crate::error::{Error, ErrorKind, Result, ResultExt};
 use crate::imap::{MailboxName, StatusItem};
 
 /// What changed (the `--json` schema of `owl mailbox`).
@@ -51,6 +51,7 @@ pub fn run(ctx: &Context, change: &Change) -> Result<MailboxChange> {
         }
         Change::Rename(from, to) => {
             let (from, to) = (MailboxName::new(from), MailboxName::new(to));
+            exists(&mut session, &from)?;
             session.rename(&from, &to).with_context(|| format!("mailbox \"{from}\""))?;
             Ok(MailboxChange {
                 action: "rename",
@@ -61,6 +62,7 @@ pub fn run(ctx: &Context, change: &Change) -> Result<MailboxChange> {
         }
         Change::Delete { name, force } => {
             let name = MailboxName::new(name);
+            exists(&mut session, &name)?;
             let status = session.status(std::slice::from_ref(&name), &[StatusItem::Messages])?;
             let messages = status.into_iter().next().transpose()?.and_then(|s| s.messages).unwrap_or(0);
             if messages > 0 && !force {
@@ -73,4 +75,13 @@ pub fn run(ctx: &Context, change: &Change) -> Result<MailboxChange> {
             Ok(MailboxChange { action: "delete", mailbox: name.to_string(), new_name: None, messages: Some(messages) })
         }
     }
+}
+
+/// A missing mailbox is no such input (66): servers refuse STATUS and
+/// RENAME of one with a plain NO, which says less.
+fn exists(session: &mut crate::imap::Session, name: &MailboxName) -> Result<()> {
+    if session.list()?.iter().any(|e| e.name.same(name)) {
+        return Ok(());
+    }
+    Err(Error::new(ErrorKind::NoInput, format!("no mailbox \"{name}\"")))
 }
