@@ -9,7 +9,7 @@ owl list MAILBOX --json or owl search --json from stdin (each row must be for MA
 
 /// `owl flag`
 #[derive(Debug, Args)]
-#[command(after_help = "Examples:\n  owl flag INBOX 7 +seen -flagged\n  owl flag INBOX 3,5 +\\$Label1\n  \
+#[command(after_help = "Examples:\n  owl flag INBOX 7 +seen -flagged\n  owl flag INBOX 3,5 '+$Label1'\n  \
 owl search --json from:bank | owl flag INBOX - +flagged")]
 pub struct FlagArgs {
     /// The mailbox.

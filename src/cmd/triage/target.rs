@@ -48,9 +48,10 @@ pub enum Target {
     Rows(Vec<Row>),
 }
 
-/// An item of a UID argument (opaque: made by [`parse_uids`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct NamedItem(Item);
+/// An item of a UID argument, and how the user wrote it (opaque: made by
+/// [`parse_uids`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NamedItem(Item, String);
 
 /// A row from stdin: the fields owl needs, the rest ignored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,7 +92,7 @@ pub fn parse_uids(text: &str) -> Result<Target> {
                 (None, None) => Item::Last,
             },
         };
-        items.push(NamedItem(item));
+        items.push(NamedItem(item, part.to_string()));
     }
     Ok(Target::Named(items))
 }
@@ -169,7 +170,7 @@ pub struct Resolved {
     /// The UIDs named that exist, with their flags now.
     pub found: UidSet,
     /// What was named and does not exist, as the user wrote it (`7`,
-    /// `30:40`, `90:*`).
+    /// `30:40`).
     pub missing: Vec<String>,
 }
 
@@ -199,7 +200,7 @@ pub fn resolve(session: &mut imap::Session, target: &Target) -> Result<Resolved>
             }
             MessageSet::of_set(&uids)
         }
-        Target::Named(items) => MessageSet::of_bounds(items.iter().map(|NamedItem(item)| match *item {
+        Target::Named(items) => MessageSet::of_bounds(items.iter().map(|NamedItem(item, _)| match *item {
             Item::One(n) => (Some(n), Some(n)),
             Item::Range(a, b) => (Some(a), Some(b)),
             Item::From(n) => (Some(n), None),
@@ -224,22 +225,19 @@ pub fn resolve(session: &mut imap::Session, target: &Target) -> Result<Resolved>
         Target::Named(items) => {
             let mut found = UidSet::new();
             let mut missing = Vec::new();
-            for NamedItem(item) in items {
+            for NamedItem(item, written) in items {
                 // A server answers `n:*` with the highest message even
                 // when it is below n (RFC 3501 §6.4.8): only UIDs in the
                 // item count.
-                let (lo, hi, text) = match *item {
-                    Item::One(n) => (n, n, n.to_string()),
-                    Item::Range(a, b) => (a, b, format!("{a}:{b}")),
-                    Item::From(n) => (n, u32::MAX, format!("{n}:*")),
-                    Item::Last => match highest {
-                        Some(h) => (h, h, "*".to_string()),
-                        None => (1, 0, "*".to_string()),
-                    },
+                let (lo, hi) = match *item {
+                    Item::One(n) => (n, n),
+                    Item::Range(a, b) => (a, b),
+                    Item::From(n) => (n, u32::MAX),
+                    Item::Last => highest.map_or((1, 0), |h| (h, h)),
                 };
                 let inside: Vec<u32> = answered.iter().filter(|u| (lo..=hi).contains(u)).collect();
                 if inside.is_empty() {
-                    missing.push(text);
+                    missing.push(written.clone());
                 }
                 for uid in inside {
                     found.insert(uid);
@@ -257,7 +255,7 @@ mod tests {
 
     fn items(text: &str) -> Vec<Item> {
         match parse_uids(text).unwrap() {
-            Target::Named(items) => items.into_iter().map(|NamedItem(i)| i).collect(),
+            Target::Named(items) => items.into_iter().map(|NamedItem(i, _)| i).collect(),
             Target::Rows(_) => unreachable!(),
         }
     }
