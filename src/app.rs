@@ -210,6 +210,10 @@ fn triage(cli: &Cli, out: &Output) -> Result<()> {
     use cmd::triage::{self, Transfer, target};
     let targets = |mailbox: &str, uids: &str| -> Result<target::Target> {
         match uids {
+            "-" if std::io::stdin().is_terminal() => Err(Error::usage(
+                "- reads the JSON rows of owl list MAILBOX --json or owl search --json from stdin, which is a \
+                 terminal: pipe them in",
+            )),
             "-" => target::read_rows(&mut std::io::stdin().lock(), &crate::imap::MailboxName::new(mailbox)),
             uids => target::parse_uids(uids),
         }

@@ -164,6 +164,18 @@ fn delete_goes_to_trash_and_expunge_removes_only_the_named_uids() {
 }
 
 #[test]
+fn a_trash_named_in_the_config_wins_and_is_created_when_missing() {
+    let user = servers().user();
+    seed::append_many(&user, "INBOX", (1..=2).map(|i| Msg::simple("a@example.org", &format!("m{i}"), "b")));
+    let toml = imap_config(&user, Imap::Implicit, "") + "\n[accounts.test.mailboxes]\ntrash = \"Bin\"\n";
+    let env = Env::new(&toml);
+    let report = env.owl(&["delete", "--json", "INBOX", "2"]).expect_code(0).json();
+    assert_eq!(report["destination"], "Bin");
+    assert_eq!(state(&user, "Bin").len(), 1);
+    assert_eq!(uids(&state(&user, "INBOX")), vec![1]);
+}
+
+#[test]
 fn search_rows_piped_into_move_move_exactly_the_matches() {
     let user = servers().user();
     let subjects = ["invoice 1", "hello", "invoice 2", "other", "invoice 3"];
