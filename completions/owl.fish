@@ -43,6 +43,11 @@ complete -c owl -n "__fish_owl_needs_command" -f -a "forward" -d 'Forward a mess
 complete -c owl -n "__fish_owl_needs_command" -f -a "search" -d 'Find messages with one query language, on the server (in parallel over mailboxes) or offline in a backup (--local)'
 complete -c owl -n "__fish_owl_needs_command" -f -a "idle" -d 'Watch mailboxes and report each new, expunged or re-flagged message as it happens (one JSON object per line with --json)'
 complete -c owl -n "__fish_owl_needs_command" -f -a "check" -d 'Connect to each configured server and report TLS, certificate, capabilities, compression and whether login works'
+complete -c owl -n "__fish_owl_needs_command" -f -a "flag" -d 'Add or remove flags (seen, flagged, keywords...) on messages'
+complete -c owl -n "__fish_owl_needs_command" -f -a "move" -d 'Move messages to another mailbox'
+complete -c owl -n "__fish_owl_needs_command" -f -a "copy" -d 'Copy messages to another mailbox'
+complete -c owl -n "__fish_owl_needs_command" -f -a "delete" -d 'Move messages to Trash; with --expunge, or in Trash, remove them for good (only those UIDs)'
+complete -c owl -n "__fish_owl_needs_command" -f -a "mailbox" -d 'Create, rename or delete a mailbox'
 complete -c owl -n "__fish_owl_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c owl -n "__fish_owl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c owl -n "__fish_owl_using_subcommand list" -s n -l limit -d 'Messages per page, 0 for all (default: 50 on a terminal; every message with --json or when the output is not a terminal)' -r
@@ -215,6 +220,96 @@ complete -c owl -n "__fish_owl_using_subcommand check" -s q -l quiet -d 'Print n
 complete -c owl -n "__fish_owl_using_subcommand check" -s v -l verbose -d 'Say more: -v connections and timings, -vv the protocol (secrets redacted)'
 complete -c owl -n "__fish_owl_using_subcommand check" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c owl -n "__fish_owl_using_subcommand check" -s V -l version -d 'Print version'
+complete -c owl -n "__fish_owl_using_subcommand flag" -s a -l account -d 'Account to use (default: the one marked default = true)' -r
+complete -c owl -n "__fish_owl_using_subcommand flag" -s c -l config -d 'Config file [default: ~/.config/owl/config.toml]' -r -F
+complete -c owl -n "__fish_owl_using_subcommand flag" -l color -d 'When to use colors (NO_COLOR is honoured in auto)' -r -f -a "auto\t'Colors on a terminal, unless NO_COLOR is set'
+always\t'Always'
+never\t'Never'"
+complete -c owl -n "__fish_owl_using_subcommand flag" -l json -d 'Print JSON instead of tables (one object per line for streams)'
+complete -c owl -n "__fish_owl_using_subcommand flag" -s q -l quiet -d 'Print nothing but errors'
+complete -c owl -n "__fish_owl_using_subcommand flag" -s v -l verbose -d 'Say more: -v connections and timings, -vv the protocol (secrets redacted)'
+complete -c owl -n "__fish_owl_using_subcommand flag" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c owl -n "__fish_owl_using_subcommand flag" -s V -l version -d 'Print version'
+complete -c owl -n "__fish_owl_using_subcommand move" -s a -l account -d 'Account to use (default: the one marked default = true)' -r
+complete -c owl -n "__fish_owl_using_subcommand move" -s c -l config -d 'Config file [default: ~/.config/owl/config.toml]' -r -F
+complete -c owl -n "__fish_owl_using_subcommand move" -l color -d 'When to use colors (NO_COLOR is honoured in auto)' -r -f -a "auto\t'Colors on a terminal, unless NO_COLOR is set'
+always\t'Always'
+never\t'Never'"
+complete -c owl -n "__fish_owl_using_subcommand move" -l json -d 'Print JSON instead of tables (one object per line for streams)'
+complete -c owl -n "__fish_owl_using_subcommand move" -s q -l quiet -d 'Print nothing but errors'
+complete -c owl -n "__fish_owl_using_subcommand move" -s v -l verbose -d 'Say more: -v connections and timings, -vv the protocol (secrets redacted)'
+complete -c owl -n "__fish_owl_using_subcommand move" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c owl -n "__fish_owl_using_subcommand move" -s V -l version -d 'Print version'
+complete -c owl -n "__fish_owl_using_subcommand copy" -s a -l account -d 'Account to use (default: the one marked default = true)' -r
+complete -c owl -n "__fish_owl_using_subcommand copy" -s c -l config -d 'Config file [default: ~/.config/owl/config.toml]' -r -F
+complete -c owl -n "__fish_owl_using_subcommand copy" -l color -d 'When to use colors (NO_COLOR is honoured in auto)' -r -f -a "auto\t'Colors on a terminal, unless NO_COLOR is set'
+always\t'Always'
+never\t'Never'"
+complete -c owl -n "__fish_owl_using_subcommand copy" -l json -d 'Print JSON instead of tables (one object per line for streams)'
+complete -c owl -n "__fish_owl_using_subcommand copy" -s q -l quiet -d 'Print nothing but errors'
+complete -c owl -n "__fish_owl_using_subcommand copy" -s v -l verbose -d 'Say more: -v connections and timings, -vv the protocol (secrets redacted)'
+complete -c owl -n "__fish_owl_using_subcommand copy" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c owl -n "__fish_owl_using_subcommand copy" -s V -l version -d 'Print version'
+complete -c owl -n "__fish_owl_using_subcommand delete" -s a -l account -d 'Account to use (default: the one marked default = true)' -r
+complete -c owl -n "__fish_owl_using_subcommand delete" -s c -l config -d 'Config file [default: ~/.config/owl/config.toml]' -r -F
+complete -c owl -n "__fish_owl_using_subcommand delete" -l color -d 'When to use colors (NO_COLOR is honoured in auto)' -r -f -a "auto\t'Colors on a terminal, unless NO_COLOR is set'
+always\t'Always'
+never\t'Never'"
+complete -c owl -n "__fish_owl_using_subcommand delete" -l expunge -d 'Remove them for good instead of moving them to Trash'
+complete -c owl -n "__fish_owl_using_subcommand delete" -l json -d 'Print JSON instead of tables (one object per line for streams)'
+complete -c owl -n "__fish_owl_using_subcommand delete" -s q -l quiet -d 'Print nothing but errors'
+complete -c owl -n "__fish_owl_using_subcommand delete" -s v -l verbose -d 'Say more: -v connections and timings, -vv the protocol (secrets redacted)'
+complete -c owl -n "__fish_owl_using_subcommand delete" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c owl -n "__fish_owl_using_subcommand delete" -s V -l version -d 'Print version'
+complete -c owl -n "__fish_owl_using_subcommand mailbox; and not __fish_seen_subcommand_from create rename delete help" -s a -l account -d 'Account to use (default: the one marked default = true)' -r
+complete -c owl -n "__fish_owl_using_subcommand mailbox; and not __fish_seen_subcommand_from create rename delete help" -s c -l config -d 'Config file [default: ~/.config/owl/config.toml]' -r -F
+complete -c owl -n "__fish_owl_using_subcommand mailbox; and not __fish_seen_subcommand_from create rename delete help" -l color -d 'When to use colors (NO_COLOR is honoured in auto)' -r -f -a "auto\t'Colors on a terminal, unless NO_COLOR is set'
+always\t'Always'
+never\t'Never'"
+complete -c owl -n "__fish_owl_using_subcommand mailbox; and not __fish_seen_subcommand_from create rename delete help" -l json -d 'Print JSON instead of tables (one object per line for streams)'
+complete -c owl -n "__fish_owl_using_subcommand mailbox; and not __fish_seen_subcommand_from create rename delete help" -s q -l quiet -d 'Print nothing but errors'
+complete -c owl -n "__fish_owl_using_subcommand mailbox; and not __fish_seen_subcommand_from create rename delete help" -s v -l verbose -d 'Say more: -v connections and timings, -vv the protocol (secrets redacted)'
+complete -c owl -n "__fish_owl_using_subcommand mailbox; and not __fish_seen_subcommand_from create rename delete help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c owl -n "__fish_owl_using_subcommand mailbox; and not __fish_seen_subcommand_from create rename delete help" -s V -l version -d 'Print version'
+complete -c owl -n "__fish_owl_using_subcommand mailbox; and not __fish_seen_subcommand_from create rename delete help" -f -a "create" -d 'Create a mailbox'
+complete -c owl -n "__fish_owl_using_subcommand mailbox; and not __fish_seen_subcommand_from create rename delete help" -f -a "rename" -d 'Rename a mailbox'
+complete -c owl -n "__fish_owl_using_subcommand mailbox; and not __fish_seen_subcommand_from create rename delete help" -f -a "delete" -d 'Delete a mailbox; one that holds messages only with --force'
+complete -c owl -n "__fish_owl_using_subcommand mailbox; and not __fish_seen_subcommand_from create rename delete help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c owl -n "__fish_owl_using_subcommand mailbox; and __fish_seen_subcommand_from create" -s a -l account -d 'Account to use (default: the one marked default = true)' -r
+complete -c owl -n "__fish_owl_using_subcommand mailbox; and __fish_seen_subcommand_from create" -s c -l config -d 'Config file [default: ~/.config/owl/config.toml]' -r -F
+complete -c owl -n "__fish_owl_using_subcommand mailbox; and __fish_seen_subcommand_from create" -l color -d 'When to use colors (NO_COLOR is honoured in auto)' -r -f -a "auto\t'Colors on a terminal, unless NO_COLOR is set'
+always\t'Always'
+never\t'Never'"
+complete -c owl -n "__fish_owl_using_subcommand mailbox; and __fish_seen_subcommand_from create" -l json -d 'Print JSON instead of tables (one object per line for streams)'
+complete -c owl -n "__fish_owl_using_subcommand mailbox; and __fish_seen_subcommand_from create" -s q -l quiet -d 'Print nothing but errors'
+complete -c owl -n "__fish_owl_using_subcommand mailbox; and __fish_seen_subcommand_from create" -s v -l verbose -d 'Say more: -v connections and timings, -vv the protocol (secrets redacted)'
+complete -c owl -n "__fish_owl_using_subcommand mailbox; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c owl -n "__fish_owl_using_subcommand mailbox; and __fish_seen_subcommand_from create" -s V -l version -d 'Print version'
+complete -c owl -n "__fish_owl_using_subcommand mailbox; and __fish_seen_subcommand_from rename" -s a -l account -d 'Account to use (default: the one marked default = true)' -r
+complete -c owl -n "__fish_owl_using_subcommand mailbox; and __fish_seen_subcommand_from rename" -s c -l config -d 'Config file [default: ~/.config/owl/config.toml]' -r -F
+complete -c owl -n "__fish_owl_using_subcommand mailbox; and __fish_seen_subcommand_from rename" -l color -d 'When to use colors (NO_COLOR is honoured in auto)' -r -f -a "auto\t'Colors on a terminal, unless NO_COLOR is set'
+always\t'Always'
+never\t'Never'"
+complete -c owl -n "__fish_owl_using_subcommand mailbox; and __fish_seen_subcommand_from rename" -l json -d 'Print JSON instead of tables (one object per line for streams)'
+complete -c owl -n "__fish_owl_using_subcommand mailbox; and __fish_seen_subcommand_from rename" -s q -l quiet -d 'Print nothing but errors'
+complete -c owl -n "__fish_owl_using_subcommand mailbox; and __fish_seen_subcommand_from rename" -s v -l verbose -d 'Say more: -v connections and timings, -vv the protocol (secrets redacted)'
+complete -c owl -n "__fish_owl_using_subcommand mailbox; and __fish_seen_subcommand_from rename" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c owl -n "__fish_owl_using_subcommand mailbox; and __fish_seen_subcommand_from rename" -s V -l version -d 'Print version'
+complete -c owl -n "__fish_owl_using_subcommand mailbox; and __fish_seen_subcommand_from delete" -s a -l account -d 'Account to use (default: the one marked default = true)' -r
+complete -c owl -n "__fish_owl_using_subcommand mailbox; and __fish_seen_subcommand_from delete" -s c -l config -d 'Config file [default: ~/.config/owl/config.toml]' -r -F
+complete -c owl -n "__fish_owl_using_subcommand mailbox; and __fish_seen_subcommand_from delete" -l color -d 'When to use colors (NO_COLOR is honoured in auto)' -r -f -a "auto\t'Colors on a terminal, unless NO_COLOR is set'
+always\t'Always'
+never\t'Never'"
+complete -c owl -n "__fish_owl_using_subcommand mailbox; and __fish_seen_subcommand_from delete" -l force -d 'Delete it even though it holds messages (they are gone with it)'
+complete -c owl -n "__fish_owl_using_subcommand mailbox; and __fish_seen_subcommand_from delete" -l json -d 'Print JSON instead of tables (one object per line for streams)'
+complete -c owl -n "__fish_owl_using_subcommand mailbox; and __fish_seen_subcommand_from delete" -s q -l quiet -d 'Print nothing but errors'
+complete -c owl -n "__fish_owl_using_subcommand mailbox; and __fish_seen_subcommand_from delete" -s v -l verbose -d 'Say more: -v connections and timings, -vv the protocol (secrets redacted)'
+complete -c owl -n "__fish_owl_using_subcommand mailbox; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c owl -n "__fish_owl_using_subcommand mailbox; and __fish_seen_subcommand_from delete" -s V -l version -d 'Print version'
+complete -c owl -n "__fish_owl_using_subcommand mailbox; and __fish_seen_subcommand_from help" -f -a "create" -d 'Create a mailbox'
+complete -c owl -n "__fish_owl_using_subcommand mailbox; and __fish_seen_subcommand_from help" -f -a "rename" -d 'Rename a mailbox'
+complete -c owl -n "__fish_owl_using_subcommand mailbox; and __fish_seen_subcommand_from help" -f -a "delete" -d 'Delete a mailbox; one that holds messages only with --force'
+complete -c owl -n "__fish_owl_using_subcommand mailbox; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c owl -n "__fish_owl_using_subcommand completions" -s a -l account -d 'Account to use (default: the one marked default = true)' -r
 complete -c owl -n "__fish_owl_using_subcommand completions" -s c -l config -d 'Config file [default: ~/.config/owl/config.toml]' -r -F
 complete -c owl -n "__fish_owl_using_subcommand completions" -l color -d 'When to use colors (NO_COLOR is honoured in auto)' -r -f -a "auto\t'Colors on a terminal, unless NO_COLOR is set'
@@ -225,14 +320,22 @@ complete -c owl -n "__fish_owl_using_subcommand completions" -s q -l quiet -d 'P
 complete -c owl -n "__fish_owl_using_subcommand completions" -s v -l verbose -d 'Say more: -v connections and timings, -vv the protocol (secrets redacted)'
 complete -c owl -n "__fish_owl_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c owl -n "__fish_owl_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch read send reply forward search idle check completions help" -f -a "list" -d 'List mailboxes with their counts, or the newest messages of one'
-complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch read send reply forward search idle check completions help" -f -a "fetch" -d 'Back mailboxes up into a Maildir or mbox store, incrementally; or, given MAILBOX UID, print one message for scripts (people: owl read)'
-complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch read send reply forward search idle check completions help" -f -a "read" -d 'Read one message: headers, text, attachments, verdicts; it is then marked seen on the server (not with --peek)'
-complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch read send reply forward search idle check completions help" -f -a "send" -d 'Send mail: composed from flags, or whole messages (--raw, and the sendmail flags git and cron pass)'
-complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch read send reply forward search idle check completions help" -f -a "reply" -d 'Answer a message: Re: subject, recipients by the usual rules, its text quoted, threaded with In-Reply-To and References; the original is flagged \\Answered once the reply is delivered'
-complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch read send reply forward search idle check completions help" -f -a "forward" -d 'Forward a message: inline (its headers and text, its attachments attached again) or --attach (the exact message as an attachment)'
-complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch read send reply forward search idle check completions help" -f -a "search" -d 'Find messages with one query language, on the server (in parallel over mailboxes) or offline in a backup (--local)'
-complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch read send reply forward search idle check completions help" -f -a "idle" -d 'Watch mailboxes and report each new, expunged or re-flagged message as it happens (one JSON object per line with --json)'
-complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch read send reply forward search idle check completions help" -f -a "check" -d 'Connect to each configured server and report TLS, certificate, capabilities, compression and whether login works'
-complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch read send reply forward search idle check completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch read send reply forward search idle check completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch read send reply forward search idle check flag move copy delete mailbox completions help" -f -a "list" -d 'List mailboxes with their counts, or the newest messages of one'
+complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch read send reply forward search idle check flag move copy delete mailbox completions help" -f -a "fetch" -d 'Back mailboxes up into a Maildir or mbox store, incrementally; or, given MAILBOX UID, print one message for scripts (people: owl read)'
+complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch read send reply forward search idle check flag move copy delete mailbox completions help" -f -a "read" -d 'Read one message: headers, text, attachments, verdicts; it is then marked seen on the server (not with --peek)'
+complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch read send reply forward search idle check flag move copy delete mailbox completions help" -f -a "send" -d 'Send mail: composed from flags, or whole messages (--raw, and the sendmail flags git and cron pass)'
+complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch read send reply forward search idle check flag move copy delete mailbox completions help" -f -a "reply" -d 'Answer a message: Re: subject, recipients by the usual rules, its text quoted, threaded with In-Reply-To and References; the original is flagged \\Answered once the reply is delivered'
+complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch read send reply forward search idle check flag move copy delete mailbox completions help" -f -a "forward" -d 'Forward a message: inline (its headers and text, its attachments attached again) or --attach (the exact message as an attachment)'
+complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch read send reply forward search idle check flag move copy delete mailbox completions help" -f -a "search" -d 'Find messages with one query language, on the server (in parallel over mailboxes) or offline in a backup (--local)'
+complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch read send reply forward search idle check flag move copy delete mailbox completions help" -f -a "idle" -d 'Watch mailboxes and report each new, expunged or re-flagged message as it happens (one JSON object per line with --json)'
+complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch read send reply forward search idle check flag move copy delete mailbox completions help" -f -a "check" -d 'Connect to each configured server and report TLS, certificate, capabilities, compression and whether login works'
+complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch read send reply forward search idle check flag move copy delete mailbox completions help" -f -a "flag" -d 'Add or remove flags (seen, flagged, keywords...) on messages'
+complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch read send reply forward search idle check flag move copy delete mailbox completions help" -f -a "move" -d 'Move messages to another mailbox'
+complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch read send reply forward search idle check flag move copy delete mailbox completions help" -f -a "copy" -d 'Copy messages to another mailbox'
+complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch read send reply forward search idle check flag move copy delete mailbox completions help" -f -a "delete" -d 'Move messages to Trash; with --expunge, or in Trash, remove them for good (only those UIDs)'
+complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch read send reply forward search idle check flag move copy delete mailbox completions help" -f -a "mailbox" -d 'Create, rename or delete a mailbox'
+complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch read send reply forward search idle check flag move copy delete mailbox completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch read send reply forward search idle check flag move copy delete mailbox completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c owl -n "__fish_owl_using_subcommand help; and __fish_seen_subcommand_from mailbox" -f -a "create" -d 'Create a mailbox'
+complete -c owl -n "__fish_owl_using_subcommand help; and __fish_seen_subcommand_from mailbox" -f -a "rename" -d 'Rename a mailbox'
+complete -c owl -n "__fish_owl_using_subcommand help; and __fish_seen_subcommand_from mailbox" -f -a "delete" -d 'Delete a mailbox; one that holds messages only with --force'

@@ -66,6 +66,9 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Forward(args) => compose::forward(&cli, args, &out, context(&cli, None)?),
         Command::Search(args) => search(&cli, args, &out),
         Command::Idle(args) => idle(&cli, args, &out),
+        Command::Flag(_) | Command::Move(_) | Command::Copy(_) | Command::Delete(_) | Command::Mailbox(_) => {
+            triage(&cli, &out)
+        }
         Command::Check(args) => {
             let ctx = context(&cli, args.account.as_deref())?;
             let report = cmd::check::run(&ctx);
@@ -272,6 +275,61 @@ fn idle(cli: &Cli, args: &crate::cli::IdleArgs, out: &Output) -> Result<()> {
     let printer = output::idle::Printer::new(*out);
     let result = cmd::idle::run(&ctx, &idle_args, &printer);
     result.map_err(|e| e.context(ctx.label()))
+}
+
+/// `owl flag`, `move`, `copy`, `delete` and `mailbox`: the UIDs (or the
+/// rows on stdin) are checked before connecting.
+fn triage(cli: &Cli, out: &Output) -> Result<()> {
+    use crate::cli::MailboxAction;
+    use cmd::triage::{self, Transfer, target};
+    let targets = |mailbox: &str, uids: &str| -> Result<target::Target> {
+        match uids {
+            "-" if std::io::stdin().is_terminal() => Err(Error::usage(
+                "- reads the JSON rows of owl list MAILBOX --json or owl search --json from stdin, which is a \
+                 terminal: pipe them in",
+            )),
+            "-" => target::read_rows(&mut std::io::stdin().lock(), &crate::imap::MailboxName::new(mailbox)),
+            uids => target::parse_uids(uids),
+        }
+    };
+    let report = match &cli.command {
+        Command::Mailbox(args) => {
+            let change = match &args.action {
+                MailboxAction::Create { name } => cmd::mailbox_admin::Change::Create(name.clone()),
+                MailboxAction::Rename { name, new } => cmd::mailbox_admin::Change::Rename(name.clone(), new.clone()),
+                MailboxAction::Delete { name, force } => {
+                    cmd::mailbox_admin::Change::Delete { name: name.clone(), force: *force }
+                }
+            };
+            let ctx = context(cli, None)?;
+            let done = cmd::mailbox_admin::run(&ctx, &change).map_err(|e| e.context(ctx.label()))?;
+            return output::triage::print_mailbox(out, &done);
+        }
+        Command::Flag(args) => {
+            let changes = args.changes.iter().map(|c| triage::parse_change(c)).collect::<Result<Vec<_>>>()?;
+            let target = targets(&args.mailbox, &args.uids)?;
+            let ctx = context(cli, None)?;
+            triage::flag(&ctx, &args.mailbox, &target, &changes).map_err(|e| e.context(ctx.label()))?
+        }
+        Command::Move(args) | Command::Copy(args) => {
+            let how = if matches!(cli.command, Command::Move(_)) { Transfer::Move } else { Transfer::Copy };
+            let target = targets(&args.mailbox, &args.uids)?;
+            let ctx = context(cli, None)?;
+            triage::transfer(&ctx, &args.mailbox, &target, &args.destination, how)
+                .map_err(|e| e.context(ctx.label()))?
+        }
+        Command::Delete(args) => {
+            let target = targets(&args.mailbox, &args.uids)?;
+            let ctx = context(cli, None)?;
+            triage::delete(&ctx, &args.mailbox, &target, args.expunge).map_err(|e| e.context(ctx.label()))?
+        }
+        _ => return Err(Error::internal("not a triage command")),
+    };
+    output::triage::print(out, &report)?;
+    match report.failure() {
+        Some((kind, message)) => Err(Error::new(kind, message)),
+        None => Ok(()),
+    }
 }
 
 /// `owl send`.

@@ -5,9 +5,11 @@
 pub mod assets;
 pub mod compose;
 mod read;
+pub mod triage;
 
 pub use self::compose::{ForwardArgs, ReplyArgs};
 pub use read::ReadArgs;
+pub use triage::{DeleteArgs, FlagArgs, MailboxAction, MailboxArgs, TransferArgs};
 
 use std::path::PathBuf;
 
@@ -127,6 +129,24 @@ pub enum Command {
     /// Connect to each configured server and report TLS, certificate,
     /// capabilities, compression and whether login works.
     Check(CheckArgs),
+    /// Add or remove flags (seen, flagged, keywords...) on messages.
+    ///
+    /// Exactly the messages named change. UIDs that do not exist are
+    /// reported and make owl exit 66 after the rest is done.
+    Flag(FlagArgs),
+    /// Move messages to another mailbox.
+    ///
+    /// MOVE where the server has it, else copy, mark \Deleted and expunge
+    /// only those UIDs (UIDPLUS); a server with neither keeps them marked
+    /// \Deleted and owl says so. Never an EXPUNGE of the whole mailbox.
+    Move(TransferArgs),
+    /// Copy messages to another mailbox.
+    Copy(TransferArgs),
+    /// Move messages to Trash; with --expunge, or in Trash, remove them for
+    /// good (only those UIDs).
+    Delete(DeleteArgs),
+    /// Create, rename or delete a mailbox.
+    Mailbox(MailboxArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
 }
@@ -437,6 +457,18 @@ mod tests {
         assert!(Cli::try_parse_from(["owl", "read", "INBOX", "x"]).is_err(), "a UID is a number");
         assert!(Cli::try_parse_from(["owl", "read", "INBOX", "1", "--raw", "--html"]).is_err());
         assert!(Cli::try_parse_from(["owl", "read", "INBOX", "1", "--html", "--raw-html"]).is_err());
+    }
+
+    #[test]
+    fn flag_changes_may_start_with_a_dash() {
+        let cli = Cli::try_parse_from(["owl", "flag", "--json", "INBOX", "1:3", "-flagged", "+seen"]).unwrap();
+        let Command::Flag(args) = cli.command else { panic!() };
+        assert!(cli.json);
+        assert_eq!(args.uids, "1:3");
+        assert_eq!(args.changes, ["-flagged", "+seen"].map(String::from).to_vec());
+        let cli = Cli::try_parse_from(["owl", "--json", "flag", "INBOX", "-", "-seen"]).unwrap();
+        let Command::Flag(args) = cli.command else { panic!() };
+        assert_eq!((args.uids.as_str(), args.changes.as_slice()), ("-", &["-seen".to_string()][..]));
     }
 
     #[test]

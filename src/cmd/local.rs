@@ -60,6 +60,7 @@ pub fn row(stored: &StoredMessage, bytes: &[u8], message: &LocalMessage) -> Mess
     MessageRow {
         mailbox: stored.mailbox.clone(),
         uid: message.uid.unwrap_or(0),
+        uidvalidity: None,
         date: summary.date.or(Some(message.internal_date)).map(|ts| format_rfc3339(ts, 0)),
         from: first.map(ToString::to_string).unwrap_or_default(),
         from_name: first.and_then(|m| m.name.clone()),

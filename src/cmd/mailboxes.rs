@@ -22,6 +22,10 @@ pub struct MessageRow {
     pub mailbox: String,
     /// Its UID.
     pub uid: u32,
+    /// The mailbox's UIDVALIDITY when it was listed: `owl flag/move/copy/
+    /// delete MAILBOX -` refuse a row whose UID may name another message
+    /// now. Null for a local store.
+    pub uidvalidity: Option<u32>,
     /// The Date header as RFC 3339, else the server's INTERNALDATE.
     pub date: Option<String>,
     /// The first From address, `Name <addr>`, decoded.
@@ -114,7 +118,8 @@ pub fn status_over_pool(
     Ok(found)
 }
 
-/// A listing row from a FETCH of [`imap::Items::summary`] in `mailbox`.
+/// A listing row from a FETCH of [`imap::Items::summary`] in `mailbox`
+/// (its `uidvalidity` is the caller's to fill, from the EXAMINE).
 pub fn message_row(mailbox: &MailboxName, fetch: Fetch) -> Option<MessageRow> {
     let uid = fetch.uid?;
     let summary = summarize_header_bytes(fetch.header.as_deref().unwrap_or_default());
@@ -131,6 +136,7 @@ pub fn message_row(mailbox: &MailboxName, fetch: Fetch) -> Option<MessageRow> {
     Some(MessageRow {
         mailbox: mailbox.to_string(),
         uid,
+        uidvalidity: None,
         date,
         from: first.map(ToString::to_string).unwrap_or_default(),
         from_name: first.and_then(|m| m.name.clone()),

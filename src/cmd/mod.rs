@@ -9,10 +9,13 @@ pub mod fetch;
 pub mod idle;
 pub mod list;
 pub mod local;
+pub mod mailbox_admin;
 pub mod mailboxes;
 pub mod parallel;
 pub mod read;
 pub mod search;
 pub mod send;
+pub mod special;
+pub mod triage;
 
 pub use context::Context;

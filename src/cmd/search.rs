@@ -166,7 +166,7 @@ fn search_mailbox(
     plan: &ImapPlan,
     args: &SearchArgs,
 ) -> Result<(u64, Vec<MessageRow>)> {
-    session.examine(mailbox, false)?;
+    let uidvalidity = session.examine(mailbox, false)?.uidvalidity;
     let uids = matching_uids(session, plan)?;
     let count = uids.len() as u64;
     if args.count || uids.is_empty() {
@@ -177,7 +177,7 @@ fn search_mailbox(
     for slice in newest.chunks(1000) {
         session.uid_fetch(&[MessageSet::of(slice)], Items::summary(), None, &mut |fetch: imap::Fetch| {
             if let Some(row) = message_row(mailbox, fetch) {
-                rows.push(row);
+                rows.push(MessageRow { uidvalidity, ..row });
             }
             Ok(())
         })?;

@@ -136,6 +136,22 @@ pub struct Fetch {
     pub exclude: Vec<String>,
 }
 
+/// `[accounts.NAME.mailboxes]`: special mailboxes named in the config,
+/// which win over what the server marks (see `cmd::special`).
+#[derive(Debug, Clone, Default)]
+pub struct Mailboxes {
+    /// Where sent mail is copied.
+    pub sent: Option<String>,
+    /// Where `owl delete` moves messages.
+    pub trash: Option<String>,
+    /// Drafts.
+    pub drafts: Option<String>,
+    /// Junk (spam).
+    pub junk: Option<String>,
+    /// The archive.
+    pub archive: Option<String>,
+}
+
 /// One account, ready to use.
 #[derive(Debug, Clone)]
 pub struct Account {
@@ -160,6 +176,8 @@ pub struct Account {
     pub smtp: Option<Smtp>,
     /// Backup settings.
     pub fetch: Fetch,
+    /// Special mailboxes named in the config.
+    pub mailboxes: Mailboxes,
 }
 
 /// Builds a validated account from its raw table.
@@ -247,6 +265,11 @@ pub(super) fn build(src: &Source, name: &str, raw: &raw::Account) -> Result<Acco
         display_name: raw.name.clone(),
         sent_mailbox: raw.sent_mailbox.clone(),
         aliases: raw.aliases.clone().unwrap_or_default(),
+        mailboxes: raw
+            .mailboxes
+            .clone()
+            .map(|m| Mailboxes { sent: m.sent, trash: m.trash, drafts: m.drafts, junk: m.junk, archive: m.archive })
+            .unwrap_or_default(),
         imap,
         pop3,
         smtp,

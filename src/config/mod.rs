@@ -237,6 +237,23 @@ timeout = "5s"
         assert_eq!(imap.server.endpoint.timeout, std::time::Duration::from_secs(5));
     }
 
+    #[test]
+    fn special_mailboxes_are_named_in_their_own_table() {
+        let text = GOOD.replace(
+            "[accounts.work.imap]",
+            "sent_mailbox = \"Old Sent\"\n[accounts.work.mailboxes]\ntrash = \"INBOX.Bin\"\narchive = \"Keep\"\n\n[accounts.work.imap]",
+        );
+        let cfg = parse_str(&text).unwrap();
+        let work = cfg.account(None).unwrap();
+        assert_eq!(work.mailboxes.trash.as_deref(), Some("INBOX.Bin"));
+        assert_eq!(work.mailboxes.archive.as_deref(), Some("Keep"));
+        assert_eq!((work.mailboxes.sent.as_deref(), work.sent_mailbox.as_deref()), (None, Some("Old Sent")));
+        let typo =
+            GOOD.replace("[accounts.work.imap]", "[accounts.work.mailboxes]\ntrsh = \"x\"\n[accounts.work.imap]");
+        let msg = parse_str(&typo).unwrap_err().to_string();
+        assert!(msg.contains("unknown field `trsh`"), "{msg}");
+    }
+
     fn config_error(text: &str) -> String {
         let err = parse_str(text).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Config, "{err}");

@@ -169,6 +169,18 @@ pub struct Fetch {
     pub exclude: Option<Vec<String>>,
 }
 
+/// `[accounts.NAME.mailboxes]`: the special mailboxes by name, for a
+/// server that marks none (or marks the wrong one).
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Mailboxes {
+    pub sent: Option<String>,
+    pub trash: Option<String>,
+    pub drafts: Option<String>,
+    pub junk: Option<String>,
+    pub archive: Option<String>,
+}
+
 table! {
     /// `[accounts.NAME]`: its server keys are shared by the sections below
     /// it unless a section sets its own.
@@ -182,6 +194,7 @@ table! {
         pub pop3: Option<Spanned<Pop3>>,
         pub smtp: Option<Spanned<Smtp>>,
         pub fetch: Option<Fetch>,
+        pub mailboxes: Option<Mailboxes>,
     }
 }
 

@@ -20,7 +20,7 @@ use super::command::{Arg, Command};
 use super::items::{Items, StatusItem};
 use super::mailbox_name::MailboxName;
 use super::message_set::MessageSet;
-use super::response::{Code, Data, Fetch, ListEntry, MailboxStatus};
+use super::response::{Code, CopyUid, Data, Fetch, ListEntry, MailboxStatus};
 use super::search_key::Search;
 use super::session::{Selected, Session};
 use crate::error::{Error, Result, ResultExt};
@@ -60,6 +60,40 @@ impl Flag {
             "\\draft" => Flag::Draft,
             _ => Flag::Keyword(text.to_string()),
         }
+    }
+}
+
+impl Flag {
+    /// A flag as a user names it: a system flag by its name (`seen`,
+    /// `answered`, `flagged`, `deleted`, `draft`, any case, with or without
+    /// the backslash), else a keyword, which must be an IMAP atom
+    /// (RFC 3501 §9 `flag-keyword`): printable ASCII without
+    /// `(){ %*"\]`.
+    pub fn from_name(name: &str) -> Result<Flag> {
+        let bare = name.strip_prefix('\\').unwrap_or(name);
+        let system = match bare.to_ascii_lowercase().as_str() {
+            "seen" => Some(Flag::Seen),
+            "answered" => Some(Flag::Answered),
+            "flagged" => Some(Flag::Flagged),
+            "deleted" => Some(Flag::Deleted),
+            "draft" => Some(Flag::Draft),
+            _ => None,
+        };
+        if let Some(flag) = system {
+            return Ok(flag);
+        }
+        if name.starts_with('\\') {
+            return Err(Error::usage(format!(
+                "flag \"{name}\": not a system flag (seen, answered, flagged, deleted, draft)"
+            )));
+        }
+        let atom_char = |c: char| c.is_ascii_graphic() && !"(){%*\"\\]".contains(c);
+        if name.is_empty() || !name.chars().all(atom_char) {
+            return Err(Error::usage(format!(
+                "flag \"{name}\": a keyword must be printable ASCII without spaces or any of (){{%*\"\\]"
+            )));
+        }
+        Ok(Flag::Keyword(name.to_string()))
     }
 }
 
@@ -363,20 +397,36 @@ impl<S: Connection> Session<S> {
         .map(drop)
     }
 
-    /// UID COPY of `set` into `to`.
-    pub fn uid_copy(&mut self, set: &MessageSet, to: &MailboxName) -> Result<()> {
-        self.run(&Command::new("UID COPY").atom(set.wire()).arg(mailbox(to)), &mut |_| Ok(())).map(drop)
+    /// UID COPY of `set` into `to`; where each copy went when the server
+    /// says (COPYUID, RFC 4315).
+    pub fn uid_copy(&mut self, set: &MessageSet, to: &MailboxName) -> Result<Option<CopyUid>> {
+        let done = self.run(&Command::new("UID COPY").atom(set.wire()).arg(mailbox(to)), &mut |_| Ok(()))?;
+        Ok(match done.code {
+            Some(Code::CopyUid(copied)) => Some(copied),
+            _ => None,
+        })
     }
 
     /// UID MOVE of `set` into `to` (RFC 6851); an error where the server
-    /// lacks MOVE.
-    pub fn uid_move(&mut self, set: &MessageSet, to: &MailboxName) -> Result<()> {
+    /// lacks MOVE. Where each message went comes as COPYUID in an untagged
+    /// OK before the expunges (RFC 6851 §4.3), or in the tagged OK.
+    pub fn uid_move(&mut self, set: &MessageSet, to: &MailboxName) -> Result<Option<CopyUid>> {
         if !self.caps.supports(Capability::Move) {
             return Err(Error::unavailable("the server has no MOVE"));
         }
         let expected = 2 * set.size(self.exists());
-        self.run_allowing(&Command::new("UID MOVE").atom(set.wire()).arg(mailbox(to)), expected, &mut |_| Ok(()))
-            .map(drop)
+        let mut moved = None;
+        let done =
+            self.run_allowing(&Command::new("UID MOVE").atom(set.wire()).arg(mailbox(to)), expected, &mut |data| {
+                if let Data::Condition { code: Some(Code::CopyUid(copied)), .. } = data {
+                    moved = Some(copied);
+                }
+                Ok(())
+            })?;
+        Ok(match done.code {
+            Some(Code::CopyUid(copied)) => Some(copied),
+            _ => moved,
+        })
     }
 
     /// UID EXPUNGE of exactly `set` (RFC 4315): never anything else marked
@@ -433,5 +483,17 @@ mod tests {
         assert_eq!(Flag::from_wire("\\SEEN"), Flag::Seen);
         assert_eq!(Flag::from_wire("$Label1"), Flag::Keyword("$Label1".into()));
         assert_eq!(Flag::Keyword("$Label1".into()).to_string(), "$Label1");
+    }
+
+    #[test]
+    fn users_name_system_flags_and_keywords_must_be_atoms() {
+        assert_eq!(Flag::from_name("seen").unwrap(), Flag::Seen);
+        assert_eq!(Flag::from_name("Flagged").unwrap(), Flag::Flagged);
+        assert_eq!(Flag::from_name("\\Draft").unwrap(), Flag::Draft);
+        assert_eq!(Flag::from_name("$Label1").unwrap(), Flag::Keyword("$Label1".into()));
+        for bad in ["", "two words", "a(b", "x]", "q\"", "star*", "\\Recent", "gr\u{fc}n", "cr\r\n"] {
+            let err = Flag::from_name(bad).unwrap_err();
+            assert_eq!(err.kind(), crate::error::ErrorKind::Usage, "{bad:?}");
+        }
     }
 }

@@ -12,8 +12,8 @@ use imap_proto::{Capability, ResponseCode};
 use super::lenient;
 use super::mailbox_name::MailboxName;
 use super::response::{
-    Body, Code, Data, Done, Fetch, ListEntry, MailboxStatus, Response, Status, code_from_text, first_line,
-    line_after_tag, shortened,
+    Body, Code, CopyUid, Data, Done, Fetch, ListEntry, MAX_COPYUID_PAIRS, MailboxStatus, Response, Status,
+    code_from_text, first_line, line_after_tag, shortened,
 };
 use crate::error::{Error, Result};
 use crate::uidset::UidSet;
@@ -168,12 +168,46 @@ fn code_of(code: Option<ResponseCode<'_>>, line: &str) -> Option<Code> {
             });
             uid.map(|uid| Code::AppendUid(validity, uid))
         }
+        Some(ResponseCode::CopyUid(validity, from, to)) => copy_uid(validity, &from, &to).map(Code::CopyUid),
         Some(ResponseCode::Alert) => Some(Code::Alert),
         Some(ResponseCode::Parse) => Some(Code::Other("PARSE".into())),
         Some(ResponseCode::TryCreate) => Some(Code::TryCreate),
         Some(_) => None,
         None => code_from_text(line),
     }
+}
+
+/// COPYUID's two sets, paired in order (RFC 4315 §3); `None` when they
+/// differ in size or are too big to spell out.
+fn copy_uid(
+    uidvalidity: u32,
+    from: &[imap_proto::rfc4315::UidSetMember],
+    to: &[imap_proto::rfc4315::UidSetMember],
+) -> Option<CopyUid> {
+    use imap_proto::rfc4315::UidSetMember;
+    let count = |set: &[UidSetMember]| -> u64 {
+        set.iter()
+            .map(|m| match m {
+                UidSetMember::Uid(_) => 1,
+                UidSetMember::UidRange(r) => u64::from(r.start().abs_diff(*r.end())) + 1,
+            })
+            .sum()
+    };
+    let (n, m) = (count(from), count(to));
+    if n != m || n > MAX_COPYUID_PAIRS {
+        return None;
+    }
+    // A range may be written high:low (RFC 3501 seq-range): either way
+    // it names the UIDs in ascending order.
+    let expand = |set: &[UidSetMember]| -> Vec<u32> {
+        set.iter()
+            .flat_map(|member| match member {
+                UidSetMember::Uid(u) => *u..=*u,
+                UidSetMember::UidRange(r) => *r.start().min(r.end())..=*r.start().max(r.end()),
+            })
+            .collect()
+    };
+    Some(CopyUid { uidvalidity, pairs: expand(from).into_iter().zip(expand(to)).collect() })
 }
 
 fn status_of_attrs(mailbox: String, attrs: Vec<StatusAttribute>) -> MailboxStatus {

@@ -66,6 +66,9 @@ pub enum Code {
     ReadWrite,
     /// `[APPENDUID validity uid]` (RFC 4315)
     AppendUid(u32, u32),
+    /// `[COPYUID validity source-uids dest-uids]` (RFC 4315): where each
+    /// copied (or moved) message went, in the destination's UIDVALIDITY.
+    CopyUid(CopyUid),
     /// `[AUTHENTICATIONFAILED]` (RFC 5530)
     AuthenticationFailed,
     /// `[AUTHORIZATIONFAILED]`
@@ -123,6 +126,21 @@ impl Code {
         }
     }
 }
+
+/// What a COPYUID code says: the destination's UIDVALIDITY and, pair by
+/// pair, each source UID with the UID its copy got there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CopyUid {
+    /// The destination mailbox's UIDVALIDITY.
+    pub uidvalidity: u32,
+    /// `(source UID, new UID)`, in the server's order.
+    pub pairs: Vec<(u32, u32)>,
+}
+
+/// Most UID pairs one COPYUID is expanded into: a hostile `1:4000000000`
+/// must not fill memory; a bigger answer is dropped (the copy itself
+/// stands, only the mapping is not reported).
+pub const MAX_COPYUID_PAIRS: u64 = 1_000_000;
 
 /// Untagged responses.
 #[derive(Debug, Clone, PartialEq)]
@@ -235,6 +253,40 @@ impl ListEntry {
     pub fn special_use(&self) -> Option<&str> {
         const USES: [&str; 7] = ["\\All", "\\Archive", "\\Drafts", "\\Flagged", "\\Junk", "\\Sent", "\\Trash"];
         self.attributes.iter().find(|a| USES.iter().any(|u| u.eq_ignore_ascii_case(a))).map(String::as_str)
+    }
+}
+
+/// What a mailbox is for (RFC 6154): the LIST attributes owl looks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SpecialUse {
+    /// `\Sent`
+    Sent,
+    /// `\Trash`
+    Trash,
+    /// `\Drafts`
+    Drafts,
+    /// `\Junk`
+    Junk,
+    /// `\Archive`
+    Archive,
+}
+
+impl SpecialUse {
+    fn attribute(self) -> &'static str {
+        match self {
+            SpecialUse::Sent => "\\Sent",
+            SpecialUse::Trash => "\\Trash",
+            SpecialUse::Drafts => "\\Drafts",
+            SpecialUse::Junk => "\\Junk",
+            SpecialUse::Archive => "\\Archive",
+        }
+    }
+}
+
+impl ListEntry {
+    /// Whether the server marks this mailbox as being for `special`.
+    pub fn has_use(&self, special: SpecialUse) -> bool {
+        self.attributes.iter().any(|a| a.eq_ignore_ascii_case(special.attribute()))
     }
 }
 

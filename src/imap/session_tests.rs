@@ -479,3 +479,52 @@ fn sort_without_the_capability_sends_nothing() {
     assert_eq!(err.kind(), ErrorKind::Unavailable);
     handle.assert_done();
 }
+
+#[test]
+fn namespace_gives_the_personal_prefix_where_offered() {
+    let (mut session, handle) = ready(
+        script()
+            .expect("a1 NAMESPACE\r\n")
+            .send("* NAMESPACE ((\"INBOX.\" \".\")) NIL ((\"#shared.\" \".\"))\r\na1 OK done\r\n"),
+    );
+    session.caps = Capabilities::new(vec!["IMAP4REV1".into(), "NAMESPACE".into()]);
+    let ns = session.namespace().unwrap().expect("a personal namespace");
+    assert_eq!((ns.prefix.as_str(), ns.delimiter.as_deref()), ("INBOX.", Some(".")));
+    handle.assert_done();
+}
+
+#[test]
+fn namespace_without_the_capability_sends_nothing() {
+    let (mut session, handle) = ready(script());
+    assert_eq!(session.namespace().unwrap(), None);
+    handle.assert_done();
+}
+
+#[test]
+fn move_reports_where_each_message_went_from_the_untagged_copyuid() {
+    let (mut session, handle) =
+        selected(script().expect("a2 UID MOVE 3:4,9 \"Archive\"\r\n").send(
+            "* OK [COPYUID 77 3:4,9 20:22] moved\r\n* 1 EXPUNGE\r\n* 1 EXPUNGE\r\n* 1 EXPUNGE\r\na2 OK done\r\n",
+        ));
+    session.caps = Capabilities::new(vec!["IMAP4REV1".into(), "MOVE".into()]);
+    let moved = session.uid_move(&MessageSet::of(&[3, 4, 9]), &MailboxName::new("Archive")).unwrap().unwrap();
+    assert_eq!(moved.uidvalidity, 77);
+    assert_eq!(moved.pairs, vec![(3, 20), (4, 21), (9, 22)]);
+    assert_eq!(session.selected().unwrap().exists, 0, "the expunges are counted");
+    handle.assert_done();
+}
+
+#[test]
+fn copy_reads_copyuid_from_the_tagged_ok_and_a_hostile_one_is_dropped() {
+    let (mut session, handle) = selected(
+        script()
+            .expect("a2 UID COPY 5 \"Trash\"\r\n")
+            .send("a2 OK [COPYUID 9 5 100] copied\r\n")
+            .expect("a3 UID COPY 6 \"Trash\"\r\n")
+            .send("a3 OK [COPYUID 9 1:4000000000 1:4000000000] copied\r\n"),
+    );
+    let copied = session.uid_copy(&MessageSet::one(5), &MailboxName::new("Trash")).unwrap().unwrap();
+    assert_eq!((copied.uidvalidity, copied.pairs), (9, vec![(5, 100)]));
+    assert_eq!(session.uid_copy(&MessageSet::one(6), &MailboxName::new("Trash")).unwrap(), None);
+    handle.assert_done();
+}

@@ -158,6 +158,7 @@ mod tests {
         let rows = vec![MessageRow {
             mailbox: "INBOX".into(),
             uid: 42,
+            uidvalidity: Some(7),
             date: Some("2026-11-20T09:05:00+01:00".into()),
             from: "Jürgen Müller <jm@example.de>".into(),
             from_name: Some("Jürgen Müller".into()),

@@ -12,6 +12,7 @@
 //! | [`fetch`] | the `owl fetch` summary |
 //! | [`progress`] | progress bars while fetching |
 //! | [`message`] | one message for reading |
+//! | [`triage`] | what `owl flag`, `move`, `copy`, `delete`, `mailbox` did |
 //! | [`table`] | the shared table layout |
 //! | [`safe`] | server and message text made harmless for a terminal |
 
@@ -26,6 +27,7 @@ pub mod safe;
 pub mod search;
 pub mod send;
 pub mod table;
+pub mod triage;
 pub mod when;
 
 use std::io::{IsTerminal, Write};

@@ -13,6 +13,7 @@
 //! - `layering`: lower layers never import higher ones
 //! - `hostile`: hostile servers and careless input, with memory and time ceilings
 //! - `fuzz_regressions`: every past fuzzer crash and seed, replayed
+//! - `triage`: flag, move, copy, delete and mailbox changes touch exactly what was named
 
 // Some helpers serve only some test files.
 #[allow(dead_code)]
@@ -36,3 +37,4 @@ mod search;
 mod security;
 mod send;
 mod trace;
+mod triage;

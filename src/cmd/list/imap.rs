@@ -58,7 +58,11 @@ fn messages(ctx: &Context, mailbox: &MailboxName, args: &ListArgs) -> Result<(Ve
     let (skip, limit) = super::page_bounds(args);
     let pool = ctx.imap()?;
     let mut session = pool.get()?;
-    let exists = session.examine(mailbox, false)?.exists;
+    let examined = session.examine(mailbox, false)?;
+    let (exists, uidvalidity) = (examined.exists, examined.uidvalidity);
+    let stamp = |(rows, more): (Vec<MessageRow>, u64)| {
+        (rows.into_iter().map(|row| MessageRow { uidvalidity, ..row }).collect::<Vec<_>>(), more)
+    };
     let criteria =
         if args.unseen { Search::new(vec![SearchKey::Flag(FlagKey::Seen, false)]) } else { Search::new(Vec::new()) };
     let order = Sort { key: sort_key(args.sort), reverse: args.sort.descending() != args.reverse };
@@ -70,11 +74,11 @@ fn messages(ctx: &Context, mailbox: &MailboxName, args: &ListArgs) -> Result<(Ve
         arrival_page(&mut session, &criteria, exists, args, skip, limit)?
     } else {
         log::info!("the server has no SORT: fetching every message's fields to sort them here");
-        return sort_here(&mut session, mailbox, &criteria, exists, args, skip, limit);
+        return sort_here(&mut session, mailbox, &criteria, exists, args, skip, limit).map(stamp);
     };
     let rows = rows_in_order(&mut session, mailbox, &page)?;
     let more = total.saturating_sub(skip as u64).saturating_sub(rows.len() as u64);
-    Ok((rows, more))
+    Ok(stamp((rows, more)))
 }
 
 fn sort_key(by: SortBy) -> SortKey {

@@ -1,12 +1,13 @@
 //! The Sent copy: after a message was accepted, it is appended over IMAP to
-//! the Sent mailbox (SPECIAL-USE `\Sent`, else `sent_mailbox`, else
-//! `Sent`), flagged `\Seen`. A failed save is a warning on the message,
+//! the Sent mailbox (found, or created, as [`crate::cmd::special`] says),
+//! flagged `\Seen`. A failed save is a warning on the message,
 //! never a reason to send it again.
 
 use super::report::{MessageResult, SendReport};
 use crate::cmd::context::Context;
+use crate::cmd::special::{self, Missing, Special};
 use crate::error::{Result, ResultExt};
-use crate::imap::{Flag, MailboxName};
+use crate::imap::Flag;
 
 /// A copy to save: which result it belongs to, and its bytes.
 pub struct Copy {
@@ -26,16 +27,7 @@ pub fn save(ctx: &Context, report: &mut SendReport, copies: Vec<Copy>) {
     let outcome = (|| -> Result<(String, Vec<Result<()>>)> {
         let pool = ctx.imap()?;
         let mut session = pool.get()?;
-        let entries = session.list()?;
-        let sent = entries
-            .iter()
-            .find(|e| e.special_use().is_some_and(|u| u.eq_ignore_ascii_case("\\Sent")))
-            .map(|e| e.name.clone())
-            .or_else(|| ctx.account.sent_mailbox.as_deref().map(MailboxName::new))
-            .unwrap_or_else(|| MailboxName::new("Sent"));
-        if !entries.iter().any(|e| e.name.same(&sent)) {
-            session.create(&sent).with_context(|| format!("mailbox \"{sent}\""))?;
-        }
+        let sent = special::find(&mut session, &ctx.account, Special::Sent, Missing::Create)?;
         let results = copies
             .iter()
             .map(|copy| {
