@@ -7,6 +7,7 @@
 //! line at fault; nothing here touches the network.
 
 pub mod account;
+pub mod edit;
 pub mod raw;
 pub mod secret;
 mod source;
