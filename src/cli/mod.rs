@@ -3,6 +3,9 @@
 //! does any work (see `main.rs` and `cmd`).
 
 pub mod assets;
+mod init;
+
+pub use init::{InitArgs, TlsMode};
 
 use std::path::PathBuf;
 
@@ -98,6 +101,13 @@ pub enum Command {
     /// Connect to each configured server and report TLS, certificate,
     /// capabilities, compression and whether login works.
     Check(CheckArgs),
+    /// Set up an account: find its servers and how they do TLS, check
+    /// that login works, and add it to the config file.
+    ///
+    /// On a terminal it asks; with --yes every answer comes from a flag.
+    /// Comments and everything else already in the file are kept as they
+    /// are; the file is written with mode 0600.
+    Init(Box<InitArgs>),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
 }

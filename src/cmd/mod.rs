@@ -6,6 +6,7 @@ pub mod check;
 pub mod context;
 pub mod fetch;
 pub mod idle;
+pub mod init;
 pub mod list;
 pub mod local;
 pub mod mailboxes;

@@ -2,6 +2,7 @@
 //!
 //! - `harness`: real Dovecot/Postfix, fake servers, seeding, running owl
 //! - `list`, `check`: `owl list` and `owl check` against real Dovecot
+//! - `init`: `owl init`, scripted and at a pty, and the implicit-TLS port hint
 //! - `fetch`: backups, byte for byte, incremental, crash-safe; `corpus` has
 //!   the tricky messages
 //! - `security`: TLS rules, with fake servers for what Dovecot will not do
@@ -25,6 +26,7 @@ mod fetch;
 mod fuzz_regressions;
 mod hostile;
 mod idle;
+mod init;
 mod layering;
 mod list;
 mod pool;
