@@ -40,6 +40,7 @@ complete -c owl -n "__fish_owl_needs_command" -f -a "send" -d 'Send mail: compos
 complete -c owl -n "__fish_owl_needs_command" -f -a "search" -d 'Find messages with one query language, on the server (in parallel over mailboxes) or offline in a backup (--local)'
 complete -c owl -n "__fish_owl_needs_command" -f -a "idle" -d 'Watch mailboxes and report each new, expunged or re-flagged message as it happens (one JSON object per line with --json)'
 complete -c owl -n "__fish_owl_needs_command" -f -a "check" -d 'Connect to each configured server and report TLS, certificate, capabilities, compression and whether login works'
+complete -c owl -n "__fish_owl_needs_command" -f -a "init" -d 'Set up an account: find its servers and how they do TLS, check that login works, and add it to the config file'
 complete -c owl -n "__fish_owl_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c owl -n "__fish_owl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c owl -n "__fish_owl_using_subcommand list" -s n -l limit -d 'Messages per page, 0 for all (default: 50 on a terminal; every message with --json or when the output is not a terminal)' -r
@@ -51,6 +52,7 @@ subject\t'The subject, without Re: and Fwd:'
 size\t'The size'"
 complete -c owl -n "__fish_owl_using_subcommand list" -l protocol -d 'Which server to list when the account has both (default: IMAP)' -r -f -a "imap\t'IMAP'
 pop3\t'POP3'"
+complete -c owl -n "__fish_owl_using_subcommand list" -l local -d 'List a backup written by owl fetch (`maildir:PATH`, `mbox:PATH` or a path) instead of the server: its mailboxes, or one\'s messages' -r
 complete -c owl -n "__fish_owl_using_subcommand list" -s a -l account -d 'Account to use (default: the one marked default = true)' -r
 complete -c owl -n "__fish_owl_using_subcommand list" -s c -l config -d 'Config file [default: ~/.config/owl/config.toml]' -r -F
 complete -c owl -n "__fish_owl_using_subcommand list" -l color -d 'When to use colors (NO_COLOR is honoured in auto)' -r -f -a "auto\t'Colors on a terminal, unless NO_COLOR is set'
@@ -58,6 +60,7 @@ always\t'Always'
 never\t'Never'"
 complete -c owl -n "__fish_owl_using_subcommand list" -s u -l unseen -d 'Only messages not yet seen'
 complete -c owl -n "__fish_owl_using_subcommand list" -s r -l reverse -d 'The other way round (oldest, or largest, first)'
+complete -c owl -n "__fish_owl_using_subcommand list" -l no-pager -d 'Do not page a terminal\'s table through $PAGER'
 complete -c owl -n "__fish_owl_using_subcommand list" -l json -d 'Print JSON instead of tables (one object per line for streams)'
 complete -c owl -n "__fish_owl_using_subcommand list" -s q -l quiet -d 'Print nothing but errors'
 complete -c owl -n "__fish_owl_using_subcommand list" -s v -l verbose -d 'Say more: -v connections and timings, -vv the protocol (secrets redacted)'
@@ -160,6 +163,32 @@ complete -c owl -n "__fish_owl_using_subcommand check" -s q -l quiet -d 'Print n
 complete -c owl -n "__fish_owl_using_subcommand check" -s v -l verbose -d 'Say more: -v connections and timings, -vv the protocol (secrets redacted)'
 complete -c owl -n "__fish_owl_using_subcommand check" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c owl -n "__fish_owl_using_subcommand check" -s V -l version -d 'Print version'
+complete -c owl -n "__fish_owl_using_subcommand init" -l email -d 'Your email address' -r
+complete -c owl -n "__fish_owl_using_subcommand init" -l name -d 'Name of the new account in the config (default: the first part of the email\'s domain)' -r
+complete -c owl -n "__fish_owl_using_subcommand init" -l user -d 'Login name (default: the email address)' -r
+complete -c owl -n "__fish_owl_using_subcommand init" -l imap-host -d 'IMAP server (default: tried in turn: imap.DOMAIN, mail.DOMAIN, DOMAIN)' -r
+complete -c owl -n "__fish_owl_using_subcommand init" -l imap-port -d 'IMAP port (default: 993 with implicit TLS, else 143 with STARTTLS)' -r
+complete -c owl -n "__fish_owl_using_subcommand init" -l smtp-host -d 'SMTP submission server (default: tried in turn: smtp.DOMAIN, mail.DOMAIN, DOMAIN)' -r
+complete -c owl -n "__fish_owl_using_subcommand init" -l smtp-port -d 'SMTP port (default: 465 with implicit TLS, else 587 with STARTTLS)' -r
+complete -c owl -n "__fish_owl_using_subcommand init" -l tls -d 'How both servers are secured (default: found by trying the port)' -r -f -a "implicit\t'TLS from the first byte (ports 993, 465)'
+starttls\t'Plaintext, then STARTTLS, required (ports 143, 587)'"
+complete -c owl -n "__fish_owl_using_subcommand init" -l password-command -d 'Get the password by running CMD (sh -c), e.g. "pass show mail/me"' -r
+complete -c owl -n "__fish_owl_using_subcommand init" -l password-env -d 'Get the password from the environment variable VAR' -r
+complete -c owl -n "__fish_owl_using_subcommand init" -l ca-file -d 'Trust the CA certificates in PEM instead of the system\'s' -r -F
+complete -c owl -n "__fish_owl_using_subcommand init" -l fingerprint -d 'Trust exactly the server certificate with this SHA-256 fingerprint (as owl check prints it)' -r
+complete -c owl -n "__fish_owl_using_subcommand init" -s a -l account -d 'Account to use (default: the one marked default = true)' -r
+complete -c owl -n "__fish_owl_using_subcommand init" -s c -l config -d 'Config file [default: ~/.config/owl/config.toml]' -r -F
+complete -c owl -n "__fish_owl_using_subcommand init" -l color -d 'When to use colors (NO_COLOR is honoured in auto)' -r -f -a "auto\t'Colors on a terminal, unless NO_COLOR is set'
+always\t'Always'
+never\t'Never'"
+complete -c owl -n "__fish_owl_using_subcommand init" -s y -l yes -d 'Ask nothing: every answer comes from a flag or its default, and a missing one is an error (exit 64) naming its flag'
+complete -c owl -n "__fish_owl_using_subcommand init" -l no-check -d 'Write without checking that login works'
+complete -c owl -n "__fish_owl_using_subcommand init" -l force -d 'Replace an account of the same name'
+complete -c owl -n "__fish_owl_using_subcommand init" -l json -d 'Print JSON instead of tables (one object per line for streams)'
+complete -c owl -n "__fish_owl_using_subcommand init" -s q -l quiet -d 'Print nothing but errors'
+complete -c owl -n "__fish_owl_using_subcommand init" -s v -l verbose -d 'Say more: -v connections and timings, -vv the protocol (secrets redacted)'
+complete -c owl -n "__fish_owl_using_subcommand init" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c owl -n "__fish_owl_using_subcommand init" -s V -l version -d 'Print version'
 complete -c owl -n "__fish_owl_using_subcommand completions" -s a -l account -d 'Account to use (default: the one marked default = true)' -r
 complete -c owl -n "__fish_owl_using_subcommand completions" -s c -l config -d 'Config file [default: ~/.config/owl/config.toml]' -r -F
 complete -c owl -n "__fish_owl_using_subcommand completions" -l color -d 'When to use colors (NO_COLOR is honoured in auto)' -r -f -a "auto\t'Colors on a terminal, unless NO_COLOR is set'
@@ -170,11 +199,12 @@ complete -c owl -n "__fish_owl_using_subcommand completions" -s q -l quiet -d 'P
 complete -c owl -n "__fish_owl_using_subcommand completions" -s v -l verbose -d 'Say more: -v connections and timings, -vv the protocol (secrets redacted)'
 complete -c owl -n "__fish_owl_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c owl -n "__fish_owl_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch send search idle check completions help" -f -a "list" -d 'List mailboxes with their counts, or the newest messages of one'
-complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch send search idle check completions help" -f -a "fetch" -d 'Back mailboxes up into a Maildir or mbox store, incrementally; or, given MAILBOX UID, print one message'
-complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch send search idle check completions help" -f -a "send" -d 'Send mail: composed from flags, or whole messages (--raw, and the sendmail flags git and cron pass)'
-complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch send search idle check completions help" -f -a "search" -d 'Find messages with one query language, on the server (in parallel over mailboxes) or offline in a backup (--local)'
-complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch send search idle check completions help" -f -a "idle" -d 'Watch mailboxes and report each new, expunged or re-flagged message as it happens (one JSON object per line with --json)'
-complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch send search idle check completions help" -f -a "check" -d 'Connect to each configured server and report TLS, certificate, capabilities, compression and whether login works'
-complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch send search idle check completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch send search idle check completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch send search idle check init completions help" -f -a "list" -d 'List mailboxes with their counts, or the newest messages of one'
+complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch send search idle check init completions help" -f -a "fetch" -d 'Back mailboxes up into a Maildir or mbox store, incrementally; or, given MAILBOX UID, print one message'
+complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch send search idle check init completions help" -f -a "send" -d 'Send mail: composed from flags, or whole messages (--raw, and the sendmail flags git and cron pass)'
+complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch send search idle check init completions help" -f -a "search" -d 'Find messages with one query language, on the server (in parallel over mailboxes) or offline in a backup (--local)'
+complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch send search idle check init completions help" -f -a "idle" -d 'Watch mailboxes and report each new, expunged or re-flagged message as it happens (one JSON object per line with --json)'
+complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch send search idle check init completions help" -f -a "check" -d 'Connect to each configured server and report TLS, certificate, capabilities, compression and whether login works'
+complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch send search idle check init completions help" -f -a "init" -d 'Set up an account: find its servers and how they do TLS, check that login works, and add it to the config file'
+complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch send search idle check init completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c owl -n "__fish_owl_using_subcommand help; and not __fish_seen_subcommand_from list fetch send search idle check init completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
