@@ -127,15 +127,14 @@ pub fn find(target: &Target, trust: &mut Trust, ask: &dyn Ask) -> Result<Found> 
         }
         for port in ports(target) {
             let address = format!("{host}:{port}");
-            let security = match (target.tls, probe::handshake(host, port, PROBE_TIMEOUT)) {
-                (Some(given), _) => given,
-                (None, Ok(Answer::Tls(_))) => Security::Implicit,
-                (None, Ok(Answer::NotTls)) => Security::StartTls,
-                (None, Err(e)) => {
-                    note(ask, format!("{address}: {}", e.message()));
-                    continue;
-                }
-            };
+            let security =
+                match target.tls.map(Ok).unwrap_or_else(|| probe::handshake(host, port, PROBE_TIMEOUT).map(mode)) {
+                    Ok(security) => security,
+                    Err(e) => {
+                        note(ask, format!("{address}: {}", e.message()));
+                        continue;
+                    }
+                };
             match connect(target.service, host, port, security, trust, ask)? {
                 Ok(found) => {
                     ask.tell(&format!(
@@ -161,6 +160,14 @@ pub fn find(target: &Target, trust: &mut Trust, ask: &dyn Ask) -> Result<Found> 
     let service = target.service.as_str();
     Err(Error::unavailable(format!("no {} server answered: {}", target.service.label(), tried.join("; ")))
         .with_hint(format!("give it with --{service}-host HOST and --{service}-port PORT")))
+}
+
+/// The mode a port's answer to a TLS handshake shows.
+fn mode(answer: Answer) -> Security {
+    match answer {
+        Answer::Tls(_) => Security::Implicit,
+        Answer::NotTls => Security::StartTls,
+    }
 }
 
 /// The ports to try on each host.
@@ -268,4 +275,21 @@ fn session_tls(service: Service, endpoint: &Endpoint) -> Result<TlsInfo> {
         }
     };
     info.ok_or_else(|| Error::internal("a TLS session without TLS details"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn target(port: Option<u16>, tls: Option<Security>) -> Target {
+        Target { service: Service::Smtp, hosts: vec!["h".into()], port, tls }
+    }
+
+    #[test]
+    fn the_ports_tried_follow_the_flags() {
+        assert_eq!(ports(&target(None, None)), [465, 587], "implicit TLS first");
+        assert_eq!(ports(&target(None, Some(Security::StartTls))), [587]);
+        assert_eq!(ports(&target(Some(2525), Some(Security::Implicit))), [2525]);
+        assert_eq!(ports(&target(Some(2525), None)), [2525]);
+    }
 }
