@@ -326,3 +326,22 @@ fn a_starttls_config_on_an_implicit_tls_port_says_which_table_to_change() {
         );
     }
 }
+
+#[test]
+fn a_login_that_fails_writes_nothing_unless_no_check() {
+    let s = servers();
+    let mut user = s.user();
+    user.password = "not-the-password".into();
+    let env = empty_env();
+    let refused = init_yes(&env, &user, s.imaps, s.smtps, &["--json"]);
+    refused.expect_code(77);
+    let report = refused.json();
+    assert_eq!(report["written"], false, "{report:#}");
+    assert_eq!(report["check"]["services"][0]["authenticated"], false, "{report:#}");
+    assert!(!env.config.exists(), "nothing is written when login fails");
+    let unchecked = init_yes(&env, &user, s.imaps, s.smtps, &["--no-check", "--json"]);
+    let report = unchecked.expect_code(0).json();
+    assert_eq!(report["written"], true);
+    assert!(report["check"].is_null(), "{report:#}");
+    assert!(env.config.exists());
+}
