@@ -81,7 +81,8 @@ fn init(cli: &Cli, args: &crate::cli::InitArgs, out: &Output) -> Result<()> {
     let request = cmd::init::Request {
         path: config_path(cli)?,
         email: args.email.clone(),
-        name: args.name.clone(),
+        // `owl -a work init` names the new account too.
+        name: args.name.clone().or_else(|| cli.account.clone()),
         user: args.user.clone(),
         imap_host: args.imap_host.clone(),
         imap_port: args.imap_port,
