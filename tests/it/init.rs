@@ -212,6 +212,25 @@ sys.stdout.write((log + rest).decode(errors="replace"))
 sys.exit(os.waitstatus_to_exitcode(status))
 "#;
 
+/// Runs `owl -c CONFIG ARGS` under a pty answering `script`; whether it
+/// succeeded, and all it showed.
+fn at_a_terminal(env: &Env, args: &[&str], script: &serde_json::Value, user: &User) -> (bool, String) {
+    let owl = owl_command(env.dir.path());
+    let mut cmd = Command::new("python3");
+    cmd.arg("-c").arg(PTY_DRIVER).arg(script.to_string()).arg(owl.get_program());
+    cmd.arg("-c").arg(&env.config).args(args);
+    cmd.env_clear();
+    for (key, value) in owl.get_envs() {
+        if let Some(value) = value {
+            cmd.env(key, value);
+        }
+    }
+    cmd.env(PASSWORD_VAR, &user.password);
+    let out = cmd.output().expect("python3");
+    let transcript = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    (out.status.success(), transcript)
+}
+
 #[test]
 fn init_at_a_terminal_asks_and_writes_what_the_flags_would() {
     let s = servers();
@@ -230,20 +249,8 @@ fn init_at_a_terminal_asks_and_writes_what_the_flags_would() {
         ["Where does the password come from? [1]: ", "2"],
         ["Variable name: ", PASSWORD_VAR],
     ]);
-    let owl = owl_command(env.dir.path());
-    let mut cmd = Command::new("python3");
-    cmd.arg("-c").arg(PTY_DRIVER).arg(script.to_string()).arg(owl.get_program());
-    cmd.arg("-c").arg(&env.config).arg("init");
-    cmd.env_clear();
-    for (key, value) in owl.get_envs() {
-        if let Some(value) = value {
-            cmd.env(key, value);
-        }
-    }
-    cmd.env(PASSWORD_VAR, &user.password);
-    let out = cmd.output().expect("python3");
-    let transcript = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{}\n{}", transcript, String::from_utf8_lossy(&out.stderr));
+    let (ok, transcript) = at_a_terminal(&env, &["init"], &script, &user);
+    assert!(ok, "{transcript}");
     assert!(transcript.contains("Added account test"), "{transcript}");
     assert!(transcript.contains("fingerprint"), "the untrusted certificate was shown: {transcript}");
     assert_eq!(mode(&env.config), 0o600);
@@ -344,4 +351,41 @@ fn a_login_that_fails_writes_nothing_unless_no_check() {
     assert_eq!(report["written"], true);
     assert!(report["check"].is_null(), "{report:#}");
     assert!(env.config.exists());
+}
+
+#[test]
+fn a_password_typed_at_the_terminal_is_not_echoed_and_is_written_0600() {
+    let s = servers();
+    let user = s.user();
+    let env = empty_env();
+    let (imap, smtp, ca) = (s.imaps.to_string(), s.smtps.to_string(), s.ca_file.display().to_string());
+    let args = [
+        "init",
+        "--email",
+        "me@example.org",
+        "--imap-host",
+        "127.0.0.1",
+        "--imap-port",
+        &imap,
+        "--smtp-host",
+        "127.0.0.1",
+        "--smtp-port",
+        &smtp,
+        "--ca-file",
+        &ca,
+    ];
+    let script = serde_json::json!([
+        ["Account name [example]: ", ""],
+        ["Login name [me@example.org]: ", user.name],
+        ["Where does the password come from? [1]: ", "3"],
+        ["Password: ", user.password],
+    ]);
+    let (ok, transcript) = at_a_terminal(&env, &args, &script, &user);
+    assert!(ok, "{transcript}");
+    assert!(transcript.contains("stored in clear"), "the person was warned: {transcript}");
+    assert!(!transcript.contains(&user.password), "the password was echoed: {transcript}");
+    assert_eq!(mode(&env.config), 0o600);
+    let text = std::fs::read_to_string(&env.config).unwrap();
+    assert!(text.contains(&format!("password = \"{}\"", user.password)), "{text}");
+    env.owl(&["check"]).expect_code(0);
 }
