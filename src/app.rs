@@ -69,6 +69,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Flag(_) | Command::Move(_) | Command::Copy(_) | Command::Delete(_) | Command::Mailbox(_) => {
             triage(&cli, &out)
         }
+        Command::Init(args) => init(&cli, args, &out),
         Command::Check(args) => {
             let ctx = context(&cli, args.account.as_deref())?;
             let report = cmd::check::run(&ctx);
@@ -79,6 +80,51 @@ pub fn run(cli: Cli) -> Result<()> {
                 None => Ok(()),
             }
         }
+    }
+}
+
+/// `owl init`: asks on the terminal unless --yes (or there is none).
+fn init(cli: &Cli, args: &crate::cli::InitArgs, out: &Output) -> Result<()> {
+    let secret = match (&args.password_command, &args.password_env) {
+        (Some(command), _) => Some(config::edit::NewSecret::Command(command.clone())),
+        (None, Some(var)) => Some(config::edit::NewSecret::Env(var.clone())),
+        (None, None) => None,
+    };
+    let request = cmd::init::Request {
+        path: config_path(cli)?,
+        email: args.email.clone(),
+        // `owl -a work init` names the new account too.
+        name: args.name.clone().or_else(|| cli.account.clone()),
+        user: args.user.clone(),
+        imap_host: args.imap_host.clone(),
+        imap_port: args.imap_port,
+        smtp_host: args.smtp_host.clone(),
+        smtp_port: args.smtp_port,
+        tls: args.tls.map(|t| match t {
+            crate::cli::TlsMode::Implicit => crate::net::Security::Implicit,
+            crate::cli::TlsMode::Starttls => crate::net::Security::StartTls,
+        }),
+        secret,
+        ca_file: args.ca_file.clone(),
+        fingerprint: args.fingerprint.clone(),
+        check: !args.no_check,
+        force: args.force,
+    };
+    let terminal = match args.yes || !std::io::stdin().is_terminal() {
+        true => None,
+        false => output::init::Terminal::open(),
+    };
+    let ask: &dyn cmd::init::Ask = match &terminal {
+        Some(terminal) => terminal,
+        None => &cmd::init::Never,
+    };
+    let report = cmd::init::run(&request, ask)?;
+    output::init::print(out, &report)?;
+    match report.failure() {
+        Some((kind, message)) => {
+            Err(Error::new(kind, message).context(format!("owl init: account \"{}\"", report.account)))
+        }
+        None => Ok(()),
     }
 }
 

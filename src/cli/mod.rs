@@ -4,10 +4,12 @@
 
 pub mod assets;
 pub mod compose;
+mod init;
 mod read;
 pub mod triage;
 
 pub use self::compose::{ForwardArgs, ReplyArgs};
+pub use init::{InitArgs, TlsMode};
 pub use read::ReadArgs;
 pub use triage::{DeleteArgs, FlagArgs, MailboxAction, MailboxArgs, TransferArgs};
 
@@ -147,6 +149,13 @@ pub enum Command {
     Delete(DeleteArgs),
     /// Create, rename or delete a mailbox.
     Mailbox(MailboxArgs),
+    /// Set up an account: find its servers and how they do TLS, check
+    /// that login works, and add it to the config file.
+    ///
+    /// On a terminal it asks; with --yes every answer comes from a flag.
+    /// Comments and everything else already in the file are kept as they
+    /// are; the file is written with mode 0600.
+    Init(Box<InitArgs>),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
 }

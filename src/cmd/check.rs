@@ -10,7 +10,8 @@ use super::context::{Context, open_imap_unauthenticated, pop3_method};
 use crate::config::{Imap, Pop3, Smtp};
 use crate::error::{Error, ErrorKind, Result};
 use crate::imap;
-use crate::net::{TlsPolicy, Verification};
+use crate::net::probe::{self, Answer};
+use crate::net::{Endpoint, Security, TlsPolicy, Verification};
 use crate::pop3;
 use crate::smtp;
 
@@ -108,6 +109,7 @@ fn check_imap(ctx: &Context, settings: &Imap) -> ServiceReport {
             if err.kind() == ErrorKind::Tls && endpoint.tls.fingerprint.is_none() {
                 probe_fingerprint(ctx, &options, &mut report);
             }
+            explain_silence(endpoint, &err, &mut report);
             fail(&mut report, err);
             return report;
         }
@@ -166,6 +168,7 @@ fn check_pop3(ctx: &Context, settings: &Pop3) -> ServiceReport {
                     session.abort();
                 }
             }
+            explain_silence(endpoint, &err, &mut report);
             fail(&mut report, err.context(context));
             return report;
         }
@@ -223,6 +226,7 @@ fn check_smtp(ctx: &Context, settings: &Smtp) -> ServiceReport {
                     session.quit();
                 }
             }
+            explain_silence(endpoint, &err, &mut report);
             fail(&mut report, err.context(context));
             return report;
         }
@@ -246,6 +250,19 @@ fn check_smtp(ctx: &Context, settings: &Smtp) -> ServiceReport {
     }
     session.quit();
     report
+}
+
+/// A greeting that never came on a STARTTLS or plaintext port: when the
+/// port answers a TLS handshake, it speaks implicit TLS, and the hint says
+/// so for certain and where to change the mode.
+fn explain_silence(endpoint: &Endpoint, err: &Error, report: &mut ServiceReport) {
+    if err.kind() != ErrorKind::TempFail || endpoint.security == Security::Implicit {
+        return;
+    }
+    let wait = endpoint.timeout.min(std::time::Duration::from_secs(5));
+    if let Ok(Answer::Tls(_)) = probe::handshake(&endpoint.host, endpoint.port, wait) {
+        report.hint = Some(endpoint.implicit_tls_hint());
+    }
 }
 
 fn pin_hint(host: &str, fingerprint: &str) -> String {

@@ -7,6 +7,7 @@ pub mod compose;
 pub mod context;
 pub mod fetch;
 pub mod idle;
+pub mod init;
 pub mod list;
 pub mod local;
 pub mod mailbox_admin;

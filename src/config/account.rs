@@ -10,7 +10,7 @@ use super::raw::{self, CommandLine, Pop3Auth, ServerKeys};
 use super::secret::SecretSource;
 use super::source::{Source, expand_tilde};
 use crate::error::{Error, Result};
-use crate::net::{Endpoint, Fingerprint, Security, TlsPolicy};
+use crate::net::{Endpoint, Fingerprint, Origin, Security, TlsPolicy};
 
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long a password or token command may take on a terminal, where it
@@ -347,6 +347,7 @@ fn server(src: &Source, section: &Section, shared: &ServerKeys, email: &Option<S
             security,
             tls: TlsPolicy { ca_file, fingerprint, danger_probe_only: false },
             timeout,
+            origin: Some(Origin { table: table.clone(), file: src.path.to_path_buf() }),
         },
         user,
         secret,

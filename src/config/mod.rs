@@ -7,6 +7,7 @@
 //! line at fault; nothing here touches the network.
 
 pub mod account;
+pub mod edit;
 pub mod raw;
 pub mod secret;
 mod source;
@@ -40,12 +41,18 @@ pub fn default_path() -> Option<PathBuf> {
 /// Reads and validates the config at `path`.
 pub fn load(path: &Path) -> Result<Config> {
     let text = std::fs::read_to_string(path).map_err(|e| {
-        let hint = if e.kind() == std::io::ErrorKind::NotFound {
-            " (create it: see the README's configuration section)"
+        let missing = e.kind() == std::io::ErrorKind::NotFound;
+        let err = Error::config(format!("cannot read config {}", path.display())).with_source(e);
+        if !missing {
+            return err;
+        }
+        // `owl init` writes where this run looked, given the same -c.
+        let init = if default_path().as_deref() == Some(path) {
+            "owl init".to_string()
         } else {
-            ""
+            format!("owl init -c {}", path.display())
         };
-        Error::config(format!("cannot read config {}{hint}", path.display())).with_source(e)
+        err.with_hint(format!("create it with: {init}"))
     })?;
     parse(path, &text)
 }
@@ -376,6 +383,14 @@ timeout = "5s"
         assert!(msg.contains("host"), "{msg}");
         let msg = config_error("[accounts.a]\nuser = \"u\"\n[accounts.a.imap]\nhost = \"h\"\n");
         assert!(msg.contains("password_command"), "{msg}");
+    }
+
+    #[test]
+    fn a_missing_config_suggests_owl_init_for_that_path() {
+        let err = load(Path::new("/nonexistent/owl/config.toml")).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Config);
+        assert_eq!(err.hint(), Some("create it with: owl init -c /nonexistent/owl/config.toml"));
+        assert!(err.to_string().starts_with("cannot read config /nonexistent/owl/config.toml"), "{err}");
     }
 
     #[test]

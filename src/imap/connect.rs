@@ -110,9 +110,8 @@ impl<S: Connection> Session<S> {
 /// for a handshake owl never starts; say so, and what to change.
 fn greeting_failed(err: Error, endpoint: &Endpoint) -> Error {
     let err = err.context("waiting for the IMAP greeting");
-    if endpoint.security != Security::Implicit && err.kind() == ErrorKind::TempFail {
-        let hint = format!("port {} may expect implicit TLS: if so, set tls = \"implicit\" for it", endpoint.port);
-        return err.with_hint(hint);
+    match endpoint.no_greeting_hint() {
+        Some(hint) if err.kind() == ErrorKind::TempFail => err.with_hint(hint),
+        _ => err,
     }
-    err
 }

@@ -26,6 +26,7 @@ fn options(security: Security) -> Options {
         security,
         tls: TlsPolicy::default(),
         timeout: Duration::from_secs(5),
+        origin: None,
     };
     Options { endpoint, compress: false, label: "imap#test".into() }
 }

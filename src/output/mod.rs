@@ -19,6 +19,7 @@
 pub mod check;
 pub mod fetch;
 pub mod idle;
+pub mod init;
 pub mod list;
 pub mod message;
 pub mod pager;

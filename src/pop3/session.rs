@@ -98,7 +98,13 @@ impl Session {
 
     fn read_greeting(&mut self) -> Result<()> {
         // A TLS port spoken to in plaintext stays silent: say what we waited for.
-        let line = self.read_status_line().map_err(|e| e.context("waiting for the POP3 greeting"))?;
+        let line = self.read_status_line().map_err(|e| {
+            let e = e.context("waiting for the POP3 greeting");
+            match self.endpoint.no_greeting_hint() {
+                Some(hint) if e.kind() == ErrorKind::TempFail => e.with_hint(hint),
+                _ => e,
+            }
+        })?;
         let reply = reply::parse(&line).map_err(|e| e.context("greeting"))?;
         reply.check("greeting", Stage::Greeting)?;
         // The timestamp is hashed byte for byte, so take it from the raw line.

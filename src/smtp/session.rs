@@ -130,7 +130,13 @@ impl<S: Connection> Session<S> {
 
     fn read_greeting(&mut self) -> Result<()> {
         // A TLS port spoken to in plaintext stays silent: say what we waited for.
-        let reply = self.read().map_err(|e| e.context("waiting for the SMTP greeting"))?;
+        let reply = self.read().map_err(|e| {
+            let e = e.context("waiting for the SMTP greeting");
+            match self.endpoint.no_greeting_hint() {
+                Some(hint) if e.kind() == ErrorKind::TempFail => e.with_hint(hint),
+                _ => e,
+            }
+        })?;
         self.info.greeting = reply.quoted();
         match reply.code {
             220 => Ok(()),
@@ -340,6 +346,7 @@ pub(crate) mod tests {
             security,
             tls: TlsPolicy::default(),
             timeout: Duration::from_secs(5),
+            origin: None,
         };
         Options { endpoint, label: "smtp#test".into(), hello: "client.example".into() }
     }

@@ -3,6 +3,7 @@
 //! - `harness`: real Dovecot/Postfix, fake servers, seeding, running owl
 //! - `compose`: `owl send --edit`, `owl reply`, `owl forward` with a scripted editor
 //! - `list`, `check`: `owl list` and `owl check` against real Dovecot
+//! - `init`: `owl init`, scripted and at a pty, and the implicit-TLS port hint
 //! - `fetch`: backups, byte for byte, incremental, crash-safe; `corpus` has
 //!   the tricky messages
 //! - `security`: TLS rules, with fake servers for what Dovecot will not do
@@ -28,6 +29,7 @@ mod fetch;
 mod fuzz_regressions;
 mod hostile;
 mod idle;
+mod init;
 mod layering;
 mod list;
 mod pool;

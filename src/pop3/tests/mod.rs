@@ -22,6 +22,7 @@ fn options(port: u16, security: Security) -> Options {
             security,
             tls: TlsPolicy::default(),
             timeout: Duration::from_secs(10),
+            origin: None,
         },
         label: "pop3-test".into(),
     }

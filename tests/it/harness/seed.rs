@@ -20,6 +20,7 @@ pub fn session(user: &User) -> Session {
             security: Security::Implicit,
             tls: TlsPolicy { ca_file: Some(s.ca_file.clone()), ..TlsPolicy::default() },
             timeout: Duration::from_secs(20),
+            origin: None,
         },
         compress: false,
         label: format!("seed-{}", user.name),
