@@ -285,6 +285,53 @@ fn kill_nine_at_random_moments_then_a_clean_run_mbox() {
     kill_loop("mbox");
 }
 
+/// Reads a line from the FIFO at `path` once `child` writes one; fails
+/// (instead of blocking for ever, as a plain open would) if `child` exits
+/// first or a minute passes.
+fn line_from(path: &Path, child: &mut std::process::Child) -> String {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    // Non-blocking, the open does not wait for a writer.
+    let mut fifo = std::fs::OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK).open(path).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut got = Vec::new();
+    while !got.contains(&b'\n') {
+        let mut buf = [0u8; 64];
+        match fifo.read(&mut buf) {
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+            Err(e) => panic!("read {}: {e}", path.display()),
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("owl exited ({status}) before writing to {}", path.display());
+        }
+        assert!(Instant::now() < deadline, "nothing on {} for a minute", path.display());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    String::from_utf8_lossy(&got).into_owned()
+}
+
+/// Writes `text` to the FIFO at `path` once `child` opened it for
+/// reading; fails if `child` exits first or a minute passes.
+fn line_to(path: &Path, text: &str, child: &mut std::process::Child) {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        // ENXIO until a reader has it open.
+        match std::fs::OpenOptions::new().write(true).custom_flags(libc::O_NONBLOCK).open(path) {
+            Ok(mut fifo) => return fifo.write_all(text.as_bytes()).unwrap(),
+            Err(e) if e.raw_os_error() == Some(libc::ENXIO) => {}
+            Err(e) => panic!("open {}: {e}", path.display()),
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("owl exited ({status}) before reading {}", path.display());
+        }
+        assert!(Instant::now() < deadline, "nobody read {} for a minute", path.display());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 fn mkfifo(path: &Path) {
     let status = Command::new("mkfifo").arg(path).status().expect("mkfifo");
     assert!(status.success());
@@ -306,6 +353,9 @@ fn a_second_concurrent_run_exits_75_naming_the_first() {
         &format!("password = \"{}\"", user.password),
         &format!("password_command = [\"sh\", \"-c\", {command:?}]"),
     );
+    // The password command waits for the test: give it all the time a busy
+    // machine may need (the account's 10 s bound it too).
+    let toml = toml.replace("timeout = 10", "timeout = 120");
     std::fs::write(&env.config, toml).unwrap();
     let (spec, root) = store(&env, "maildir");
     let spawn = |extra: &[&str]| {
@@ -319,25 +369,21 @@ fn a_second_concurrent_run_exits_75_naming_the_first() {
             .spawn()
             .unwrap()
     };
-    let release = || {
-        std::fs::read_to_string(&ready).unwrap();
-        std::fs::write(&go, format!("{}\n", user.password)).unwrap();
-    };
+    let password = format!("{}\n", user.password);
     let mut first = spawn(&[]);
-    // Blocks until the first run is inside its password command.
-    let mut ready_reader = std::fs::File::open(&ready).unwrap();
-    let mut buf = String::new();
-    std::io::Read::read_to_string(&mut ready_reader, &mut buf).unwrap();
+    // Until the first run is inside its password command.
+    line_from(&ready, &mut first);
 
     let second = env.owl(&["fetch", "--into", &spec]);
     second.expect_code(75);
     assert!(second.stderr.contains(&format!("pid {}", first.id())), "{}", second.stderr);
 
     let mut waiter = spawn(&["--wait"]);
-    std::fs::write(&go, format!("{}\n", user.password)).unwrap();
+    line_to(&go, &password, &mut first);
     assert!(first.wait().unwrap().success());
     // The waiting run got the lock and now asks for its password.
-    release();
+    line_from(&ready, &mut waiter);
+    line_to(&go, &password, &mut waiter);
     assert!(waiter.wait().unwrap().success());
     assert_eq!(hashes(maildir(&root.join("INBOX")).values()), server_hashes(&user, "INBOX"), "store intact");
 }

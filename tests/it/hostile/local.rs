@@ -62,16 +62,18 @@ fn a_password_command_that_never_answers_is_stopped_within_the_timeout() {
         // owl asks for the password now, and gives up on the command.
         conn.expect_eof();
     });
+    // A duration no other run on the machine uses, so pgrep sees only ours.
+    let sleep = format!("sleep 300.{}", std::process::id());
     let toml = config("imap", fake.port).replace(
         "password = \"s3cret-Passw0rd\"",
         // The grandchild keeps the pipe open: only killing the group ends it.
-        "password_command = \"sleep 300 & sleep 300\"",
+        &format!("password_command = \"{sleep} & {sleep}\""),
     );
     let env = Env::new(&toml);
     let started = Instant::now();
     let run = env.owl(&["list"]);
     check_within("password_command that never answers (and forks)", &run, 75, "password_command", 3 * TIMEOUT);
     // Nothing it started is left behind.
-    let left = std::process::Command::new("pgrep").args(["-f", "sleep 300"]).output().unwrap();
+    let left = std::process::Command::new("pgrep").args(["-f", &sleep]).output().unwrap();
     assert!(left.stdout.is_empty() || started.elapsed() > Duration::from_secs(300), "left running: {left:?}");
 }
