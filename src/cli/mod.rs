@@ -3,6 +3,7 @@
 //! does any work (see `main.rs` and `cmd`).
 
 pub mod assets;
+pub mod schema;
 
 use std::path::PathBuf;
 
@@ -100,6 +101,13 @@ pub enum Command {
     Check(CheckArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
+    /// Print the JSON Schema of a command's --json output, or the list of
+    /// schemas.
+    ///
+    /// Every schema is draft 2020-12 and strict: a field owl prints is in
+    /// it, with its exact type. `owl schema list > list.json` and any
+    /// validator check a script's assumptions.
+    Schema(schema::SchemaArgs),
 }
 
 /// `owl list`

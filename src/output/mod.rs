@@ -13,6 +13,7 @@
 //! | [`progress`] | progress bars while fetching |
 //! | [`message`] | one message for reading |
 //! | [`table`] | the shared table layout |
+//! | [`schema`] | the JSON Schemas of every `--json` output |
 //! | [`safe`] | server and message text made harmless for a terminal |
 
 pub mod check;
@@ -23,6 +24,7 @@ pub mod message;
 pub mod pager;
 pub mod progress;
 pub mod safe;
+pub mod schema;
 pub mod search;
 pub mod send;
 pub mod table;
