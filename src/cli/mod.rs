@@ -3,6 +3,7 @@
 //! does any work (see `main.rs` and `cmd`).
 
 pub mod assets;
+mod man;
 pub mod schema;
 
 use std::path::PathBuf;
