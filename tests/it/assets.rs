@@ -90,3 +90,16 @@ fn man_pages_have_their_sections_and_see_also_only_existing_pages() {
     }
 }
 
+/// Every TOML block in the README (the provider recipes included) is a
+/// config owl accepts.
+#[test]
+fn the_readme_config_examples_parse() {
+    let readme = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let blocks: Vec<&str> = readme.split("```toml\n").skip(1).map(|b| b.split("```").next().unwrap()).collect();
+    assert!(blocks.len() >= 5, "the quick start and the provider recipes");
+    for block in blocks {
+        if let Err(e) = owl::config::parse(std::path::Path::new("README.md"), block) {
+            panic!("README config does not parse: {e}\n{block}");
+        }
+    }
+}
