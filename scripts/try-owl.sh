@@ -15,10 +15,10 @@ cargo build --release --quiet
 OWL=$PWD/target/release/owl
 echo "built $OWL"
 
-step "Starting Dovecot (IMAP, POP3) and Postfix (SMTP) on 127.0.0.1, ports 21xxx, in $DIR"
+BASE=${MAILTEST_BASE_PORT:-21000}
+step "Starting Dovecot (IMAP, POP3) and Postfix (SMTP) on loopback, ports $BASE and up, in $DIR"
 # MAILTEST_USERS=1: a second user, u1, for the friend account.
-MAILTEST_USERS=1 MAILTEST_BASE_PORT=${MAILTEST_BASE_PORT:-21000} \
-  tests/support/mail-servers.sh start "$DIR" > "$DIR.env"
+MAILTEST_USERS=1 MAILTEST_BASE_PORT=$BASE tests/support/mail-servers.sh start "$DIR" > "$DIR.env"
 # shellcheck disable=SC1090
 . "$DIR.env"
 
@@ -54,7 +54,8 @@ ca_file = "$CA_FILE"
 
 [accounts.friend.imap]
 host = "127.0.0.1"
-port = $IMAPS_PORT     # implicit TLS
+port = $IMAPS_PORT
+tls = "implicit"       # TLS from the first byte (owl assumes it on 993 only)
 
 [accounts.friend.smtp]
 host = "127.0.0.1"
@@ -90,17 +91,22 @@ echo "\$ owl list INBOX"; "$OWL" list INBOX
 step "Your turn. Paste these (the binary is $OWL):"
 cat <<EOF
 export OWL_CONFIG=$DIR/config.toml
-$OWL fetch INBOX 1                                   # read a message
-$OWL search from:alice                               # search the server
-$OWL fetch                                           # back up into $DIR/backup
-$OWL list --local maildir:$DIR/backup INBOX          # the backup, offline
+# read a message; search the server
+$OWL fetch INBOX 1
+$OWL search from:alice
+# back up into $DIR/backup, then read the backup offline
+$OWL fetch
+$OWL list --local maildir:$DIR/backup INBOX
+# send to the friend account and see it arrive
 $OWL send --to u1@example.org -s "Hello" --body "Hi from owl"
-$OWL -a friend list INBOX                            # the friend got it
-$OWL -a friend idle --once --timeout 1m &            # wait for the next one...
-$OWL send --to u1@example.org -s "Second" --body "x" # ...and it arrives
-$OWL list INBOX --json | jq '.[0]'                   # JSON for scripts
-$OWL schema list                                     # its JSON Schema
-man -l $PWD/man/owl.1                                # the manual
+$OWL -a friend list INBOX
+# watch for the next one; send it once idle says it is watching
+$OWL -a friend idle --once --timeout 1m &
+$OWL send --to u1@example.org -s "Second" --body "watched"
+# JSON for scripts, its schema, and the manual
+$OWL list INBOX --json | jq '.[0]'
+$OWL schema list
+man -l $PWD/man/owl.1
 EOF
 echo
 echo "Stop the servers: tests/support/mail-servers.sh stop $DIR"
