@@ -61,6 +61,9 @@ _owl() {
             owl,reply)
                 cmd="owl__subcmd__reply"
                 ;;
+            owl,schema)
+                cmd="owl__subcmd__schema"
+                ;;
             owl,search)
                 cmd="owl__subcmd__search"
                 ;;
@@ -112,6 +115,9 @@ _owl() {
             owl__subcmd__help,reply)
                 cmd="owl__subcmd__help__subcmd__reply"
                 ;;
+            owl__subcmd__help,schema)
+                cmd="owl__subcmd__help__subcmd__schema"
+                ;;
             owl__subcmd__help,search)
                 cmd="owl__subcmd__help__subcmd__search"
                 ;;
@@ -158,7 +164,7 @@ _owl() {
 
     case "${cmd}" in
         owl)
-            opts="-a -c -q -v -h -V --account --config --json --quiet --verbose --color --help --version list fetch read send reply forward search idle check flag move copy delete mailbox init completions help"
+            opts="-a -c -q -v -h -V --account --config --json --quiet --verbose --color --help --version list fetch read send reply forward search idle check flag move copy delete mailbox init completions schema help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -462,7 +468,7 @@ _owl() {
             return 0
             ;;
         owl__subcmd__help)
-            opts="list fetch read send reply forward search idle check flag move copy delete mailbox init completions help"
+            opts="list fetch read send reply forward search idle check flag move copy delete mailbox init completions schema help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -714,6 +720,20 @@ _owl() {
             return 0
             ;;
         owl__subcmd__help__subcmd__reply)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        owl__subcmd__help__subcmd__schema)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1234,6 +1254,40 @@ _owl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --account)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -a)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        owl__subcmd__schema)
+            opts="-a -c -q -v -h -V --account --config --json --quiet --verbose --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --account)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -32,6 +32,7 @@ pub fn run(cli: Cli) -> Result<()> {
             clap_complete::generate(args.shell, &mut <Cli as clap::CommandFactory>::command(), "owl", &mut buf);
             out.text(&String::from_utf8_lossy(&buf))
         }
+        Command::Schema(args) => output::schema::print(&out, args.command.as_deref()),
         Command::List(args) => {
             let list_args = cmd::list::ListArgs {
                 mailbox: args.mailbox.clone(),

@@ -1,4 +1,6 @@
-//! Shell completions and man pages, generated from the clap definitions.
+//! Shell completions and man pages, generated from the clap definitions
+//! and [`super::man`] (EXIT STATUS, ENVIRONMENT, FILES, EXAMPLES, SEE ALSO,
+//! and `owl-config(5)`).
 //!
 //! `cargo run --example gen-assets` writes them into `completions/` and
 //! `man/`; a test fails when the checked-in files differ from what this
@@ -7,7 +9,7 @@
 use clap::CommandFactory;
 use clap_complete::Shell;
 
-use super::Cli;
+use super::{Cli, man};
 
 /// Every generated file: its path relative to the project root, and its
 /// content.
@@ -18,23 +20,53 @@ pub fn generate() -> Vec<(String, Vec<u8>)> {
         clap_complete::generate(shell, &mut Cli::command(), "owl", &mut buf);
         files.push((format!("completions/{name}"), buf));
     }
-    let command = Cli::command();
-    files.push(("man/owl.1".to_string(), man_page(&command)));
+    // `owl help` has no page of its own: leave it out of SUBCOMMANDS.
+    let command = Cli::command().disable_help_subcommand(true);
+    let version = command.get_version().unwrap_or_default().to_string();
+    files.push(("man/owl.1".to_string(), man_page(&command, "")));
     for sub in command.get_subcommands() {
         if sub.is_hide_set() {
             continue;
         }
         let name = format!("owl-{}", sub.get_name());
-        let version = command.get_version().unwrap_or_default().to_string();
-        let sub = sub.clone().name(name.clone()).version(version);
-        files.push((format!("man/{name}.1"), man_page(&sub)));
+        let page = sub.clone().name(name.clone()).version(version.clone());
+        files.push((format!("man/{name}.1"), man_page(&page, sub.get_name())));
     }
+    files.push(("man/owl-config.5".to_string(), man::config_page(&version)));
     files
 }
 
-fn man_page(command: &clap::Command) -> Vec<u8> {
+/// What clap_mangen renders (without its VERSION), then owl's own
+/// sections, then VERSION. Writing to a Vec cannot fail.
+fn man_page(command: &clap::Command, sub: &str) -> Vec<u8> {
+    let page = clap_mangen::Man::new(command.clone()).date("");
     let mut buf = Vec::new();
-    // Writing to a Vec cannot fail.
-    let _ = clap_mangen::Man::new(command.clone()).date("").render(&mut buf);
+    let _ = page.render_title(&mut buf);
+    let _ = page.render_name_section(&mut buf);
+    let _ = page.render_synopsis_section(&mut buf);
+    let _ = page.render_description_section(&mut buf);
+    let _ = page.render_options_section(&mut buf);
+    if command.has_subcommands() {
+        let _ = page.render_subcommands_section(&mut buf);
+    }
+    // owl's own after-help is the exit codes, which EXIT STATUS has.
+    if !sub.is_empty() && (command.get_after_long_help().is_some() || command.get_after_help().is_some()) {
+        let mut extra = Vec::new();
+        let _ = page.render_extra_section(&mut extra);
+        let heading = match sub {
+            "search" => "QUERY LANGUAGE",
+            "send" => "SENDMAIL MODE",
+            _ => "NOTES",
+        };
+        // Laid out for --help already: keep its lines (no filling), less
+        // a first line that only repeats the heading.
+        let text = String::from_utf8_lossy(&extra).into_owned();
+        let body = text.split_once(".SH EXTRA\n").map_or(text.as_str(), |(_, body)| body);
+        let body = body.strip_prefix(&format!("{heading}\n")).unwrap_or(body);
+        let text = format!(".SH \"{heading}\"\n.nf\n{body}");
+        buf.extend(format!("{}\n.fi\n", text.trim_end()).into_bytes());
+    }
+    buf.extend(man::sections(sub).into_bytes());
+    let _ = page.render_version_section(&mut buf);
     buf
 }

@@ -5,7 +5,9 @@
 pub mod assets;
 pub mod compose;
 mod init;
+mod man;
 mod read;
+pub mod schema;
 pub mod triage;
 
 pub use self::compose::{ForwardArgs, ReplyArgs};
@@ -158,6 +160,13 @@ pub enum Command {
     Init(Box<InitArgs>),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
+    /// Print the JSON Schema of a command's --json output, or the list of
+    /// schemas.
+    ///
+    /// Every schema is draft 2020-12 and strict: a field owl prints is in
+    /// it, with its exact type. `owl schema list > list.json` and any
+    /// validator check a script's assumptions.
+    Schema(schema::SchemaArgs),
 }
 
 /// `owl list`

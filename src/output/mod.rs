@@ -14,6 +14,7 @@
 //! | [`message`] | one message for reading |
 //! | [`triage`] | what `owl flag`, `move`, `copy`, `delete`, `mailbox` did |
 //! | [`table`] | the shared table layout |
+//! | [`schema`] | the JSON Schemas of every `--json` output |
 //! | [`safe`] | server and message text made harmless for a terminal |
 
 pub mod check;
@@ -25,6 +26,7 @@ pub mod message;
 pub mod pager;
 pub mod progress;
 pub mod safe;
+pub mod schema;
 pub mod search;
 pub mod send;
 pub mod table;

@@ -5,6 +5,7 @@ use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{Receiver, channel};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -18,6 +19,9 @@ struct Idle {
     child: Child,
     events: Receiver<Value>,
     log: Receiver<String>,
+    /// Every line printed, checked against schema/idle.json when done
+    /// (checking each as it comes would slow the stream the tests time).
+    lines: Arc<Mutex<Vec<String>>>,
 }
 
 impl Idle {
@@ -33,8 +37,11 @@ impl Idle {
             .unwrap();
         let (etx, events) = channel();
         let stdout = child.stdout.take().unwrap();
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        let seen = lines.clone();
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                seen.lock().unwrap().push(line.clone());
                 let _ = etx.send(serde_json::from_str(&line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}")));
             }
         });
@@ -45,7 +52,7 @@ impl Idle {
                 let _ = ltx.send(line);
             }
         });
-        Idle { child, events, log }
+        Idle { child, events, log, lines }
     }
 
     /// Waits for a log line containing each of `needles`.
@@ -82,6 +89,15 @@ impl Idle {
             }
             assert!(Instant::now() < deadline, "owl idle did not stop on SIGTERM");
             std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Idle {
+    fn drop(&mut self) {
+        let lines = self.lines.lock().map(|l| l.join("\n")).unwrap_or_default();
+        if !std::thread::panicking() && !lines.is_empty() {
+            crate::harness::schema::check("idle", &lines);
         }
     }
 }
@@ -315,7 +331,9 @@ fn once_ends_a_shell_until_loop_and_hooks_get_the_event() {
     shell.stdout.take().unwrap().read_to_string(&mut out).unwrap();
     assert!(shell.wait().unwrap().success());
     assert_eq!(out.trim(), "loop-done");
-    let event: Value = serde_json::from_str(std::fs::read_to_string(env.path("once.json")).unwrap().trim()).unwrap();
+    let once = std::fs::read_to_string(env.path("once.json")).unwrap();
+    crate::harness::schema::check("idle", &once);
+    let event: Value = serde_json::from_str(once.trim()).unwrap();
     assert_eq!(event["subject"], "wakes the loop");
 
     // Hooks: JSON on stdin, OWL_* variables; a slow hook in one mailbox
@@ -341,7 +359,9 @@ fn once_ends_a_shell_until_loop_and_hooks_get_the_event() {
         std::thread::sleep(Duration::from_millis(20));
     }
     assert!(!dir.join("slow-done").exists(), "Fast's hook ran while Slow's was still sleeping");
-    let json: Value = serde_json::from_str(std::fs::read_to_string(dir.join("Fast.json")).unwrap().trim()).unwrap();
+    let hooked = std::fs::read_to_string(dir.join("Fast.json")).unwrap();
+    crate::harness::schema::check("idle", &hooked);
+    let json: Value = serde_json::from_str(hooked.trim()).unwrap();
     assert_eq!(json["subject"], "fast one");
     let vars = std::fs::read_to_string(dir.join("Fast.env")).unwrap();
     for expected in

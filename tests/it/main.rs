@@ -11,6 +11,8 @@
 //! - `trace`: `-vv` shows the protocol and never a secret
 //! - `pool`: connections are shared and STATUS calls overlap
 //! - `assets`: completions and man pages are up to date
+//! - `schema`: the JSON Schemas of every `--json` output (the harness
+//!   validates each output against them)
 //! - `layering`: lower layers never import higher ones
 //! - `hostile`: hostile servers and careless input, with memory and time ceilings
 //! - `fuzz_regressions`: every past fuzzer crash and seed, replayed
@@ -35,6 +37,7 @@ mod list;
 mod pool;
 mod pop3;
 mod read;
+mod schema;
 mod search;
 mod security;
 mod send;

@@ -62,13 +62,16 @@ fn owl_stdin(env: &Env, args: &[&str], input: &str) -> Run {
     });
     let out = child.wait_with_output().expect("wait for owl");
     writer.join().unwrap();
-    Run {
+    let run = Run {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
         elapsed: std::time::Duration::ZERO,
         max_rss_kib: 0,
-    }
+        args: args.iter().map(|a| a.to_string()).collect(),
+    };
+    crate::harness::schema::check_run(&run);
+    run
 }
 
 #[test]

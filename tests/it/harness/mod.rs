@@ -4,6 +4,7 @@
 
 pub mod fake;
 pub mod real;
+pub mod schema;
 pub mod seed;
 
 use std::path::{Path, PathBuf};
@@ -21,10 +22,13 @@ pub struct Run {
     pub elapsed: Duration,
     /// Peak resident memory of the owl process, from its rusage.
     pub max_rss_kib: u64,
+    /// The arguments owl was given (after the program name).
+    pub args: Vec<String>,
 }
 
 impl Run {
-    /// Parses stdout as JSON.
+    /// Parses stdout as JSON; [`run`] has already checked it against the
+    /// subcommand's schema.
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.stdout)
             .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}\nstderr:\n{}", self.stdout, self.stderr))
@@ -148,13 +152,16 @@ pub fn run(cmd: Command) -> Run {
     let (stdout, stderr) = (stdout.join().unwrap_or_default(), stderr.join().unwrap_or_default());
     let max_rss_kib = std::fs::read_to_string(&rss_file).ok().and_then(|t| t.trim().parse().ok()).unwrap_or(0);
     let _ = std::fs::remove_file(&rss_file);
-    Run {
+    let run = Run {
         code: status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&stdout).into_owned(),
         stderr: String::from_utf8_lossy(&stderr).into_owned(),
         elapsed,
         max_rss_kib,
-    }
+        args: cmd.get_args().map(|a| a.to_string_lossy().into_owned()).collect(),
+    };
+    schema::check_run(&run);
+    run
 }
 
 /// Waits for `pid`: its exit code (-signal when killed) and peak RSS.

@@ -1,0 +1,455 @@
+//! The man page sections clap cannot derive: EXIT STATUS (from
+//! [`crate::error::EXIT_CODES`], the table the code uses), ENVIRONMENT,
+//! FILES, EXAMPLES and SEE ALSO for `owl(1)` and each `owl-COMMAND(1)`,
+//! and the whole of `owl-config(5)`. Plain roff text, joined to what
+//! clap_mangen renders by [`super::assets`].
+
+use crate::error::EXIT_CODES;
+
+/// Text made safe for roff: backslashes escaped, and a line never starts
+/// with a control character.
+pub fn escape(text: &str) -> String {
+    let text = text.replace('\\', "\\e").replace('-', "\\-");
+    text.lines()
+        .map(|l| if l.starts_with('.') || l.starts_with('\'') { format!("\\&{l}") } else { l.to_string() })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// `.SH NAME` followed by tagged paragraphs: bold tag, roman text.
+fn tagged(heading: &str, items: &[(&str, &str)]) -> String {
+    let mut out = format!(".SH \"{heading}\"\n");
+    for (tag, text) in items {
+        out.push_str(&format!(".TP\n\\fB{}\\fR\n{}\n", escape(tag), escape(text)));
+    }
+    out
+}
+
+/// The environment variables every command reads.
+const ENVIRONMENT: &[(&str, &str)] = &[
+    ("OWL_CONFIG", "The config file, as -c PATH gives it (-c wins)."),
+    ("HOME", "Expands a leading ~ in store paths (maildir:~/Mail) and locates the default directories below."),
+    ("XDG_CONFIG_HOME", "The config directory (default ~/.config): the config is $XDG_CONFIG_HOME/owl/config.toml."),
+    ("XDG_DATA_HOME", "The data directory (default ~/.local/share): the outbox is $XDG_DATA_HOME/owl/outbox/ACCOUNT/."),
+    (
+        "XDG_STATE_HOME, XDG_RUNTIME_DIR",
+        "Not used: a backup keeps its sync state and lock inside the store itself (see FILES).",
+    ),
+    ("NO_COLOR", "When set and not empty, --color auto (the default) prints no colors."),
+    ("TERM", "dumb: no colors in --color auto."),
+    ("COLUMNS", "The width tables are fitted to (default: the terminal's; no limit off a terminal)."),
+    (
+        "PAGER",
+        "The pager for long listings and messages on a terminal, run with sh -c (default: less). Empty or cat: \
+         no pager.",
+    ),
+    ("LESS", "Left as it is when set; otherwise owl runs the pager with LESS=FRX."),
+    ("VISUAL, EDITOR", "Not used: owl starts no editor. Compose with --body, --body-file or standard input."),
+    ("TZ", "The time zone of the dates tables show (JSON dates are RFC 3339 with their offset, whatever TZ says)."),
+    (
+        "SSL_CERT_FILE, SSL_CERT_DIR",
+        "Where OpenSSL (Linux and other Unix systems) finds the system's trusted CA certificates. Ignored for an \
+         account with ca_file, which replaces the system roots; on macOS the Keychain is used instead.",
+    ),
+    ("password_env", "The variable an account's password_env names holds its password (see owl-config(5))."),
+];
+
+/// What `owl idle --exec` commands receive besides the event as JSON on
+/// their standard input (src/cmd/idle/hooks.rs).
+const HOOK_ENVIRONMENT: &[(&str, &str)] = &[
+    ("OWL_EVENT", "new, expunge or flags (set for --exec commands)."),
+    ("OWL_ACCOUNT", "The account's name in the config."),
+    ("OWL_MAILBOX", "The mailbox."),
+    ("OWL_UID", "The message's UID."),
+    ("OWL_FROM", "new: the first From, Name <addr>; empty otherwise."),
+    ("OWL_SUBJECT", "new: the decoded subject; empty otherwise."),
+];
+
+const CONFIG_FILE: (&str, &str) = (
+    "~/.config/owl/config.toml",
+    "The config ($XDG_CONFIG_HOME/owl/config.toml; on macOS ~/Library/Application Support/owl/config.toml), \
+     unless -c or OWL_CONFIG names another. See owl-config(5).",
+);
+const STORE_FILES: &[(&str, &str)] = &[
+    (
+        "STORE/A/B/{cur,new,tmp}, STORE/A/B.mbox",
+        "Mailbox A/B of a backup: a Maildir, or an mboxrd file, under the store's root.",
+    ),
+    (
+        "STORE/.owl/tmp/lock",
+        "The store lock: one owl run per store; holds the holder's pid. A second run waits (--wait) or exits 75.",
+    ),
+    ("STORE/.owl/tmp/format", "The store's format, fixed when it was created."),
+    ("STORE/.owl/tmp/spool/", "Messages being written; cleaned up by the next run after a crash."),
+    (
+        "STORE/.owl/tmp/mailboxes/A/B/.state.json",
+        "Mailbox A/B's sync state (UIDVALIDITY, the last UID, failed messages and their next try); \
+         .remote.json beside it maps POP3 UIDLs to local UIDs.",
+    ),
+];
+const OUTBOX_FILES: &[(&str, &str)] = &[
+    (
+        "~/.local/share/owl/outbox/ACCOUNT/ID/",
+        "One message waiting to be sent ($XDG_DATA_HOME/owl/outbox): message.eml, copy.eml (the Sent copy) and \
+         envelope.json.",
+    ),
+    ("~/.local/share/owl/outbox/ACCOUNT/rejected/", "Messages a server refused for good: kept, never retried."),
+    ("~/.local/share/owl/outbox/ACCOUNT/dropped/", "Entries set aside with owl send --drop."),
+    ("~/.local/share/owl/outbox/ACCOUNT/.lock", "Keeps two runs from sending the same entry."),
+];
+
+/// One page's own parts.
+struct Page {
+    /// The subcommand (`""`: owl itself).
+    name: &'static str,
+    /// Command lines and what they do.
+    examples: &'static [(&'static str, &'static str)],
+    /// Other owl pages worth reading, beside owl(1) and owl-config(5).
+    see_also: &'static [&'static str],
+}
+
+const PAGES: &[Page] = &[
+    Page {
+        name: "",
+        examples: &[
+            ("owl check", "Test TLS, the certificate and login for the default account."),
+            ("owl list", "The mailboxes with their totals, unseen counts and sizes."),
+            ("owl -a work list INBOX --unseen --json | jq -r '.[].subject'", "Unseen subjects of account work."),
+            ("owl -q fetch --into maildir:~/Mail/work", "An incremental backup, silent unless it fails (for cron)."),
+            ("owl schema list", "The JSON Schema of owl list --json."),
+        ],
+        see_also: &["check", "list", "fetch", "send", "search", "idle", "schema", "completions"],
+    },
+    Page {
+        name: "list",
+        examples: &[
+            ("owl list", "The mailboxes with their counts."),
+            ("owl list INBOX -n 20 --unseen", "The 20 newest unseen messages."),
+            ("owl list Archive --sort size --reverse --json", "Every message of Archive, largest first, as JSON."),
+            ("owl list --local maildir:~/Mail/work INBOX", "A backup's INBOX, offline."),
+        ],
+        see_also: &["search", "fetch"],
+    },
+    Page {
+        name: "fetch",
+        examples: &[
+            ("owl fetch --into maildir:~/Mail/work", "Back every mailbox up, incrementally."),
+            ("owl fetch INBOX Sent --since 30d --max-size 10M", "Two mailboxes, recent and not too large."),
+            ("owl fetch --exclude 'Trash' --exclude 'Junk*' --dry-run", "What a backup would download."),
+            ("owl fetch INBOX 42", "Read message 42 (through the pager on a terminal)."),
+            ("owl fetch INBOX 42 --raw > 42.eml", "Its exact bytes."),
+        ],
+        see_also: &["list", "idle", "search"],
+    },
+    Page {
+        name: "send",
+        examples: &[
+            ("owl send --to ann@example.org -s 'Report' --attach report.pdf < body.txt", "Compose and send."),
+            ("owl send --raw < message.eml", "Send a whole message as it is."),
+            ("git config sendemail.sendmailCmd 'owl send --raw'", "Let git send-email send through owl."),
+            ("owl send --queue", "What waits in the outbox."),
+            ("owl send --flush", "Send what waits, nothing new (e.g. from cron)."),
+        ],
+        see_also: &["check"],
+    },
+    Page {
+        name: "search",
+        examples: &[
+            ("owl search from:bank since:7d", "This week's mail from the bank, in INBOX."),
+            ("owl search --all is:unseen has:attachment", "Unseen mail with attachments, in every mailbox."),
+            ("owl search --count --all 'subject:\"invoice\"'", "How many invoices each mailbox holds."),
+            ("owl search --local maildir:~/Mail/work from:ann", "Search a backup offline."),
+        ],
+        see_also: &["list", "fetch"],
+    },
+    Page {
+        name: "idle",
+        examples: &[
+            ("owl idle", "Watch INBOX, one line per change."),
+            ("owl idle --all --json", "Watch every mailbox; one JSON object per line."),
+            ("owl idle --exec 'notify-send \"$OWL_SUBJECT\"' --shell", "A desktop notification per event."),
+            ("owl idle --fetch", "Back each new message up as it arrives."),
+            ("owl idle --once --timeout 10m", "Wait at most ten minutes for one new message."),
+        ],
+        see_also: &["fetch", "list"],
+    },
+    Page {
+        name: "check",
+        examples: &[
+            ("owl check", "The default account's servers."),
+            ("owl check work --json", "Account work, as JSON."),
+        ],
+        see_also: &["list", "send"],
+    },
+    Page {
+        name: "completions",
+        examples: &[
+            ("owl completions bash > ~/.local/share/bash-completion/completions/owl", "Bash completions."),
+            ("owl completions zsh > ~/.zfunc/_owl", "Zsh completions (with ~/.zfunc in fpath)."),
+            ("owl completions fish > ~/.config/fish/completions/owl.fish", "Fish completions."),
+        ],
+        see_also: &[],
+    },
+    Page {
+        name: "schema",
+        examples: &[
+            ("owl schema", "The names of the schemas."),
+            ("owl schema list > list.schema.json", "The schema of owl list --json, for a validator."),
+            ("owl schema error", "The object a failing command prints on stderr under --json."),
+        ],
+        see_also: &["list", "fetch", "send", "search", "idle", "check"],
+    },
+];
+
+/// The sections after OPTIONS for `owl(1)` (`sub` empty) or
+/// `owl-SUB(1)`.
+pub fn sections(sub: &str) -> String {
+    let page = PAGES.iter().find(|p| p.name == sub);
+    let mut out = String::from(".SH \"EXIT STATUS\"\n");
+    for (code, meaning) in EXIT_CODES {
+        out.push_str(&format!(".TP\n\\fB{code}\\fR\n{}\n", escape(meaning)));
+    }
+    out.push_str(".PP\n");
+    out.push_str(&escape(
+        "A scheduler should try again later on 75 (and may on 69, a server that is down or in maintenance); the \
+         other codes need a person: fix the config (78), the password (77), the certificate (69) or the command \
+         line (64) first.",
+    ));
+    out.push('\n');
+    let mut env: Vec<(&str, &str)> = ENVIRONMENT.to_vec();
+    if sub.is_empty() || sub == "idle" {
+        env.extend_from_slice(HOOK_ENVIRONMENT);
+    }
+    out.push_str(&tagged("ENVIRONMENT", &env));
+    let mut files = vec![CONFIG_FILE];
+    if matches!(sub, "" | "fetch" | "idle" | "list" | "search") {
+        files.extend_from_slice(STORE_FILES);
+    }
+    if matches!(sub, "" | "send") {
+        files.extend_from_slice(OUTBOX_FILES);
+    }
+    out.push_str(&tagged("FILES", &files));
+    let examples = page.map_or(&[][..], |p| p.examples);
+    out.push_str(".SH EXAMPLES\n");
+    for (line, what) in examples {
+        out.push_str(&format!(".PP\n{}\n.RS 4\n.nf\n{}\n.fi\n.RE\n", escape(what), escape(line)));
+    }
+    let mut refs: Vec<String> = Vec::new();
+    if !sub.is_empty() {
+        refs.push("\\fBowl\\fR(1)".to_string());
+    }
+    for other in page.map_or(&[][..], |p| p.see_also) {
+        refs.push(format!("\\fBowl\\-{other}\\fR(1)"));
+    }
+    refs.push("\\fBowl\\-config\\fR(5)".to_string());
+    out.push_str(&format!(".SH \"SEE ALSO\"\n{}\n", refs.join(", ")));
+    out
+}
+
+/// Server keys: every server section has them, and the account table
+/// shares them with its sections. (key, type, default, meaning)
+const SERVER_KEYS: &[(&str, &str, &str, &str)] = &[
+    ("host", "string", "(required)", "The server's name or address."),
+    (
+        "tls",
+        "string",
+        "\"auto\"",
+        "\"auto\": implicit TLS on 993, 995 and 465, STARTTLS (required) on any other port; \"implicit\"; \
+         \"starttls\"; \"none\" (plaintext: the password goes in clear; only for this account).",
+    ),
+    ("user", "string", "email", "The login name."),
+    (
+        "password_command",
+        "array of strings, or string",
+        "",
+        "A command whose first line of output is the password: an array runs without a shell, a string with \
+         sh -c. It may run at most secret_timeout on a terminal, timeout off one.",
+    ),
+    ("password_env", "string", "", "The environment variable holding the password."),
+    ("password", "string", "", "The password itself (owl warns when the file is readable by others)."),
+    (
+        "oauth2_token_command",
+        "array of strings, or string",
+        "",
+        "A command printing an OAuth 2.0 access token (for XOAUTH2 or OAUTHBEARER), such as oama access ADDRESS \
+         or pizauth show ACCOUNT.",
+    ),
+    (
+        "ca_file",
+        "string",
+        "the system roots",
+        "A PEM file of the CA to trust instead of the system roots; relative to the config file's directory.",
+    ),
+    ("fingerprint", "string", "", "\"sha256:AB:CD:...\": accept exactly this certificate (owl check prints it)."),
+    (
+        "timeout",
+        "integer (seconds) or string (\"30s\", \"2m\")",
+        "30",
+        "Connecting and logging in must each finish within it, and a reply must bring 1 KiB per timeout of \
+         waiting.",
+    ),
+    (
+        "secret_timeout",
+        "integer (seconds) or string",
+        "\"5m\"",
+        "How long password_command or oauth2_token_command may take on a terminal.",
+    ),
+];
+
+/// Keys of the account table itself.
+const ACCOUNT_KEYS: &[(&str, &str, &str, &str)] = &[
+    ("default", "boolean", "false", "The account used without -a (an only account is the default anyway)."),
+    ("email", "string", "(required)", "Your address: the sender, and the default login name."),
+    ("name", "string", "", "Your display name, for the From header."),
+    (
+        "sent_mailbox",
+        "string",
+        "the \\Sent mailbox",
+        "Where owl send saves copies when the server marks no \\Sent mailbox.",
+    ),
+];
+
+const IMAP_KEYS: &[(&str, &str, &str, &str)] = &[
+    ("port", "integer", "993 (implicit TLS), 143", "The TCP port."),
+    ("compress", "boolean", "true", "Switch COMPRESS=DEFLATE on (after login) whenever the server offers it."),
+    ("connections", "integer, 1 to 32", "4", "How many connections one run may open."),
+    (
+        "idle_refresh",
+        "integer (seconds) or string",
+        "\"25m\"",
+        "How often owl idle re-issues IDLE; also how long a silent IDLE is trusted.",
+    ),
+    ("poll_interval", "integer (seconds) or string", "\"60s\"", "owl idle's NOOP interval for servers without IDLE."),
+];
+
+const POP3_KEYS: &[(&str, &str, &str, &str)] = &[
+    ("port", "integer", "995 (implicit TLS), 110", "The TCP port."),
+    (
+        "auth",
+        "string",
+        "\"auto\"",
+        "\"auto\" (AUTH PLAIN, else USER/PASS; both only over TLS), \"apop\", \"user\" or \"plain\".",
+    ),
+    ("policy", "string", "\"keep\"", "\"keep\", or \"delete\" each message once its local copy is durable."),
+    ("delete_after_days", "integer", "", "Delete messages stored more than this many days ago."),
+];
+
+const SMTP_KEYS: &[(&str, &str, &str, &str)] = &[("port", "integer", "465 (implicit TLS), 587", "The TCP port.")];
+
+const FETCH_KEYS: &[(&str, &str, &str, &str)] = &[
+    ("into", "string", "", "The store: \"maildir:PATH\" or \"mbox:PATH\" (a leading ~/ expands)."),
+    ("mailboxes", "array of strings", "all", "The mailboxes owl fetch backs up."),
+    ("exclude", "array of strings", "", "Mailboxes to leave out: patterns with * and ?."),
+];
+
+fn key_table(out: &mut String, keys: &[(&str, &str, &str, &str)]) {
+    for (key, ty, default, meaning) in keys {
+        let default = if default.is_empty() { String::new() } else { format!("; default {}", escape(default)) };
+        out.push_str(&format!(".TP\n\\fB{}\\fR (\\fI{}\\fR{default})\n{}\n", escape(key), escape(ty), escape(meaning)));
+    }
+}
+
+/// Every key `owl-config(5)` documents, by table, for the test that the
+/// page misses none the parser accepts.
+#[cfg(test)]
+fn config_keys() -> Vec<(&'static str, &'static str)> {
+    let mut keys = Vec::new();
+    for (table, list) in [
+        ("server", SERVER_KEYS),
+        ("account", ACCOUNT_KEYS),
+        ("imap", IMAP_KEYS),
+        ("pop3", POP3_KEYS),
+        ("smtp", SMTP_KEYS),
+        ("fetch", FETCH_KEYS),
+    ] {
+        keys.extend(list.iter().map(|k| (table, k.0)));
+    }
+    keys
+}
+
+/// `owl-config(5)`.
+pub fn config_page(version: &str) -> Vec<u8> {
+    let mut out = format!(".TH owl-config 5 \"\" \"owl {version}\"\n");
+    out.push_str(".SH NAME\nowl\\-config \\- the owl configuration file\n");
+    out.push_str(".SH SYNOPSIS\n~/.config/owl/config.toml\n");
+    out.push_str(&format!(
+        ".SH DESCRIPTION\n{}\n.PP\n{}\n",
+        escape(
+            "One TOML file with one [accounts.NAME] table per account, each with optional [accounts.NAME.imap], \
+             [accounts.NAME.pop3], [accounts.NAME.smtp] and [accounts.NAME.fetch] sections. Unknown keys, keys in \
+             the wrong section and bad values are errors naming the file, the line and the key (exit 78)."
+        ),
+        escape(
+            "The server keys may be written once in the account table, where every server section that does not \
+             set its own inherits them. Exactly one of password_command, password_env, password and \
+             oauth2_token_command must be given for each server, in its section or the account table."
+        )
+    ));
+    out.push_str(".SH \"ACCOUNT KEYS\"\n");
+    key_table(&mut out, ACCOUNT_KEYS);
+    out.push_str(".SH \"SERVER KEYS\"\n");
+    out.push_str(&escape("In [accounts.NAME.imap], [accounts.NAME.pop3], [accounts.NAME.smtp], or the account table."));
+    out.push('\n');
+    key_table(&mut out, SERVER_KEYS);
+    out.push_str(".SH \"[accounts.NAME.imap]\"\n");
+    key_table(&mut out, IMAP_KEYS);
+    out.push_str(".SH \"[accounts.NAME.pop3]\"\n");
+    key_table(&mut out, POP3_KEYS);
+    out.push_str(".SH \"[accounts.NAME.smtp]\"\n");
+    key_table(&mut out, SMTP_KEYS);
+    out.push_str(".SH \"[accounts.NAME.fetch]\"\n");
+    key_table(&mut out, FETCH_KEYS);
+    out.push_str(&tagged("ENVIRONMENT", &ENVIRONMENT[..2]));
+    out.push_str(&tagged("FILES", &[CONFIG_FILE]));
+    out.push_str(".SH EXAMPLES\n.PP\nOne account with IMAP and SMTP, the password from pass(1):\n.RS 4\n.nf\n");
+    out.push_str(&escape(
+        "[accounts.work]\ndefault = true\nemail = \"me@example.com\"\nname = \"Me Myself\"\n\
+         password_command = [\"pass\", \"show\", \"mail/work\"]\n\n[accounts.work.imap]\nhost = \"imap.example.com\"\n\n\
+         [accounts.work.smtp]\nhost = \"smtp.example.com\"\nport = 587\n\n[accounts.work.fetch]\n\
+         into = \"maildir:~/Mail/work\"\nexclude = [\"Trash\", \"Junk*\"]",
+    ));
+    out.push_str("\n.fi\n.RE\n.PP\nGmail through an OAuth 2.0 token helper:\n.RS 4\n.nf\n");
+    out.push_str(&escape(
+        "[accounts.gmail]\nemail = \"me@gmail.com\"\noauth2_token_command = [\"oama\", \"access\", \"me@gmail.com\"]\n\n\
+         [accounts.gmail.imap]\nhost = \"imap.gmail.com\"\n\n[accounts.gmail.smtp]\nhost = \"smtp.gmail.com\"\nport = 465",
+    ));
+    out.push_str("\n.fi\n.RE\n.SH \"SEE ALSO\"\n\\fBowl\\fR(1), \\fBowl\\-check\\fR(1)\n");
+    out.into_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::raw;
+
+    #[test]
+    fn owl_config_5_documents_every_key_the_parser_accepts() {
+        let documented = config_keys();
+        let has = |table: &str, key: &str| documented.contains(&(table, key));
+        for key in raw::Account::OWN_KEYS.iter().filter(|k| !["imap", "pop3", "smtp", "fetch"].contains(k)) {
+            assert!(has("account", key), "account key {key} is not in owl-config(5)");
+        }
+        for (table, keys) in
+            [("imap", raw::Imap::OWN_KEYS), ("pop3", raw::Pop3::OWN_KEYS), ("smtp", raw::Smtp::OWN_KEYS)]
+        {
+            for key in keys {
+                assert!(has(table, key), "[{table}] key {key} is not in owl-config(5)");
+            }
+        }
+        // Each server key the page documents is one the parser takes.
+        for (_, key) in documented.iter().filter(|(t, _)| *t == "server") {
+            let toml = format!("[accounts.a]\nemail = \"a@b.c\"\n[accounts.a.imap]\n{key} = 0\n");
+            let err = crate::config::parse(std::path::Path::new("c.toml"), &toml).err().map(|e| e.to_string());
+            assert!(!err.unwrap_or_default().contains("unknown field"), "{key} is not a key");
+        }
+        let page = String::from_utf8(config_page("0")).unwrap();
+        for (_, key) in &documented {
+            assert!(page.contains(&format!("\\fB{}\\fR", escape(key))), "{key} missing from the page");
+        }
+    }
+
+    #[test]
+    fn escape_keeps_roff_controls_out_of_text() {
+        assert_eq!(escape(".hidden\n'quote\na\\b -x"), "\\&.hidden\n\\&'quote\na\\eb \\-x");
+    }
+}
