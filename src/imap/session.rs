@@ -530,10 +530,10 @@ impl<S: Connection> Session<S> {
             self.codec.stream().shutdown();
             return;
         }
-        if let Ok(tag) = self.send(&Command::new("LOGOUT"))
-            && self.flush().is_ok()
-        {
-            let _ = self.wait(&tag, None, &mut |_| Ok(()));
+        // The reply (BYE, OK) tells owl nothing it needs: waiting for it
+        // would cost every command one more round trip at its end.
+        if self.send(&Command::new("LOGOUT")).is_ok() {
+            let _ = self.flush();
         }
         self.codec.stream().shutdown();
     }
