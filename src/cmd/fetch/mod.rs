@@ -47,7 +47,7 @@ use self::summary::{describe_recovery, finish, record_error};
 use super::context::Context;
 use super::mailboxes::{self, Spread};
 use crate::error::{Error, Result};
-use crate::imap::{MailboxStatus, Session, StatusItem};
+use crate::imap::{MailboxName, MailboxStatus, Session, StatusItem};
 use crate::net::pool::Pool;
 use crate::store::{MailboxStore, Store, StoreKind, StoreLock, StoreSpec, SyncState, UidSet};
 
@@ -170,6 +170,15 @@ pub fn run(ctx: &Context, args: &FetchArgs, observer: &dyn Observer) -> Result<F
     let lock = store.lock(args.wait)?;
     let pool = ctx.imap()?;
 
+    // INBOX, the big mailbox of most accounts, is asked before the LIST:
+    // Dovecot answers STATUS from its mailbox list index until a LIST has
+    // refreshed that index, and then reads the whole Maildir instead
+    // (measured at 200,000 messages: 15-40 ms as the session's first
+    // command, 350-700 ms after a LIST). Elsewhere it costs nothing more:
+    // the other mailboxes' STATUS comes one round trip later.
+    let items = [StatusItem::UidNext, StatusItem::UidValidity, StatusItem::HighestModSeq];
+    let mut statuses = mailboxes::status_over_pool(ctx, &[MailboxName::inbox()], &items, Spread::OpenOnly)?;
+
     let (entries, _) = mailboxes::list(ctx)?;
     let wanted = if args.mailboxes.is_empty() { &ctx.account.fetch.mailboxes } else { &args.mailboxes };
     let mut exclude = ctx.account.fetch.exclude.clone();
@@ -178,9 +187,13 @@ pub fn run(ctx: &Context, args: &FetchArgs, observer: &dyn Observer) -> Result<F
         select::targets(&entries, wanted, &exclude)?.into_iter().map(|t| Job::peek(&store, &lock, t)).collect();
 
     // Cheap first pass: STATUS says which mailboxes changed at all.
-    let names: Vec<_> = jobs.iter().map(|j| j.target.name.clone()).collect();
-    let items = [StatusItem::UidNext, StatusItem::UidValidity, StatusItem::HighestModSeq];
-    let mut statuses = mailboxes::status_over_pool(ctx, &names, &items, Spread::OpenOnly)?;
+    let names: Vec<_> = jobs.iter().map(|j| j.target.name.clone()).filter(|n| !n.is_inbox()).collect();
+    statuses.extend(mailboxes::status_over_pool(ctx, &names, &items, Spread::OpenOnly)?);
+    if let Some(inbox) = statuses.remove(&MailboxName::inbox())
+        && let Some(job) = jobs.iter().find(|j| j.target.name.is_inbox())
+    {
+        statuses.insert(job.target.name.clone(), inbox);
+    }
     let signature = args.filters.signature();
     let now = unix_now();
     let keeps_flags = store.spec().kind == StoreKind::Maildir;
