@@ -174,6 +174,18 @@ fn examine_reads_the_mailbox_state_from_untagged_codes() {
 }
 
 #[test]
+fn a_mailbox_already_open_is_not_examined_again_another_is() {
+    let (mut session, handle) = selected(
+        script()
+            .expect("a2 EXAMINE \"Sent\"\r\n")
+            .send("* 0 EXISTS\r\n* OK [UIDVALIDITY 9] v\r\na2 OK [READ-ONLY] done\r\n"),
+    );
+    assert_eq!(session.examined(&MailboxName::inbox(), true).unwrap().uidvalidity, Some(7), "no command");
+    assert_eq!(session.examined(&MailboxName::new("Sent"), false).unwrap().uidvalidity, Some(9));
+    handle.assert_done();
+}
+
+#[test]
 fn pipelined_fetches_go_out_in_one_write_and_may_complete_in_any_order() {
     let (mut session, handle) = selected(
         script()

@@ -246,7 +246,7 @@ fn fetch_batch(
     to_writer: &SyncSender<Incoming>,
 ) -> Result<Fetched> {
     if !already_open {
-        let selected = session.examine(&source.name, false)?;
+        let selected = session.examined(&source.name, false)?;
         if selected.uidvalidity != Some(source.uidvalidity) {
             return Err(Error::temp("UIDVALIDITY changed during the fetch; run owl fetch again"));
         }

@@ -51,7 +51,9 @@ pub fn changes_all(pool: &Pool<Session>, checks: &[FlagCheck]) -> Result<Vec<Res
 }
 
 fn changes(session: &mut Session, check: &FlagCheck) -> Result<FlagChanges> {
-    let selected = session.examine(&check.target.name, true)?.clone();
+    // CHANGEDSINCE enables CONDSTORE itself (RFC 7162 §3.1), so a
+    // selection made without it serves.
+    let selected = session.examined(&check.target.name, true)?.clone();
     if selected.uidvalidity != Some(check.uidvalidity) {
         return Err(Error::temp("UIDVALIDITY changed while checking flags; run owl fetch again"));
     }
