@@ -435,6 +435,12 @@ const ACCOUNT_KEYS: &[(&str, &str, &str, &str)] = &[
         "the \\Sent mailbox",
         "Where owl send saves copies when the server marks no \\Sent mailbox.",
     ),
+    (
+        "aliases",
+        "array of strings",
+        "",
+        "Your other addresses, e.g. [\"me@old.example\"]: owl reply --all leaves them out, as it does email.",
+    ),
 ];
 
 const IMAP_KEYS: &[(&str, &str, &str, &str)] = &[
@@ -470,6 +476,15 @@ const FETCH_KEYS: &[(&str, &str, &str, &str)] = &[
     ("exclude", "array of strings", "", "Mailboxes to leave out: patterns with * and ?."),
 ];
 
+/// `[accounts.NAME.mailboxes]`: the special mailboxes, by name.
+const MAILBOXES_KEYS: &[(&str, &str, &str, &str)] = &[
+    ("sent", "string", "the \\Sent mailbox", "Where owl send, reply and forward save the copy of what they send."),
+    ("trash", "string", "the \\Trash mailbox", "Where owl delete moves messages (without --expunge)."),
+    ("drafts", "string", "the \\Drafts mailbox", "The Drafts mailbox."),
+    ("junk", "string", "the \\Junk mailbox", "The Junk mailbox."),
+    ("archive", "string", "the \\Archive mailbox", "The Archive mailbox."),
+];
+
 fn key_table(out: &mut String, keys: &[(&str, &str, &str, &str)]) {
     for (key, ty, default, meaning) in keys {
         let default = if default.is_empty() { String::new() } else { format!("; default {}", escape(default)) };
@@ -489,6 +504,7 @@ fn config_keys() -> Vec<(&'static str, &'static str)> {
         ("pop3", POP3_KEYS),
         ("smtp", SMTP_KEYS),
         ("fetch", FETCH_KEYS),
+        ("mailboxes", MAILBOXES_KEYS),
     ] {
         keys.extend(list.iter().map(|k| (table, k.0)));
     }
@@ -504,7 +520,8 @@ pub fn config_page(version: &str) -> Vec<u8> {
         ".SH DESCRIPTION\n{}\n.PP\n{}\n",
         escape(
             "One TOML file with one [accounts.NAME] table per account, each with optional [accounts.NAME.imap], \
-             [accounts.NAME.pop3], [accounts.NAME.smtp] and [accounts.NAME.fetch] sections. Unknown keys, keys in \
+             [accounts.NAME.pop3], [accounts.NAME.smtp], [accounts.NAME.fetch] and [accounts.NAME.mailboxes] \
+             sections. Unknown keys, keys in \
              the wrong section and bad values are errors naming the file, the line and the key (exit 78)."
         ),
         escape(
@@ -527,6 +544,14 @@ pub fn config_page(version: &str) -> Vec<u8> {
     key_table(&mut out, SMTP_KEYS);
     out.push_str(".SH \"[accounts.NAME.fetch]\"\n");
     key_table(&mut out, FETCH_KEYS);
+    out.push_str(".SH \"[accounts.NAME.mailboxes]\"\n");
+    out.push_str(&escape(
+        "The special mailboxes by name, e.g. trash = \"INBOX.Deleted\": a name given here wins over what the \
+         server marks (SPECIAL-USE); without either, owl looks for the usual names (Sent, Sent Items, Trash, \
+         Deleted Items, ...) in the personal namespace and at the top.",
+    ));
+    out.push('\n');
+    key_table(&mut out, MAILBOXES_KEYS);
     out.push_str(&tagged("ENVIRONMENT", &ENVIRONMENT[..2]));
     out.push_str(&tagged("FILES", &[CONFIG_FILE]));
     out.push_str(".SH EXAMPLES\n.PP\nOne account with IMAP and SMTP, the password from pass(1):\n.RS 4\n.nf\n");
@@ -554,7 +579,8 @@ mod tests {
     fn owl_config_5_documents_every_key_the_parser_accepts() {
         let documented = config_keys();
         let has = |table: &str, key: &str| documented.contains(&(table, key));
-        for key in raw::Account::OWN_KEYS.iter().filter(|k| !["imap", "pop3", "smtp", "fetch"].contains(k)) {
+        for key in raw::Account::OWN_KEYS.iter().filter(|k| !["imap", "pop3", "smtp", "fetch", "mailboxes"].contains(k))
+        {
             assert!(has("account", key), "account key {key} is not in owl-config(5)");
         }
         for (table, keys) in
@@ -569,6 +595,13 @@ mod tests {
             let toml = format!("[accounts.a]\nemail = \"a@b.c\"\n[accounts.a.imap]\n{key} = 0\n");
             let err = crate::config::parse(std::path::Path::new("c.toml"), &toml).err().map(|e| e.to_string());
             assert!(!err.unwrap_or_default().contains("unknown field"), "{key} is not a key");
+        }
+        // [accounts.NAME.mailboxes] refuses unknown keys: each one the page
+        // documents parses.
+        for (_, key) in documented.iter().filter(|(t, _)| *t == "mailboxes") {
+            let toml = format!("[accounts.a]\nemail = \"a@b.c\"\n[accounts.a.mailboxes]\n{key} = \"X\"\n");
+            let err = crate::config::parse(std::path::Path::new("c.toml"), &toml).err().map(|e| e.to_string());
+            assert!(!err.unwrap_or_default().contains("unknown field"), "mailboxes key {key} is not a key");
         }
         let page = String::from_utf8(config_page("0")).unwrap();
         for (_, key) in &documented {
