@@ -46,8 +46,12 @@ fn man_page(command: &clap::Command, sub: &str) -> Vec<u8> {
     let _ = page.render_synopsis_section(&mut buf);
     let _ = page.render_description_section(&mut buf);
     let _ = page.render_options_section(&mut buf);
-    if command.has_subcommands() {
+    if command.has_subcommands() && sub.is_empty() {
         let _ = page.render_subcommands_section(&mut buf);
+    } else if command.has_subcommands() {
+        // clap_mangen would name a page per action (owl-mailbox-create(1)),
+        // which owl does not ship: the actions are described here instead.
+        buf.extend(actions_section(command).into_bytes());
     }
     // owl's own after-help is the exit codes, which EXIT STATUS has.
     if !sub.is_empty() && (command.get_after_long_help().is_some() || command.get_after_help().is_some()) {
@@ -69,4 +73,44 @@ fn man_page(command: &clap::Command, sub: &str) -> Vec<u8> {
     buf.extend(man::sections(sub).into_bytes());
     let _ = page.render_version_section(&mut buf);
     buf
+}
+
+/// SUBCOMMANDS of a page whose command has actions (`owl mailbox create`,
+/// ...): each action's synopsis, what it does and its arguments.
+fn actions_section(command: &clap::Command) -> String {
+    let mut out = String::from(".SH SUBCOMMANDS\n");
+    for action in command.get_subcommands().filter(|a| a.get_name() != "help" && !a.is_hide_set()) {
+        let args: Vec<&clap::Arg> =
+            action.get_arguments().filter(|a| !["help", "version"].contains(&a.get_id().as_str())).collect();
+        let name = |arg: &clap::Arg| -> String {
+            match (arg.is_positional(), arg.get_long()) {
+                (false, Some(long)) => format!("\\fB\\-\\-{}\\fR", man::escape(long)),
+                _ => {
+                    let value = arg.get_value_names().and_then(|v| v.first()).map(ToString::to_string);
+                    let value = value.unwrap_or_else(|| arg.get_id().as_str().to_uppercase());
+                    format!("\\fI{}\\fR", man::escape(&value))
+                }
+            }
+        };
+        let synopsis: Vec<String> = args
+            .iter()
+            .map(
+                |arg| if arg.is_positional() && arg.is_required_set() { name(arg) } else { format!("[{}]", name(arg)) },
+            )
+            .collect();
+        out.push_str(&format!(".TP\n\\fB{}\\fR {}\n", man::escape(action.get_name()), synopsis.join(" ")));
+        if let Some(about) = action.get_about() {
+            out.push_str(&format!("{}\n", man::escape(&about.to_string())));
+        }
+        let described: Vec<&&clap::Arg> = args.iter().filter(|a| a.get_help().is_some()).collect();
+        if !described.is_empty() {
+            out.push_str(".RS\n");
+            for arg in described {
+                let help = arg.get_help().map(ToString::to_string).unwrap_or_default();
+                out.push_str(&format!(".TP\n{}\n{}\n", name(arg), man::escape(&help)));
+            }
+            out.push_str(".RE\n");
+        }
+    }
+    out
 }

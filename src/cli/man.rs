@@ -30,7 +30,11 @@ const ENVIRONMENT: &[(&str, &str)] = &[
     ("OWL_CONFIG", "The config file, as -c PATH gives it (-c wins)."),
     ("HOME", "Expands a leading ~ in store paths (maildir:~/Mail) and locates the default directories below."),
     ("XDG_CONFIG_HOME", "The config directory (default ~/.config): the config is $XDG_CONFIG_HOME/owl/config.toml."),
-    ("XDG_DATA_HOME", "The data directory (default ~/.local/share): the outbox is $XDG_DATA_HOME/owl/outbox/ACCOUNT/."),
+    (
+        "XDG_DATA_HOME",
+        "The data directory (default ~/.local/share): the outbox is $XDG_DATA_HOME/owl/outbox/ACCOUNT/, drafts \
+         being edited are kept in $XDG_DATA_HOME/owl/drafts/ACCOUNT/.",
+    ),
     (
         "XDG_STATE_HOME, XDG_RUNTIME_DIR",
         "Not used: a backup keeps its sync state and lock inside the store itself (see FILES).",
@@ -41,11 +45,24 @@ const ENVIRONMENT: &[(&str, &str)] = &[
     (
         "PAGER",
         "The pager for long listings and messages on a terminal, run with sh -c (default: less). Empty or cat: \
-         no pager.",
+         no pager; --no-pager: none for this run.",
     ),
-    ("LESS", "Left as it is when set; otherwise owl runs the pager with LESS=FRX."),
-    ("VISUAL, EDITOR", "Not used: owl starts no editor. Compose with --body, --body-file or standard input."),
-    ("TZ", "The time zone of the dates tables show (JSON dates are RFC 3339 with their offset, whatever TZ says)."),
+    (
+        "LESS",
+        "Left as it is when set; otherwise owl runs the pager with LESS=FRX (quit when it fits one screen, keep \
+         colors, leave the screen as it was).",
+    ),
+    (
+        "VISUAL, EDITOR",
+        "The editor owl send, owl reply and owl forward open on a draft on a terminal (or with --edit): VISUAL, \
+         else EDITOR, else vi, run with sh -c so that EDITOR=\"code -w\" works. Not used with --body, --body-file \
+         or text on standard input.",
+    ),
+    (
+        "TZ",
+        "The time zone of the dates tables and owl read show (JSON dates are RFC 3339 with their offset, whatever \
+         TZ says).",
+    ),
     (
         "SSL_CERT_FILE, SSL_CERT_DIR",
         "Where OpenSSL (Linux and other Unix systems) finds the system's trusted CA certificates. Ignored for an \
@@ -96,6 +113,11 @@ const OUTBOX_FILES: &[(&str, &str)] = &[
     ("~/.local/share/owl/outbox/ACCOUNT/rejected/", "Messages a server refused for good: kept, never retried."),
     ("~/.local/share/owl/outbox/ACCOUNT/dropped/", "Entries set aside with owl send --drop."),
     ("~/.local/share/owl/outbox/ACCOUNT/.lock", "Keeps two runs from sending the same entry."),
+    (
+        "~/.local/share/owl/drafts/ACCOUNT/",
+        "Drafts opened in the editor ($XDG_DATA_HOME/owl/drafts; mode 0700, each file 0600). A draft that could \
+         not be sent is kept there, and the error names it.",
+    ),
 ];
 
 /// One page's own parts.
@@ -118,7 +140,25 @@ const PAGES: &[Page] = &[
             ("owl -q fetch --into maildir:~/Mail/work", "An incremental backup, silent unless it fails (for cron)."),
             ("owl schema list", "The JSON Schema of owl list --json."),
         ],
-        see_also: &["check", "list", "fetch", "send", "search", "idle", "schema", "completions"],
+        see_also: &[
+            "init",
+            "check",
+            "list",
+            "read",
+            "fetch",
+            "send",
+            "reply",
+            "forward",
+            "search",
+            "flag",
+            "move",
+            "copy",
+            "delete",
+            "mailbox",
+            "idle",
+            "schema",
+            "completions",
+        ],
     },
     Page {
         name: "list",
@@ -182,6 +222,94 @@ const PAGES: &[Page] = &[
         see_also: &["list", "send"],
     },
     Page {
+        name: "read",
+        examples: &[
+            ("owl read INBOX 42", "Read message 42 through the pager; it is marked seen once shown."),
+            ("owl read INBOX 42 --peek", "Read it and leave it unseen."),
+            ("owl read INBOX 42 --html", "Read the HTML part made readable, not the plain one."),
+            ("owl read INBOX 42 --save-attachments ~/Downloads", "Save its attachments under safe names."),
+            ("owl read INBOX 42 --json | jq -r .text", "Its text, for a script (and it is marked seen)."),
+            ("owl read --local maildir:~/Mail/work INBOX 42", "The same message in a backup, offline."),
+        ],
+        see_also: &["list", "search", "fetch", "reply", "flag"],
+    },
+    Page {
+        name: "reply",
+        examples: &[
+            ("owl reply INBOX 42", "Answer message 42 in the editor, the quote already in the draft."),
+            ("owl reply INBOX 42 --all", "Answer every recipient too (or Mail-Followup-To)."),
+            ("owl reply INBOX 42 --body 'Thanks, done.'", "Answer without an editor, for a script."),
+            ("owl reply INBOX 42 --dry-run < answer.txt", "The reply that would be sent, with stdin's text."),
+        ],
+        see_also: &["read", "forward", "send"],
+    },
+    Page {
+        name: "forward",
+        examples: &[
+            ("owl forward INBOX 42 --to bob@example.org", "Forward message 42 inline, writing a note in the editor."),
+            ("owl forward INBOX 42 --to bob@example.org --attach --body 'FYI'", "Forward it as an attachment."),
+            ("owl forward INBOX 42 --to bob@example.org --cc ann@example.org --dry-run", "What would be sent."),
+        ],
+        see_also: &["read", "reply", "send"],
+    },
+    Page {
+        name: "flag",
+        examples: &[
+            ("owl flag INBOX 12,14 +seen -flagged", "Mark two messages seen and not flagged."),
+            ("owl flag INBOX 1:* +seen", "Mark every message of INBOX seen."),
+            ("owl search --json is:unseen from:bank | owl flag INBOX - +seen", "Mark what a search found seen."),
+            ("owl flag Archive 7 +'$Label1'", "Set a keyword."),
+        ],
+        see_also: &["list", "search", "move", "delete"],
+    },
+    Page {
+        name: "move",
+        examples: &[
+            ("owl move INBOX 5 Archive", "Move message 5 to Archive."),
+            ("owl search --json from:bank since:30d | owl move INBOX - Archive", "Move what a search found."),
+            ("owl move INBOX 1:20 Old --json", "Move twenty messages and print their new UIDs as JSON."),
+        ],
+        see_also: &["copy", "delete", "flag", "search", "mailbox"],
+    },
+    Page {
+        name: "copy",
+        examples: &[
+            ("owl copy INBOX 5 Archive", "Copy message 5 to Archive; INBOX keeps it."),
+            ("owl list INBOX --json --unseen | owl copy INBOX - ToDo", "Copy the unseen messages."),
+        ],
+        see_also: &["move", "flag", "search", "mailbox"],
+    },
+    Page {
+        name: "delete",
+        examples: &[
+            ("owl delete INBOX 7", "Move message 7 to Trash."),
+            ("owl delete Trash 1:* --expunge", "Remove every message of Trash for good."),
+            ("owl search --json from:spam@example.com | owl delete INBOX -", "Move what a search found to Trash."),
+        ],
+        see_also: &["move", "flag", "search", "mailbox"],
+    },
+    Page {
+        name: "mailbox",
+        examples: &[
+            ("owl mailbox create Archive/2026", "Create a mailbox."),
+            ("owl mailbox rename Archive/2026 Archive/Old", "Rename it."),
+            ("owl mailbox delete Archive/Old --force", "Delete it and the messages in it."),
+        ],
+        see_also: &["list", "move", "copy"],
+    },
+    Page {
+        name: "init",
+        examples: &[
+            ("owl init", "Set an account up: asks for the address, finds the servers, checks login."),
+            (
+                "owl init --yes --email me@example.com --name work --password-command 'pass show mail/work'",
+                "The same from a script: every question is a flag.",
+            ),
+            ("owl init --yes --email me@example.com --imap-host imap.example.com --json", "Report as JSON."),
+        ],
+        see_also: &["check", "list"],
+    },
+    Page {
         name: "completions",
         examples: &[
             ("owl completions bash > ~/.local/share/bash-completion/completions/owl", "Bash completions."),
@@ -197,7 +325,7 @@ const PAGES: &[Page] = &[
             ("owl schema list > list.schema.json", "The schema of owl list --json, for a validator."),
             ("owl schema error", "The object a failing command prints on stderr under --json."),
         ],
-        see_also: &["list", "fetch", "send", "search", "idle", "check"],
+        see_also: &["list", "fetch", "send", "search", "idle", "check", "read", "flag", "init"],
     },
 ];
 
@@ -222,10 +350,10 @@ pub fn sections(sub: &str) -> String {
     }
     out.push_str(&tagged("ENVIRONMENT", &env));
     let mut files = vec![CONFIG_FILE];
-    if matches!(sub, "" | "fetch" | "idle" | "list" | "search") {
+    if matches!(sub, "" | "fetch" | "idle" | "list" | "search" | "read") {
         files.extend_from_slice(STORE_FILES);
     }
-    if matches!(sub, "" | "send") {
+    if matches!(sub, "" | "send" | "reply" | "forward") {
         files.extend_from_slice(OUTBOX_FILES);
     }
     out.push_str(&tagged("FILES", &files));
@@ -307,6 +435,12 @@ const ACCOUNT_KEYS: &[(&str, &str, &str, &str)] = &[
         "the \\Sent mailbox",
         "Where owl send saves copies when the server marks no \\Sent mailbox.",
     ),
+    (
+        "aliases",
+        "array of strings",
+        "",
+        "Your other addresses, e.g. [\"me@old.example\"]: owl reply --all leaves them out, as it does email.",
+    ),
 ];
 
 const IMAP_KEYS: &[(&str, &str, &str, &str)] = &[
@@ -342,6 +476,15 @@ const FETCH_KEYS: &[(&str, &str, &str, &str)] = &[
     ("exclude", "array of strings", "", "Mailboxes to leave out: patterns with * and ?."),
 ];
 
+/// `[accounts.NAME.mailboxes]`: the special mailboxes, by name.
+const MAILBOXES_KEYS: &[(&str, &str, &str, &str)] = &[
+    ("sent", "string", "the \\Sent mailbox", "Where owl send, reply and forward save the copy of what they send."),
+    ("trash", "string", "the \\Trash mailbox", "Where owl delete moves messages (without --expunge)."),
+    ("drafts", "string", "the \\Drafts mailbox", "The Drafts mailbox."),
+    ("junk", "string", "the \\Junk mailbox", "The Junk mailbox."),
+    ("archive", "string", "the \\Archive mailbox", "The Archive mailbox."),
+];
+
 fn key_table(out: &mut String, keys: &[(&str, &str, &str, &str)]) {
     for (key, ty, default, meaning) in keys {
         let default = if default.is_empty() { String::new() } else { format!("; default {}", escape(default)) };
@@ -361,6 +504,7 @@ fn config_keys() -> Vec<(&'static str, &'static str)> {
         ("pop3", POP3_KEYS),
         ("smtp", SMTP_KEYS),
         ("fetch", FETCH_KEYS),
+        ("mailboxes", MAILBOXES_KEYS),
     ] {
         keys.extend(list.iter().map(|k| (table, k.0)));
     }
@@ -376,7 +520,8 @@ pub fn config_page(version: &str) -> Vec<u8> {
         ".SH DESCRIPTION\n{}\n.PP\n{}\n",
         escape(
             "One TOML file with one [accounts.NAME] table per account, each with optional [accounts.NAME.imap], \
-             [accounts.NAME.pop3], [accounts.NAME.smtp] and [accounts.NAME.fetch] sections. Unknown keys, keys in \
+             [accounts.NAME.pop3], [accounts.NAME.smtp], [accounts.NAME.fetch] and [accounts.NAME.mailboxes] \
+             sections. Unknown keys, keys in \
              the wrong section and bad values are errors naming the file, the line and the key (exit 78)."
         ),
         escape(
@@ -399,6 +544,14 @@ pub fn config_page(version: &str) -> Vec<u8> {
     key_table(&mut out, SMTP_KEYS);
     out.push_str(".SH \"[accounts.NAME.fetch]\"\n");
     key_table(&mut out, FETCH_KEYS);
+    out.push_str(".SH \"[accounts.NAME.mailboxes]\"\n");
+    out.push_str(&escape(
+        "The special mailboxes by name, e.g. trash = \"INBOX.Deleted\": a name given here wins over what the \
+         server marks (SPECIAL-USE); without either, owl looks for the usual names (Sent, Sent Items, Trash, \
+         Deleted Items, ...) in the personal namespace and at the top.",
+    ));
+    out.push('\n');
+    key_table(&mut out, MAILBOXES_KEYS);
     out.push_str(&tagged("ENVIRONMENT", &ENVIRONMENT[..2]));
     out.push_str(&tagged("FILES", &[CONFIG_FILE]));
     out.push_str(".SH EXAMPLES\n.PP\nOne account with IMAP and SMTP, the password from pass(1):\n.RS 4\n.nf\n");
@@ -426,7 +579,8 @@ mod tests {
     fn owl_config_5_documents_every_key_the_parser_accepts() {
         let documented = config_keys();
         let has = |table: &str, key: &str| documented.contains(&(table, key));
-        for key in raw::Account::OWN_KEYS.iter().filter(|k| !["imap", "pop3", "smtp", "fetch"].contains(k)) {
+        for key in raw::Account::OWN_KEYS.iter().filter(|k| !["imap", "pop3", "smtp", "fetch", "mailboxes"].contains(k))
+        {
             assert!(has("account", key), "account key {key} is not in owl-config(5)");
         }
         for (table, keys) in
@@ -441,6 +595,13 @@ mod tests {
             let toml = format!("[accounts.a]\nemail = \"a@b.c\"\n[accounts.a.imap]\n{key} = 0\n");
             let err = crate::config::parse(std::path::Path::new("c.toml"), &toml).err().map(|e| e.to_string());
             assert!(!err.unwrap_or_default().contains("unknown field"), "{key} is not a key");
+        }
+        // [accounts.NAME.mailboxes] refuses unknown keys: each one the page
+        // documents parses.
+        for (_, key) in documented.iter().filter(|(t, _)| *t == "mailboxes") {
+            let toml = format!("[accounts.a]\nemail = \"a@b.c\"\n[accounts.a.mailboxes]\n{key} = \"X\"\n");
+            let err = crate::config::parse(std::path::Path::new("c.toml"), &toml).err().map(|e| e.to_string());
+            assert!(!err.unwrap_or_default().contains("unknown field"), "mailboxes key {key} is not a key");
         }
         let page = String::from_utf8(config_page("0")).unwrap();
         for (_, key) in &documented {

@@ -16,10 +16,19 @@ use crate::error::{Error, Result};
 /// command prints on stderr when it fails under `--json`) and its text.
 pub const SCHEMAS: &[(&str, &str)] = &[
     ("check", include_str!("../../schema/check.json")),
+    ("copy", include_str!("../../schema/copy.json")),
+    ("delete", include_str!("../../schema/delete.json")),
     ("error", include_str!("../../schema/error.json")),
     ("fetch", include_str!("../../schema/fetch.json")),
+    ("flag", include_str!("../../schema/flag.json")),
+    ("forward", include_str!("../../schema/forward.json")),
     ("idle", include_str!("../../schema/idle.json")),
+    ("init", include_str!("../../schema/init.json")),
     ("list", include_str!("../../schema/list.json")),
+    ("mailbox", include_str!("../../schema/mailbox.json")),
+    ("move", include_str!("../../schema/move.json")),
+    ("read", include_str!("../../schema/read.json")),
+    ("reply", include_str!("../../schema/reply.json")),
     ("search", include_str!("../../schema/search.json")),
     ("send", include_str!("../../schema/send.json")),
 ];

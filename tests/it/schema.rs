@@ -29,7 +29,7 @@ fn owl_schema_lists_and_prints_the_checked_in_schemas() {
     }
     let unknown = env.owl(&["schema", "nope"]);
     unknown.expect_code(64);
-    assert!(unknown.stderr.contains("there are: check, error"), "{}", unknown.stderr);
+    assert!(unknown.stderr.contains("there are: check, copy, delete, error"), "{}", unknown.stderr);
 }
 
 /// The coverage test: a subcommand merged without its schema fails here
@@ -79,8 +79,9 @@ fn a_field_missing_from_the_schema_fails_validation() {
     // A message row: renaming a field fails both ways (new name unknown,
     // old name missing); a nullable field may be null, a string may not.
     let row = json!({
-        "mailbox": "INBOX", "uid": 7, "date": null, "from": "Ann <ann@example.org>", "from_name": "Ann",
-        "from_address": "ann@example.org", "subject": "hi", "flags": ["\\Seen"], "seen": true, "size": 512
+        "mailbox": "INBOX", "uid": 7, "uidvalidity": 42, "date": null, "from": "Ann <ann@example.org>",
+        "from_name": "Ann", "from_address": "ann@example.org", "subject": "hi", "flags": ["\\Seen"], "seen": true,
+        "size": 512
     });
     schema::errors("list", &json!([row]).to_string()).expect("a valid row");
     let mut renamed = row.clone();
