@@ -6,6 +6,7 @@ pub mod assets;
 pub mod compose;
 mod init;
 mod man;
+mod man_config;
 mod read;
 pub mod schema;
 pub mod triage;
