@@ -422,45 +422,62 @@ fn garbage_after_compress_is_an_error_not_a_hang() {
     check("imap COMPRESS then invalid DEFLATE", &run, 65, "");
 }
 
+/// Message `uid` of the three-message INBOX below.
+fn small(uid: u32) -> String {
+    format!("Subject: m{uid}\r\n\r\nbody {uid}\r\n")
+}
+
+/// Message `uid` as a FETCH of its body answers it.
+fn fetched(u: u32) -> String {
+    let m = small(u);
+    format!(
+        "* {u} FETCH (UID {u} FLAGS () INTERNALDATE \"01-Jan-2026 00:00:00 +0000\" RFC822.SIZE {} BODY[] {{{}}}\r\n{m})\r\n",
+        m.len(),
+        m.len()
+    )
+}
+
+/// Answers what every backup of a three-message INBOX (UIDVALIDITY 7)
+/// asks first: LIST, STATUS, EXAMINE and the sizes of 1:*. False for any
+/// other command, which the test's own script answers.
+fn three_messages(conn: &mut Conn, tag: &str, cmd: &str) -> bool {
+    if cmd.starts_with("LIST") {
+        conn.send(&format!("* LIST () \"/\" INBOX\r\n{tag} OK done\r\n"));
+    } else if cmd.starts_with("STATUS") {
+        conn.send(&format!("* STATUS INBOX (UIDNEXT 4 UIDVALIDITY 7)\r\n{tag} OK done\r\n"));
+    } else if cmd.starts_with("EXAMINE") {
+        conn.send(&format!(
+            "* 3 EXISTS\r\n* OK [UIDVALIDITY 7] v\r\n* OK [UIDNEXT 4] n\r\n{tag} OK [READ-ONLY] done\r\n"
+        ));
+    } else if cmd.starts_with("UID FETCH 1:* (UID RFC822.SIZE)") {
+        let sizes: String =
+            (1..=3).map(|u| format!("* {u} FETCH (UID {u} RFC822.SIZE {})\r\n", small(u).len())).collect();
+        conn.send(&format!("{sizes}{tag} OK done\r\n"));
+    } else {
+        return false;
+    }
+    true
+}
+
 #[test]
 fn a_message_the_server_cannot_read_is_named_and_the_rest_backed_up() {
     // Until `healed` the server cannot read message 2.
     let healed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let server_healed = healed.clone();
     let fake = imap(CAPS, move |conn, tag, cmd| {
-        let msg = |uid: u32| format!("Subject: m{uid}\r\n\r\nbody {uid}\r\n");
-        let body = |u: u32| {
-            let m = msg(u);
-            format!(
-                "* {u} FETCH (UID {u} FLAGS () INTERNALDATE \"01-Jan-2026 00:00:00 +0000\" RFC822.SIZE {} BODY[] {{{}}}\r\n{m})\r\n",
-                m.len(),
-                m.len()
-            )
-        };
-        if cmd.starts_with("LIST") {
-            conn.send(&format!("* LIST () \"/\" INBOX\r\n{tag} OK done\r\n"));
-        } else if cmd.starts_with("STATUS") {
-            conn.send(&format!("* STATUS INBOX (UIDNEXT 4 UIDVALIDITY 7)\r\n{tag} OK done\r\n"));
-        } else if cmd.starts_with("EXAMINE") {
-            conn.send(&format!(
-                "* 3 EXISTS\r\n* OK [UIDVALIDITY 7] v\r\n* OK [UIDNEXT 4] n\r\n{tag} OK [READ-ONLY] done\r\n"
-            ));
-        } else if cmd.starts_with("UID FETCH 1:* (UID RFC822.SIZE)") {
-            let sizes: String =
-                (1..=3).map(|u| format!("* {u} FETCH (UID {u} RFC822.SIZE {})\r\n", msg(u).len())).collect();
-            conn.send(&format!("{sizes}{tag} OK done\r\n"));
+        if three_messages(conn, tag, cmd) {
         } else if cmd.starts_with("UID FETCH 4:* (UID RFC822.SIZE)") {
             // Nothing new: `4:*` still answers with the last message.
-            conn.send(&format!("* 3 FETCH (UID 3 RFC822.SIZE {})\r\n{tag} OK done\r\n", msg(3).len()));
+            conn.send(&format!("* 3 FETCH (UID 3 RFC822.SIZE {})\r\n{tag} OK done\r\n", small(3).len()));
         } else if cmd.starts_with("UID FETCH 2 (UID RFC822.SIZE)") {
-            conn.send(&format!("* 2 FETCH (UID 2 RFC822.SIZE {})\r\n{tag} OK done\r\n", msg(2).len()));
+            conn.send(&format!("* 2 FETCH (UID 2 RFC822.SIZE {})\r\n{tag} OK done\r\n", small(2).len()));
         } else if cmd.starts_with("UID FETCH 2 ") && server_healed.load(std::sync::atomic::Ordering::SeqCst) {
-            conn.send(&format!("{}{tag} OK done\r\n", body(2)));
+            conn.send(&format!("{}{tag} OK done\r\n", fetched(2)));
         } else if cmd.starts_with("UID FETCH 1:3 ") || cmd.starts_with("UID FETCH 2 ") {
             // Message 2 is broken on the server: every FETCH of it fails.
             let mut out = String::new();
             if cmd.starts_with("UID FETCH 1:3 ") {
-                out = body(1) + &body(3);
+                out = fetched(1) + &fetched(3);
             }
             conn.send(&format!("{out}{tag} NO [SERVERBUG] Internal error reading message 2\r\n"));
         } else {
@@ -515,32 +532,12 @@ fn a_connection_lost_mid_fetch_is_retried_for_the_rest_only() {
     let dropped = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let server_dropped = dropped.clone();
     let fake = imap(CAPS, move |conn, tag, cmd| {
-        let msg = |uid: u32| format!("Subject: m{uid}\r\n\r\nbody {uid}\r\n");
-        let body = |u: u32| {
-            let m = msg(u);
-            format!(
-                "* {u} FETCH (UID {u} FLAGS () INTERNALDATE \"01-Jan-2026 00:00:00 +0000\" RFC822.SIZE {} BODY[] {{{}}}\r\n{m})\r\n",
-                m.len(),
-                m.len()
-            )
-        };
-        if cmd.starts_with("LIST") {
-            conn.send(&format!("* LIST () \"/\" INBOX\r\n{tag} OK done\r\n"));
-        } else if cmd.starts_with("STATUS") {
-            conn.send(&format!("* STATUS INBOX (UIDNEXT 4 UIDVALIDITY 7)\r\n{tag} OK done\r\n"));
-        } else if cmd.starts_with("EXAMINE") {
-            conn.send(&format!(
-                "* 3 EXISTS\r\n* OK [UIDVALIDITY 7] v\r\n* OK [UIDNEXT 4] n\r\n{tag} OK [READ-ONLY] done\r\n"
-            ));
-        } else if cmd.starts_with("UID FETCH 1:* (UID RFC822.SIZE)") {
-            let sizes: String =
-                (1..=3).map(|u| format!("* {u} FETCH (UID {u} RFC822.SIZE {})\r\n", msg(u).len())).collect();
-            conn.send(&format!("{sizes}{tag} OK done\r\n"));
+        if three_messages(conn, tag, cmd) {
         } else if cmd.starts_with("UID FETCH 1:3 ") && !server_dropped.swap(true, std::sync::atomic::Ordering::SeqCst) {
-            conn.send(&(body(1) + &body(2)));
+            conn.send(&(fetched(1) + &fetched(2)));
             return Flow::Stop;
         } else if cmd.starts_with("UID FETCH 3 ") {
-            conn.send(&format!("{}{tag} OK done\r\n", body(3)));
+            conn.send(&format!("{}{tag} OK done\r\n", fetched(3)));
         } else {
             panic!("unexpected {cmd}");
         }
