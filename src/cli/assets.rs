@@ -9,7 +9,7 @@
 use clap::CommandFactory;
 use clap_complete::Shell;
 
-use super::{Cli, man};
+use super::{Cli, man, man_config};
 
 /// Every generated file: its path relative to the project root, and its
 /// content.
@@ -32,7 +32,7 @@ pub fn generate() -> Vec<(String, Vec<u8>)> {
         let page = sub.clone().name(name.clone()).version(version.clone());
         files.push((format!("man/{name}.1"), man_page(&page, sub.get_name())));
     }
-    files.push(("man/owl-config.5".to_string(), man::config_page(&version)));
+    files.push(("man/owl-config.5".to_string(), man_config::config_page(&version)));
     files
 }
 

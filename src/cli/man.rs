@@ -374,8 +374,6 @@ pub fn sections(sub: &str) -> String {
     out
 }
 
-pub use super::man_config::config_page;
-
 #[cfg(test)]
 mod tests {
     use super::*;
