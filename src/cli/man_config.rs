@@ -74,7 +74,15 @@ const ACCOUNT_KEYS: &[(&str, &str, &str, &str)] = &[
 
 const IMAP_KEYS: &[(&str, &str, &str, &str)] = &[
     ("port", "integer", "993 (implicit TLS), 143", "The TCP port."),
-    ("compress", "boolean", "true", "Switch COMPRESS=DEFLATE on (after login) whenever the server offers it."),
+    (
+        "compress",
+        "true, false or \"auto\"",
+        "\"auto\"",
+        "COMPRESS=DEFLATE (after login): true whenever the server offers it, false never. \"auto\" times a NOOP \
+         on each connection a backup uses and compresses when the round trip is 3 ms or more: a wide-area link is \
+         slower than the server can deflate, a local one faster. Commands that move little (list, read, flag) \
+         never compress. owl fetch --json says what was chosen and why (wire.compression), owl check too.",
+    ),
     ("connections", "integer, 1 to 32", "4", "How many connections one run may open."),
     (
         "idle_refresh",

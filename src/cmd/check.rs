@@ -46,8 +46,11 @@ pub struct ServiceReport {
     pub capabilities_before_login: Vec<String>,
     /// Capabilities after login.
     pub capabilities: Vec<String>,
-    /// Whether compression is on after login.
+    /// Whether compression is on after login (for `compress = auto`, as a
+    /// backup would choose it).
     pub compression: bool,
+    /// Why (IMAP only): the setting, and for `auto` the round trip.
+    pub compression_reason: Option<String>,
     /// Whether login succeeded.
     pub authenticated: bool,
     /// How we logged in.
@@ -124,16 +127,14 @@ fn check_imap(ctx: &Context, settings: &Imap) -> ServiceReport {
     }
     report.authenticated = true;
     report.auth_mechanism = session.info().auth_mechanism.clone();
-    if settings.compress {
-        match session.enable_compression() {
-            Ok(on) => report.compression = on,
-            Err(err) => {
-                fail(&mut report, err);
-                session.logout();
-                return report;
-            }
-        }
+    let chosen = session.compress_as_configured().and_then(|_| session.choose_compression());
+    if let Err(err) = chosen {
+        fail(&mut report, err);
+        session.logout();
+        return report;
     }
+    report.compression = session.is_compressed();
+    report.compression_reason = session.info().compression_choice.as_ref().map(|c| c.why.clone());
     report.capabilities = session.capabilities().to_vec();
     report.ok = true;
     session.logout();

@@ -3,14 +3,13 @@
 //! no IMAP never connects; when the context goes, every connection is
 //! logged out.
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::config::{Account, Server};
 use crate::error::{Error, Result, ResultExt};
 use crate::imap;
 use crate::net::pool::Pool;
-use crate::net::{ByteCounts, Counters};
+use crate::net::{ByteCounts, Choice, Counters};
 use crate::sasl::Credentials;
 
 /// The account and shared connections of one run.
@@ -18,7 +17,7 @@ pub struct Context {
     /// The account commands act on.
     pub account: Account,
     counters: Arc<Counters>,
-    compressed: Arc<AtomicBool>,
+    compression: Arc<CompressionNote>,
     imap: OnceLock<Pool<imap::Session>>,
     imap_credentials: OnceLock<Arc<CredentialCache>>,
 }
@@ -29,7 +28,7 @@ impl Context {
         Context {
             account,
             counters: Arc::new(Counters::default()),
-            compressed: Arc::new(AtomicBool::new(false)),
+            compression: Arc::new(CompressionNote::default()),
             imap: OnceLock::new(),
             imap_credentials: OnceLock::new(),
         }
@@ -85,7 +84,7 @@ impl Context {
         }
         let settings = self.imap_settings()?;
         let counters = self.counters.clone();
-        let compressed = self.compressed.clone();
+        let compression = self.compression.clone();
         let credentials = self.imap_credentials(&settings);
         let pool = Pool::new(settings.connections, move |number| {
             let options = imap::Options {
@@ -94,8 +93,8 @@ impl Context {
                 label: format!("imap#{number}"),
             };
             let session = open_imap(&options, &credentials, counters.clone())?;
-            if session.is_compressed() {
-                compressed.store(true, Ordering::Relaxed);
+            if let Some(choice) = &session.info().compression_choice {
+                compression.record(choice);
             }
             Ok(session)
         });
@@ -109,7 +108,19 @@ impl Context {
 
     /// Whether any IMAP connection of this run was compressed.
     pub fn compressed(&self) -> bool {
-        self.compressed.load(Ordering::Relaxed)
+        self.compression.get().is_some_and(|c| c.compress)
+    }
+
+    /// Why the run's connections compress or not (the first that
+    /// compressed, else the first that chose); `None` when none chose.
+    pub fn compression_why(&self) -> Option<String> {
+        self.compression.get().map(|c| c.why)
+    }
+
+    /// Records what a connection chose about compression after it was
+    /// lent (`compress = auto` decides on its first transfer).
+    pub fn note_compression(&self, choice: &Choice) {
+        self.compression.record(choice);
     }
 
     /// The shared counters, for connections made outside the pools.
@@ -145,9 +156,7 @@ pub fn open_imap(
     let mut session = open_imap_unauthenticated(options, counters)?;
     let creds = credentials.get()?;
     session.authenticate(&creds).context(format!("imap {address}"))?;
-    if options.compress {
-        session.enable_compression().context(format!("imap {address}"))?;
-    }
+    session.compress_as_configured().context(format!("imap {address}"))?;
     log::info!(
         "{}: connected to {address} ({}, {}{})",
         options.label,
@@ -179,5 +188,23 @@ impl CredentialCache {
         let creds = self.server.credentials()?;
         *cached = Some(creds.clone());
         Ok(creds)
+    }
+}
+
+/// What the run's connections chose about compression: the first choice
+/// to compress, else the first choice made.
+#[derive(Debug, Default)]
+struct CompressionNote(Mutex<Option<Choice>>);
+
+impl CompressionNote {
+    fn record(&self, choice: &Choice) {
+        let mut kept = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if kept.as_ref().is_none_or(|k| choice.compress && !k.compress) {
+            *kept = Some(choice.clone());
+        }
+    }
+
+    fn get(&self) -> Option<Choice> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 }

@@ -10,7 +10,7 @@ use super::raw::{self, CommandLine, Pop3Auth, ServerKeys};
 use super::secret::SecretSource;
 use super::source::{Source, expand_tilde};
 use crate::error::{Error, Result};
-use crate::net::{Endpoint, Fingerprint, Origin, Security, TlsPolicy};
+use crate::net::{Compression, Endpoint, Fingerprint, Origin, Security, TlsPolicy};
 
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long a password or token command may take on a terminal, where it
@@ -86,8 +86,8 @@ impl Server {
 pub struct Imap {
     /// The server.
     pub server: Server,
-    /// Switch COMPRESS=DEFLATE on when offered.
-    pub compress: bool,
+    /// When to switch COMPRESS=DEFLATE on (if offered).
+    pub compress: Compression,
     /// Pool size.
     pub connections: usize,
     /// How often IDLE is re-issued.
@@ -212,7 +212,7 @@ pub(super) fn build(src: &Source, name: &str, raw: &raw::Account) -> Result<Acco
             };
             Some(Imap {
                 server,
-                compress: s.compress.as_ref().is_none_or(|c| *c.get_ref()),
+                compress: s.compress.as_ref().map_or(Compression::Auto, |c| c.get_ref().0),
                 connections,
                 idle_refresh: duration(src, "idle_refresh", s.idle_refresh.as_ref())?
                     .unwrap_or(Duration::from_secs(25 * 60)),

@@ -231,14 +231,14 @@ timeout = "5s"
         let imap = work.imap.as_ref().unwrap();
         assert_eq!((imap.server.endpoint.port, imap.server.endpoint.security), (993, Security::Implicit));
         assert_eq!(imap.server.user, "me");
-        assert!(imap.compress);
+        assert_eq!(imap.compress, crate::net::Compression::Auto);
         assert_eq!(imap.connections, 4);
         let smtp = work.smtp.as_ref().unwrap();
         assert_eq!((smtp.server.endpoint.port, smtp.server.endpoint.security), (587, Security::StartTls));
         let home = cfg.account(Some("home")).unwrap();
         let imap = home.imap.as_ref().unwrap();
         assert_eq!(imap.server.user, "me@home.example");
-        assert!(!imap.compress);
+        assert_eq!(imap.compress, crate::net::Compression::Never);
         assert_eq!(imap.connections, 2);
         assert!(imap.server.endpoint.tls.fingerprint.is_some());
         assert_eq!(imap.server.endpoint.timeout, std::time::Duration::from_secs(5));
@@ -353,6 +353,22 @@ timeout = "5s"
         assert!(msg.starts_with("/cfg/config.toml:4: unknown field `hots`"), "{msg}");
         let msg = config_error(&format!("{base}imap.host = \"h\"\nimap.compress = 1\n"));
         assert!(msg.starts_with("/cfg/config.toml:5: imap.compress: invalid type"), "{msg}");
+        let msg = config_error(&format!("{base}imap.host = \"h\"\nimap.compress = \"sometimes\"\n"));
+        assert!(msg.starts_with("/cfg/config.toml:5: imap.compress: invalid value"), "{msg}");
+        assert!(msg.contains("expected true, false or \"auto\""), "{msg}");
+    }
+
+    #[test]
+    fn compress_takes_a_boolean_or_auto() {
+        let base = "[accounts.a]\nuser = \"u\"\npassword = \"p\"\n[accounts.a.imap]\nhost = \"h\"\n";
+        for (value, want) in [
+            ("true", crate::net::Compression::Always),
+            ("false", crate::net::Compression::Never),
+            ("\"auto\"", crate::net::Compression::Auto),
+        ] {
+            let cfg = parse_str(&format!("{base}compress = {value}\n")).unwrap();
+            assert_eq!(cfg.account(None).unwrap().imap.as_ref().unwrap().compress, want, "{value}");
+        }
     }
 
     #[test]

@@ -136,7 +136,7 @@ table! {
     /// `[accounts.NAME.imap]`
     pub struct Imap {
         pub port: Option<Spanned<u16>>,
-        pub compress: Option<Spanned<bool>>,
+        pub compress: Option<Spanned<CompressValue>>,
         pub connections: Option<Spanned<u32>>,
         pub idle_refresh: Option<Spanned<Duration>>,
         pub poll_interval: Option<Spanned<Duration>>,
@@ -221,4 +221,32 @@ pub enum Pop3Auth {
     User,
     /// AUTH PLAIN (RFC 5034).
     Plain,
+}
+
+/// `compress = true | false | "auto"`: a boolean, as before `auto`
+/// existed, or the one word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CompressValue(pub crate::net::Compression);
+
+impl<'de> Deserialize<'de> for CompressValue {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = CompressValue;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("true, false or \"auto\"")
+            }
+            fn visit_bool<E: serde::de::Error>(self, v: bool) -> std::result::Result<CompressValue, E> {
+                use crate::net::Compression;
+                Ok(CompressValue(if v { Compression::Always } else { Compression::Never }))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> std::result::Result<CompressValue, E> {
+                match v {
+                    "auto" => Ok(CompressValue(crate::net::Compression::Auto)),
+                    _ => Err(E::invalid_value(serde::de::Unexpected::Str(v), &self)),
+                }
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
 }

@@ -11,7 +11,10 @@ use super::command::{Arg, Command};
 use super::response::{Code, Done, Status};
 use super::session::Session;
 use crate::error::{Error, ErrorKind, Result};
-use crate::net::Connection;
+use std::time::{Duration, Instant};
+
+use crate::net::compression::WIDE_AREA_RTT;
+use crate::net::{Choice, Compression, Connection};
 use crate::sasl::{self, Credentials};
 
 impl<S: Connection> Session<S> {
@@ -98,6 +101,58 @@ impl<S: Connection> Session<S> {
             return Err(login_failed(done, &format!("AUTHENTICATE {mechanism}")));
         }
         Ok(())
+    }
+
+    /// Applies the `compress` setting right after login: `true` compresses
+    /// now, `false` never; `auto` stays plain until a probe says the link
+    /// is slow (see [`crate::net::compression`]). Returns whether
+    /// compression is on.
+    pub fn compress_as_configured(&mut self) -> Result<bool> {
+        match Choice::fixed(self.compression) {
+            Some(choice) => {
+                let on = choice.compress && self.enable_compression()?;
+                self.info.compression_choice = Some(choice);
+                Ok(on)
+            }
+            None => {
+                if !self.caps.has("COMPRESS=DEFLATE") {
+                    self.info.compression_choice = Some(Choice::not_offered());
+                }
+                Ok(false)
+            }
+        }
+    }
+
+    /// For work about to move much (a backup), applies `compress = auto`:
+    /// times a NOOP (a second one when the first was slow, so one late
+    /// reply on a busy machine does not decide) and compresses from now on
+    /// over a wide-area link. Returns the choice when one was made now;
+    /// `None` when the setting or an earlier call already decided.
+    pub fn choose_compression(&mut self) -> Result<Option<Choice>> {
+        if self.compression != Compression::Auto || self.info.compression_choice.is_some() || self.is_compressed() {
+            return Ok(None);
+        }
+        if !self.caps.has("COMPRESS=DEFLATE") {
+            self.info.compression_choice = Some(Choice::not_offered());
+            return Ok(None);
+        }
+        let mut rtt = self.timed_noop()?;
+        if rtt >= WIDE_AREA_RTT {
+            rtt = rtt.min(self.timed_noop()?);
+        }
+        let choice = Choice::by_round_trip(rtt);
+        log::info!("{}: {}{}", self.label, choice.why, if choice.compress { "; compressing" } else { "" });
+        if choice.compress {
+            self.enable_compression()?;
+        }
+        self.info.compression_choice = Some(choice.clone());
+        Ok(Some(choice))
+    }
+
+    fn timed_noop(&mut self) -> Result<Duration> {
+        let started = Instant::now();
+        self.noop()?;
+        Ok(started.elapsed())
     }
 
     /// Switches COMPRESS=DEFLATE on if the server offers it. Returns whether

@@ -23,7 +23,7 @@ use super::codec::{Codec, LiteralSink};
 use super::command::{Command, Piece};
 use super::response::{Code, Data, Done, Response, Status};
 use crate::error::{Error, ErrorKind, Result};
-use crate::net::{Connection, Endpoint, Stream, TlsInfo};
+use crate::net::{Choice, Compression, Connection, Endpoint, Stream, TlsInfo};
 
 /// Untagged responses a wait accepts beyond the ones its command may
 /// answer with (an OK here and there, EXISTS, flag updates): a server that
@@ -35,8 +35,8 @@ pub const MAX_UNSOLICITED: u64 = 10_000;
 pub struct Options {
     /// Where to connect and how to secure it.
     pub endpoint: Endpoint,
-    /// Whether to switch COMPRESS=DEFLATE on when offered.
-    pub compress: bool,
+    /// When to switch COMPRESS=DEFLATE on (if offered).
+    pub compress: Compression,
     /// Names this connection in traces, e.g. `imap#2`.
     pub label: String,
 }
@@ -52,6 +52,9 @@ pub struct ConnectInfo {
     pub auth_mechanism: Option<String>,
     /// Whether COMPRESS=DEFLATE is on.
     pub compression: bool,
+    /// What was chosen about compression and why; `None` while `auto`
+    /// has measured nothing yet.
+    pub compression_choice: Option<Choice>,
 }
 
 /// The selected mailbox, as the server described it.
@@ -94,6 +97,8 @@ pub struct Session<S = Stream> {
     queued: VecDeque<Data>,
     bye: Option<String>,
     pub(super) broken: bool,
+    /// The `compress` setting this session follows.
+    pub(super) compression: Compression,
 }
 
 impl<S: Connection> Session<S> {
@@ -120,6 +125,7 @@ impl<S: Connection> Session<S> {
             queued: VecDeque::new(),
             bye: None,
             broken: false,
+            compression: options.compress,
         }
     }
 

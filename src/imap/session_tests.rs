@@ -28,7 +28,7 @@ fn options(security: Security) -> Options {
         timeout: Duration::from_secs(5),
         origin: None,
     };
-    Options { endpoint, compress: false, label: "imap#test".into() }
+    Options { endpoint, compress: crate::net::Compression::Never, label: "imap#test".into() }
 }
 
 fn start(builder: ScriptBuilder, security: Security) -> (Result<Session<Script>>, ScriptHandle) {

@@ -14,6 +14,7 @@
 #![deny(missing_docs)]
 
 pub mod buffered;
+pub mod compression;
 pub mod connection;
 pub mod counters;
 pub mod deflate;
@@ -27,6 +28,7 @@ pub mod tls;
 pub mod trickle;
 pub mod wire;
 
+pub use compression::{Choice, Compression};
 pub use connection::Connection;
 pub use counters::{ByteCounts, Counters};
 pub use stream::Stream;

@@ -51,7 +51,11 @@ fn service(out: &mut String, s: &ServiceReport) {
         line(out, "login", &format!("ok ({})", s.auth_mechanism.as_deref().unwrap_or("?")));
         line(out, "capabilities", &s.capabilities.join(" "));
         if s.protocol == "imap" {
-            line(out, "compression", if s.compression { "on (COMPRESS=DEFLATE)" } else { "off" });
+            let state = if s.compression { "on (COMPRESS=DEFLATE)" } else { "off" };
+            match &s.compression_reason {
+                Some(why) => line(out, "compression", &format!("{state}: {why}")),
+                None => line(out, "compression", state),
+            }
         }
     }
     if let Some(err) = &s.error {

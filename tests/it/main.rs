@@ -2,6 +2,7 @@
 //!
 //! - `harness`: real Dovecot/Postfix, fake servers, seeding, running owl
 //! - `compose`: `owl send --edit`, `owl reply`, `owl forward` with a scripted editor
+//! - `compress`: `compress = auto` over a relay that delays like a wide-area link
 //! - `list`, `check`: `owl list` and `owl check` against real Dovecot
 //! - `init`: `owl init`, scripted and at a pty, and the implicit-TLS port hint
 //! - `fetch`: backups, byte for byte, incremental, crash-safe; `corpus` has
@@ -25,6 +26,7 @@ mod harness;
 mod assets;
 mod check;
 mod compose;
+mod compress;
 mod corpus;
 mod errors;
 mod fetch;

@@ -9,7 +9,7 @@ use crate::harness::{Env, Imap, imap_config, servers};
 #[test]
 fn the_trace_shows_the_protocol_but_not_the_password() {
     let user = servers().user();
-    let env = Env::new(&imap_config(&user, Imap::StartTls, ""));
+    let env = Env::new(&imap_config(&user, Imap::StartTls, "compress = true"));
     let run = env.owl(&["-vv", "list", "--json"]);
     run.expect_code(0);
     let trace = &run.stderr;

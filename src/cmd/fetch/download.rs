@@ -139,6 +139,8 @@ pub struct Shared<'a> {
     pub errors: &'a MailboxErrors,
     /// Messages the server would not give.
     pub refused: &'a FailedMessages,
+    /// Where a connection's compression choice is noted for the summary.
+    pub context: &'a crate::cmd::context::Context,
 }
 
 /// Runs one worker until the queue is empty. Its connection is replaced
@@ -149,11 +151,19 @@ pub fn work<'p>(
     shared: &Shared,
     to_writer: &SyncSender<Incoming>,
 ) -> Result<()> {
-    let Shared { sources, queue, failed, errors, refused } = *shared;
+    let Shared { sources, queue, failed, errors, refused, context } = *shared;
     let mut current: Option<usize> = None;
     loop {
         let batch = queue.take(current, failed);
         let Some(first) = batch.first() else { return Ok(()) };
+        // A fresh connection (the first, or one replacing a broken one)
+        // learns whether compressing pays before the bulk of the work.
+        match session.choose_compression() {
+            Ok(Some(choice)) => context.note_compression(&choice),
+            Ok(None) => {}
+            // Plain still works; a broken connection shows in the fetch.
+            Err(err) => log::warn!("{err}; going on without compression"),
+        }
         let mailbox = first.mailbox;
         let source = &sources[mailbox];
         // What has not arrived yet: fetch_batch takes off each message as

@@ -417,8 +417,14 @@ fn download_all(ctx: &Context, jobs: &mut [Job], observer: &dyn Observer) -> Res
     let sessions = pool.get_many(chunk_count.min(pool.max()))?;
     let (to_writer, incoming) = mpsc::sync_channel(64);
 
-    let shared =
-        download::Shared { sources: &sources, queue: &queue, failed: &failed, errors: &errors, refused: &refused };
+    let shared = download::Shared {
+        sources: &sources,
+        queue: &queue,
+        failed: &failed,
+        errors: &errors,
+        refused: &refused,
+        context: ctx,
+    };
     let (written, worker_errors) = std::thread::scope(|scope| {
         let writer = scope.spawn(|| writer::run(incoming, &mut stores, &failed, observer));
         let workers: Vec<_> = sessions

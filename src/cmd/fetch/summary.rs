@@ -89,6 +89,8 @@ pub struct Wire {
     pub ratio: f64,
     /// Whether COMPRESS=DEFLATE was on.
     pub compressed: bool,
+    /// Why: the setting, and for `auto` what was measured.
+    pub compression: Option<String>,
 }
 
 /// The result of `owl fetch` (its `--json` schema).
@@ -196,6 +198,7 @@ pub fn finish(
             protocol_received: bytes.protocol_in,
             ratio: (ratio * 1000.0).round() / 1000.0,
             compressed: ctx.compressed(),
+            compression: ctx.compression_why(),
         },
         duration_secs: (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0,
     }

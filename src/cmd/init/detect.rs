@@ -260,7 +260,11 @@ fn session_tls(service: Service, endpoint: &Endpoint) -> Result<TlsInfo> {
     let counters = std::sync::Arc::new(Counters::default());
     let info = match service {
         Service::Imap => {
-            let options = imap::Options { endpoint: endpoint.clone(), compress: false, label: "imap#init".into() };
+            let options = imap::Options {
+                endpoint: endpoint.clone(),
+                compress: crate::net::Compression::Never,
+                label: "imap#init".into(),
+            };
             let session = open_imap_unauthenticated(&options, counters)?;
             let info = session.info().tls.clone();
             session.logout();

@@ -3,6 +3,7 @@
 //! ([`seed`]).
 
 pub mod fake;
+pub mod latency;
 pub mod real;
 pub mod schema;
 pub mod seed;

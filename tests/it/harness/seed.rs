@@ -22,7 +22,7 @@ pub fn session(user: &User) -> Session {
             timeout: Duration::from_secs(20),
             origin: None,
         },
-        compress: false,
+        compress: owl::net::Compression::Never,
         label: format!("seed-{}", user.name),
     };
     let mut session = Session::connect(&options, Arc::new(Counters::default())).expect("seed: connect");
