@@ -18,6 +18,8 @@ pub struct Context {
     pub account: Account,
     counters: Arc<Counters>,
     compression: Arc<CompressionNote>,
+    /// The mailbox the run's first IMAP connection opens behind its login.
+    first_mailbox: Arc<Mutex<Option<(imap::MailboxName, bool)>>>,
     imap: OnceLock<Pool<imap::Session>>,
     imap_credentials: OnceLock<Arc<CredentialCache>>,
 }
@@ -29,6 +31,7 @@ impl Context {
             account,
             counters: Arc::new(Counters::default()),
             compression: Arc::new(CompressionNote::default()),
+            first_mailbox: Arc::new(Mutex::new(None)),
             imap: OnceLock::new(),
             imap_credentials: OnceLock::new(),
         }
@@ -85,6 +88,7 @@ impl Context {
         let settings = self.imap_settings()?;
         let counters = self.counters.clone();
         let compression = self.compression.clone();
+        let first_mailbox = self.first_mailbox.clone();
         let credentials = self.imap_credentials(&settings);
         let pool = Pool::new(settings.connections, move |number| {
             let options = imap::Options {
@@ -92,13 +96,27 @@ impl Context {
                 compress: settings.compress,
                 label: format!("imap#{number}"),
             };
-            let session = open_imap(&options, &credentials, counters.clone())?;
+            let first = first_mailbox.lock().unwrap_or_else(|e| e.into_inner()).take();
+            let first = first.as_ref().map(|(name, read_only)| (name, *read_only));
+            let session = open_imap_in(&options, &credentials, counters.clone(), first)?;
             if let Some(choice) = &session.info().compression_choice {
                 compression.record(choice);
             }
             Ok(session)
         });
         Ok(self.imap.get_or_init(|| pool))
+    }
+
+    /// The IMAP pool for a command that starts in `mailbox` (EXAMINE when
+    /// `read_only`, else SELECT): if nothing is connected yet, the first
+    /// connection sends that right behind its login, a round trip less
+    /// for a short command. The command opens the mailbox as usual and
+    /// finds it open (`Session::examined`, `Session::selected_for_writing`).
+    pub fn imap_in(&self, mailbox: &imap::MailboxName, read_only: bool) -> Result<&Pool<imap::Session>> {
+        if self.imap.get().is_none() {
+            *self.first_mailbox.lock().unwrap_or_else(|e| e.into_inner()) = Some((mailbox.clone(), read_only));
+        }
+        self.imap()
     }
 
     /// Bytes moved so far by every connection of this run.
@@ -152,10 +170,20 @@ pub fn open_imap(
     credentials: &CredentialCache,
     counters: Arc<Counters>,
 ) -> Result<imap::Session> {
+    open_imap_in(options, credentials, counters, None)
+}
+
+/// [`open_imap`], opening `first` (name, read-only) behind the login.
+fn open_imap_in(
+    options: &imap::Options,
+    credentials: &CredentialCache,
+    counters: Arc<Counters>,
+    first: Option<(&imap::MailboxName, bool)>,
+) -> Result<imap::Session> {
     let address = options.endpoint.address();
     let mut session = open_imap_unauthenticated(options, counters)?;
     let creds = credentials.get()?;
-    session.authenticate(&creds).context(format!("imap {address}"))?;
+    session.authenticate_opening(&creds, first).context(format!("imap {address}"))?;
     session.compress_as_configured().context(format!("imap {address}"))?;
     log::info!(
         "{}: connected to {address} ({}, {}{})",

@@ -15,6 +15,7 @@ use crate::error::{Error, ErrorKind, Result, ResultExt};
 use crate::imap::{self, Items, LiteralSink, MailboxName, MessageSet};
 use crate::model::attachment;
 use crate::model::message::{MessageView, Prefer};
+use crate::net::pool::Pooled;
 
 pub mod local;
 pub mod mark;
@@ -62,9 +63,7 @@ const MAX_SHOWN: u64 = 256 * 1024 * 1024;
 /// Fetches and decodes one message; with `save_to`, also writes its
 /// attachments there under safe names.
 pub fn read(ctx: &Context, mailbox: &str, uid: u32, save_to: Option<&Path>) -> Result<ReadMessage> {
-    let pool = ctx.imap()?;
-    let mut session = pool.get()?;
-    let uidvalidity = open_mailbox(&mut session, mailbox, true)?;
+    let (mut session, uidvalidity) = session_in(ctx, mailbox, true)?;
     let mut message = fetch_decoded(&mut session, mailbox, uid, &Decode { prefer: Prefer::Plain, save_to })?;
     message.uidvalidity = uidvalidity;
     Ok(message)
@@ -79,11 +78,19 @@ pub struct Decode<'a> {
     pub save_to: Option<&'a Path>,
 }
 
-/// EXAMINE (`read_only`) or SELECT `mailbox`; its UIDVALIDITY.
-fn open_mailbox(session: &mut imap::Session, mailbox: &str, read_only: bool) -> Result<Option<u32>> {
+/// A connection with `mailbox` open (EXAMINE when `read_only`, else
+/// SELECT; behind the login when the run connects now), and its
+/// UIDVALIDITY.
+fn session_in<'a>(
+    ctx: &'a Context,
+    mailbox: &str,
+    read_only: bool,
+) -> Result<(Pooled<'a, imap::Session>, Option<u32>)> {
     let name = MailboxName::new(mailbox);
-    let opened = if read_only { session.examine(&name, false) } else { session.select(&name) };
-    Ok(opened.with_context(|| format!("mailbox \"{name}\""))?.uidvalidity)
+    let mut session = ctx.imap_in(&name, read_only)?.get()?;
+    let opened = if read_only { session.examined(&name, false) } else { session.selected_for_writing(&name) };
+    let uidvalidity = opened.with_context(|| format!("mailbox \"{name}\""))?.uidvalidity;
+    Ok((session, uidvalidity))
 }
 
 /// Fetches message `uid` of the selected mailbox (BODY.PEEK: never marked
@@ -143,9 +150,7 @@ fn decode(bytes: &[u8], how: &Decode<'_>) -> Result<ReadMessage> {
 
 /// Copies one message's exact bytes to `out` as they arrive.
 pub fn raw(ctx: &Context, mailbox: &str, uid: u32, out: &mut dyn Write) -> Result<u64> {
-    let pool = ctx.imap()?;
-    let mut session = pool.get()?;
-    open_mailbox(&mut session, mailbox, true)?;
+    let (mut session, _) = session_in(ctx, mailbox, true)?;
     stream_raw(&mut session, mailbox, uid, out)
 }
 

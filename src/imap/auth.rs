@@ -7,6 +7,7 @@
 //! and wanted: only after login, so credentials never enter the compressed
 //! stream.
 
+use super::MailboxName;
 use super::command::{Arg, Command};
 use super::response::{Code, Done, Status};
 use super::session::Session;
@@ -22,54 +23,110 @@ impl<S: Connection> Session<S> {
     /// The login must finish within the timeout, however slowly the
     /// server answers (some delay failed logins on purpose).
     pub fn authenticate(&mut self, creds: &Credentials) -> Result<()> {
+        self.authenticate_opening(creds, None)
+    }
+
+    /// [`Session::authenticate`], and with `first`, EXAMINE (read-only) or
+    /// SELECT of that mailbox sent right behind a one-line login, saving a
+    /// round trip for a command that starts there. The mailbox is opened
+    /// without CONDSTORE (the capabilities that say whether it is offered
+    /// come with the login's reply); if opening it fails, the session is
+    /// left with nothing selected and the command's own EXAMINE reports
+    /// why.
+    pub fn authenticate_opening(&mut self, creds: &Credentials, first: Option<(&MailboxName, bool)>) -> Result<()> {
         if self.authenticated {
             return Ok(());
         }
         self.set_deadline(Some(self.deadline_from_now()))?;
-        let result = self.authenticate_in_time(creds);
+        let result = self.authenticate_in_time(creds, first);
         let cleared = self.set_deadline(None);
         result.and(cleared)
     }
 
-    fn authenticate_in_time(&mut self, creds: &Credentials) -> Result<()> {
+    fn authenticate_in_time(&mut self, creds: &Credentials, first: Option<(&MailboxName, bool)>) -> Result<()> {
         let updates_before = self.caps_updates;
-        let mechanism = if let Some(token) = creds.token() {
-            if self.caps.has_auth("XOAUTH2") {
-                self.sasl("XOAUTH2", &sasl::xoauth2(&creds.user, token))?;
-                "XOAUTH2"
-            } else if self.caps.has_auth("OAUTHBEARER") {
-                let response = sasl::oauthbearer(&creds.user, &self.host, self.port, token);
-                self.sasl("OAUTHBEARER", &response)?;
-                "OAUTHBEARER"
-            } else {
-                return Err(Error::unavailable(
-                    "server offers neither AUTH=XOAUTH2 nor AUTH=OAUTHBEARER for the OAuth token",
-                ));
+        match self.login_plan(creds)? {
+            Plan::Login(command) => self.one_line_login(&command, "LOGIN", first, updates_before),
+            Plan::Sasl { mechanism, initial, one_line: true } if first.is_some() => {
+                // RFC 4959: the initial response is bare base64, not a string.
+                let command = Command::new("AUTHENTICATE").atom(mechanism).arg(Arg::SecretAtom(initial));
+                self.one_line_login(&command, mechanism, first, updates_before)
             }
-        } else {
-            let password = creds.password().unwrap_or_default();
-            if self.caps.has_auth("PLAIN") {
-                self.sasl("PLAIN", &sasl::plain(&creds.user, password))?;
-                "PLAIN"
-            } else if !self.caps.has("LOGINDISABLED") {
-                let login = Command::new("LOGIN").string(creds.user.clone()).secret(password);
-                let tag = self.send(&login)?;
-                self.flush()?;
-                let done = self.wait(&tag, None, &mut |_| Ok(()))?;
-                if done.status != Status::Ok {
-                    return Err(login_failed(done, "LOGIN"));
-                }
-                "LOGIN"
-            } else {
-                return Err(Error::unavailable(
-                    "server refuses LOGIN (LOGINDISABLED) and offers no AUTH=PLAIN on this connection",
-                ));
+            Plan::Sasl { mechanism, initial, .. } => {
+                self.sasl(mechanism, &initial)?;
+                self.logged_in(mechanism, updates_before)
             }
+        }
+    }
+
+    /// A login that is one line (LOGIN, or PLAIN with SASL-IR), with the
+    /// opening of `first` pipelined behind it.
+    fn one_line_login(
+        &mut self,
+        command: &Command,
+        mechanism: &str,
+        first: Option<(&MailboxName, bool)>,
+        updates_before: u64,
+    ) -> Result<()> {
+        let tag = self.send(command)?;
+        let opening = match first {
+            Some((name, read_only)) => Some((self.send_open(name, read_only, false)?, read_only)),
+            None => None,
         };
+        self.flush()?;
+        let done = self.wait(&tag, None, &mut |_| Ok(()))?;
+        if done.status != Status::Ok {
+            // What follows answers a command sent unauthenticated.
+            self.broken |= opening.is_some();
+            let what = if mechanism == "LOGIN" { "LOGIN".to_string() } else { format!("AUTHENTICATE {mechanism}") };
+            return Err(login_failed(done, &what));
+        }
+        self.logged_in(mechanism, updates_before)?;
+        if let Some((tag, read_only)) = opening
+            && let Err(err) = self.finish_open(&tag, read_only)
+            && self.broken
+        {
+            return Err(err);
+        }
+        Ok(())
+    }
+
+    /// How to log in with `creds` here. Order of preference: a token by
+    /// XOAUTH2 or OAUTHBEARER; a password by AUTHENTICATE PLAIN (in one
+    /// line with SASL-IR), else LOGIN, never under LOGINDISABLED.
+    fn login_plan(&self, creds: &Credentials) -> Result<Plan> {
+        if let Some(token) = creds.token() {
+            // Never pipelined: a failed XOAUTH2 answers with a `+` that
+            // wants an empty line before its NO.
+            if self.caps.has_auth("XOAUTH2") {
+                let initial = sasl::xoauth2(&creds.user, token);
+                return Ok(Plan::Sasl { mechanism: "XOAUTH2", initial, one_line: false });
+            }
+            if self.caps.has_auth("OAUTHBEARER") {
+                let initial = sasl::oauthbearer(&creds.user, &self.host, self.port, token);
+                return Ok(Plan::Sasl { mechanism: "OAUTHBEARER", initial, one_line: false });
+            }
+            return Err(Error::unavailable(
+                "server offers neither AUTH=XOAUTH2 nor AUTH=OAUTHBEARER for the OAuth token",
+            ));
+        }
+        let password = creds.password().unwrap_or_default();
+        if self.caps.has_auth("PLAIN") {
+            let initial = sasl::plain(&creds.user, password);
+            return Ok(Plan::Sasl { mechanism: "PLAIN", initial, one_line: self.caps.has("SASL-IR") });
+        }
+        if !self.caps.has("LOGINDISABLED") {
+            return Ok(Plan::Login(Command::new("LOGIN").string(creds.user.clone()).secret(password)));
+        }
+        Err(Error::unavailable("server refuses LOGIN (LOGINDISABLED) and offers no AUTH=PLAIN on this connection"))
+    }
+
+    /// After a successful login: the capabilities are those its reply
+    /// carried ([CAPABILITY ...]); if none, asked again, because RFC 3501
+    /// lets them change at login.
+    fn logged_in(&mut self, mechanism: &str, updates_before: u64) -> Result<()> {
         self.authenticated = true;
         self.info.auth_mechanism = Some(mechanism.to_string());
-        // The login reply may have carried [CAPABILITY ...]; if not, what
-        // we know is the pre-login list, which RFC 3501 lets change.
         if self.caps_updates == updates_before {
             self.refresh_capabilities()?;
         }
@@ -182,6 +239,15 @@ impl<S: Connection> Session<S> {
         self.info.compression = true;
         Ok(true)
     }
+}
+
+/// How a login goes.
+enum Plan {
+    /// LOGIN user password.
+    Login(Command),
+    /// AUTHENTICATE; `one_line` when the initial response goes inline
+    /// (SASL-IR) and no `+` can follow it.
+    Sasl { mechanism: &'static str, initial: String, one_line: bool },
 }
 
 /// A refused login is an authentication failure (exit 77) unless the

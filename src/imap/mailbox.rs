@@ -217,15 +217,39 @@ impl<S: Connection> Session<S> {
         self.open(name, false, false)
     }
 
+    /// `name` open for changing messages: the selection this connection
+    /// already has when it is that mailbox opened read-write, else SELECT.
+    pub fn selected_for_writing(&mut self, name: &MailboxName) -> Result<&Selected> {
+        let open =
+            self.selected.as_ref().is_some_and(|s| s.mailbox.same(name) && !s.read_only && s.uidvalidity.is_some());
+        if open {
+            return Ok(self.selected.as_ref().expect("checked above"));
+        }
+        self.select(name)
+    }
+
     fn open(&mut self, name: &MailboxName, read_only: bool, condstore: bool) -> Result<&Selected> {
+        let tag = self.send_open(name, read_only, condstore)?;
+        self.flush()?;
+        self.finish_open(&tag, read_only)
+    }
+
+    /// Sends EXAMINE or SELECT of `name` and starts a fresh picture of it:
+    /// the responses to this command describe the new mailbox.
+    pub(super) fn send_open(&mut self, name: &MailboxName, read_only: bool, condstore: bool) -> Result<String> {
         let verb = if read_only { "EXAMINE" } else { "SELECT" };
         let mut command = Command::new(verb).arg(mailbox(name));
         if condstore && self.caps.supports(Capability::CondStore) {
             command = command.atom("(CONDSTORE)");
         }
-        // Fresh state: responses to this command describe the new mailbox.
         self.selected = Some(Selected { mailbox: name.clone(), read_only, ..Selected::default() });
-        let done = match self.run(&command, &mut |_| Ok(())) {
+        self.send(&command)
+    }
+
+    /// Waits for the EXAMINE or SELECT sent as `tag`.
+    pub(super) fn finish_open(&mut self, tag: &str, read_only: bool) -> Result<&Selected> {
+        let verb = if read_only { "EXAMINE" } else { "SELECT" };
+        let done = match self.wait(tag, None, &mut |_| Ok(())).and_then(|done| self.check(done, verb)) {
             Ok(done) => done,
             Err(err) => {
                 self.selected = None;

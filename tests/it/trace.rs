@@ -76,3 +76,16 @@ fn login_and_oauth_secrets_are_redacted_too() {
     assert!(run.stderr.contains("LOGIN \"me\" <redacted>"), "{}", run.stderr);
     assert!(!run.stderr.contains("secret"), "{}", run.stderr);
 }
+
+#[test]
+fn a_command_in_one_mailbox_opens_it_behind_the_login() {
+    let user = servers().user();
+    let env = Env::new(&imap_config(&user, Imap::Implicit, ""));
+    let run = env.owl(&["-vvv", "list", "INBOX"]);
+    run.expect_code(0);
+    let trace = &run.stderr;
+    let at = |what: &str| trace.find(what).unwrap_or_else(|| panic!("no {what:?} in:\n{trace}"));
+    // One round trip for both: EXAMINE leaves before the login's answer.
+    assert!(at("C: a2 EXAMINE \"INBOX\"") < at("S: a1 OK"), "{trace}");
+    assert_eq!(trace.matches(" EXAMINE ").count(), 1, "{trace}");
+}

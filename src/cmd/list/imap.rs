@@ -56,9 +56,9 @@ fn messages(ctx: &Context, mailbox: &MailboxName, args: &ListArgs) -> Result<(Ve
         return Err(Error::usage("--page must be at least 1"));
     }
     let (skip, limit) = super::page_bounds(args);
-    let pool = ctx.imap()?;
+    let pool = ctx.imap_in(mailbox, true)?;
     let mut session = pool.get()?;
-    let examined = session.examine(mailbox, false)?;
+    let examined = session.examined(mailbox, false)?;
     let (exists, uidvalidity) = (examined.exists, examined.uidvalidity);
     let stamp = |(rows, more): (Vec<MessageRow>, u64)| {
         (rows.into_iter().map(|row| MessageRow { uidvalidity, ..row }).collect::<Vec<_>>(), more)

@@ -380,6 +380,22 @@ fn control_sequences_in_a_refusal_never_reach_the_terminal() {
 }
 
 #[test]
+fn a_refused_login_with_examine_behind_it_is_an_auth_failure() {
+    // owl list MAILBOX pipelines EXAMINE behind a one-line login; the
+    // answer to that EXAMINE must not hide why the login failed.
+    let fake = Fake::start(|conn| {
+        conn.send("* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN SASL-IR] ready\r\n");
+        conn.expect("a1 AUTHENTICATE PLAIN ");
+        conn.expect("a2 EXAMINE \"INBOX\"");
+        conn.send("a1 NO [AUTHENTICATIONFAILED] Authentication failed.\r\na2 BAD Log in first.\r\n");
+        conn.expect_eof();
+    });
+    let run = owl(&fake, &["list", "INBOX"]);
+    check("imap login refused, EXAMINE pipelined behind it", &run, 77, "Authentication failed.");
+    assert!(!run.stderr.contains("Log in first"), "{}", run.stderr);
+}
+
+#[test]
 fn a_server_echoing_the_password_never_gets_it_printed() {
     let fake = Fake::start(|conn| {
         conn.send("* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN SASL-IR] ready\r\n");
