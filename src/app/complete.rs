@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::CommandFactory;
-use clap_complete::engine::{ArgValueCandidates, CompletionCandidate};
+use clap_complete::engine::{ArgValueCandidates, ArgValueCompleter, CompletionCandidate, PathCompleter};
 
 use crate::cli::Cli;
 use crate::cli::complete::{ENV, INDEX_ENV, Shell};
@@ -85,8 +85,8 @@ pub fn complete(
     found
 }
 
-/// What `-a NAME` and `-c PATH` typed before the cursor say (the last one
-/// wins, as when parsing).
+/// What `-a NAME`, `-c PATH` and `--local`/`--into STORE` typed before
+/// the cursor say (the last one wins, as when parsing).
 fn scope_of(words: &[OsString]) -> Scope {
     let mut scope = Scope::default();
     let mut words = words.iter().skip(1).map(|w| w.to_string_lossy());
@@ -105,6 +105,7 @@ fn scope_of(words: &[OsString]) -> Scope {
         match flag.as_str() {
             "-a" | "--account" => scope.account = value(),
             "-c" | "--config" => scope.config = value().map(PathBuf::from),
+            "--local" | "--into" => scope.store = value(),
             _ => {}
         }
     }
@@ -129,6 +130,12 @@ fn command(scope: &Scope) -> clap::Command {
     command = within(command, &["schema"], &|c| attach(c, &["command"], &schemas));
     for (path, ids) in MAILBOX_ARGS {
         command = within(command, path, &|c| attach(c, ids, &mailboxes));
+    }
+    // A store is maildir:PATH, mbox:PATH or a path: a path is offered.
+    let paths = ArgValueCompleter::new(PathCompleter::any());
+    for (path, id) in [("list", "local"), ("search", "local"), ("read", "local"), ("fetch", "into")] {
+        command = command
+            .mut_subcommand(path, |c| c.mut_args(|arg| if arg.get_id() == id { arg.add(paths.clone()) } else { arg }));
     }
     command
 }
@@ -216,12 +223,15 @@ mod tests {
         let want = |account: &str, config: Option<&str>| Scope {
             account: Some(account.to_string()),
             config: config.map(PathBuf::from),
+            store: None,
         };
         assert_eq!(scope("owl -a work list"), want("work", None));
         assert_eq!(scope("owl list --account=home -c /x.toml"), want("home", Some("/x.toml")));
         assert_eq!(scope("owl -awork --config /y list -a home"), want("home", Some("/y")));
         assert_eq!(scope("owl list -- -a work"), Scope::default(), "after -- it is a mailbox");
         assert_eq!(scope("owl list -a"), Scope::default());
+        let local = scope("owl read --local maildir:~/Mail");
+        assert_eq!(local.store.as_deref(), Some("maildir:~/Mail"));
     }
 
     #[test]

@@ -18,6 +18,9 @@ pub struct Scope {
     pub config: Option<PathBuf>,
     /// `-a NAME`, if given.
     pub account: Option<String>,
+    /// `--local STORE` or `--into STORE`, if given: the mailboxes are
+    /// then that store's.
+    pub store: Option<String>,
 }
 
 impl Scope {
@@ -43,11 +46,14 @@ pub fn accounts(scope: &Scope) -> Vec<String> {
     scope.config().map(|c| c.accounts.into_iter().map(|a| a.name).collect()).unwrap_or_default()
 }
 
-/// The mailboxes of the account the command line names (else the default
-/// one), sorted and without duplicates: those the config names (fetch
-/// list and special mailboxes), those of its backup store, and those a
-/// warm session lists.
+/// The mailboxes of the store the command line names; else of the
+/// account it names (else the default one): those the config names
+/// (fetch list and special mailboxes), those of its backup store, and
+/// those a warm session lists. Sorted, without duplicates.
 pub fn mailboxes(scope: &Scope) -> Vec<String> {
+    if let Some(spec) = &scope.store {
+        return backup_mailboxes(&local::root(spec));
+    }
     let Some(config) = scope.config() else { return Vec::new() };
     let Ok(account) = config.account(scope.account.as_deref()) else { return Vec::new() };
     let mut names = configured_mailboxes(account);
@@ -120,7 +126,7 @@ mailboxes = ["INBOX", "Projects", "Lists/*"]
         }
         let config = dir.path().join("config.toml");
         std::fs::write(&config, CONFIG.replace("STORE", &store.display().to_string())).unwrap();
-        (dir, Scope { config: Some(config), account: None })
+        (dir, Scope { config: Some(config), ..Scope::default() })
     }
 
     #[test]
@@ -131,22 +137,24 @@ mailboxes = ["INBOX", "Projects", "Lists/*"]
 
     #[test]
     fn mailboxes_join_the_config_and_the_backup_of_the_account() {
-        let (_dir, scope) = setup();
+        let (dir, scope) = setup();
         assert_eq!(mailboxes(&scope), ["Archive", "Bin", "INBOX", "Old", "Projects"]);
         let home = Scope { account: Some("home".into()), ..scope.clone() };
         assert!(mailboxes(&home).is_empty(), "home has no fetch list and no backup");
-        let unknown = Scope { account: Some("nope".into()), ..scope };
+        let unknown = Scope { account: Some("nope".into()), ..scope.clone() };
         assert!(mailboxes(&unknown).is_empty());
+        let store = Scope { store: Some(format!("mbox:{}", dir.path().join("store").display())), ..scope };
+        assert_eq!(mailboxes(&store), ["Archive", "INBOX", "Old"], "--local STORE: that store's only");
     }
 
     #[test]
     fn a_missing_or_broken_config_gives_nothing() {
         let dir = tempfile::tempdir().unwrap();
-        let missing = Scope { config: Some(dir.path().join("none.toml")), account: None };
+        let missing = Scope { config: Some(dir.path().join("none.toml")), ..Scope::default() };
         assert!(accounts(&missing).is_empty() && mailboxes(&missing).is_empty());
         let broken = dir.path().join("broken.toml");
         std::fs::write(&broken, "[accounts.x\nimap = 3").unwrap();
-        let broken = Scope { config: Some(broken), account: None };
+        let broken = Scope { config: Some(broken), ..Scope::default() };
         assert!(accounts(&broken).is_empty() && mailboxes(&broken).is_empty());
     }
 }

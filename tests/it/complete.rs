@@ -219,6 +219,8 @@ fn check_shell(complete: fn(&Setup, &str) -> Vec<String>) {
     assert_eq!(complete(&setup, "owl list W"), ["Work"], "owl list W<Tab>");
     assert_eq!(complete(&setup, "owl list -a test "), setup.backed_up, "-a test is the default's backup");
     assert!(complete(&setup, "owl list -a home ").is_empty(), "home has no backup and no fetch list");
+    let local = format!("owl -a home read --local maildir:{} ", setup.env.path("backup").display());
+    assert_eq!(complete(&setup, &local), setup.backed_up, "--local STORE: that store's mailboxes");
     setup.no_password_command_ran();
 }
 
