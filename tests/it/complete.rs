@@ -176,7 +176,7 @@ echo ok
 const ZSH_DRIVER: &str = r#"
 zmodload zsh/zpty || exit 3
 zpty z zsh -f -i
-zpty -w z "fpath=(${(q)1} \$fpath); autoload -U compinit; compinit -u -D; source ${(q)2}"
+zpty -w z "$1; source ${(q)2}"
 local line
 repeat 50; do
     zpty -r z line
@@ -194,12 +194,19 @@ zpty -d z
 (( seen >= 2 )) || exit 5
 "#;
 
+/// zsh with `_owl` autoloaded from $fpath by compinit, the usual install.
 fn zsh(setup: &Setup, line: &str) -> Vec<String> {
+    let dir = script("_owl").parent().unwrap().display().to_string();
+    zsh_loading(setup, &format!("fpath=('{dir}' $fpath); autoload -U compinit; compinit -u -D"), line)
+}
+
+/// zsh after `load` (shell code run in the interactive shell) has set
+/// completion up.
+fn zsh_loading(setup: &Setup, load: &str, line: &str) -> Vec<String> {
     let init = setup.env.path("capture.zsh");
     std::fs::write(&init, ZSH_INIT).unwrap();
-    let fpath = script("_owl").parent().unwrap().to_path_buf();
     let mut cmd = setup.command("zsh");
-    cmd.args(["-f", "-c", ZSH_DRIVER, "zsh"]).arg(fpath).arg(&init).arg(line);
+    cmd.args(["-f", "-c", ZSH_DRIVER, "zsh", load]).arg(&init).arg(line);
     lines_of(cmd, "zsh")
 }
 
@@ -237,6 +244,21 @@ fn zsh_completes_accounts_and_backed_up_mailboxes() {
 #[test]
 fn fish_completes_accounts_and_backed_up_mailboxes() {
     check_shell(fish);
+}
+
+/// `source <(owl completions zsh)` in .zshrc, after compinit, registers
+/// the same function through compdef; and what `owl completions SHELL`
+/// prints is the checked-in script.
+#[test]
+fn zsh_completes_with_the_script_sourced_and_owl_completions_prints_the_scripts() {
+    let setup = setup();
+    let sourced = "autoload -U compinit; compinit -u -D; source <(owl completions zsh)";
+    assert_eq!(zsh_loading(&setup, sourced, "owl -a "), setup.accounts());
+    for (shell, file) in [("bash", "owl.bash"), ("zsh", "_owl"), ("fish", "owl.fish")] {
+        let printed = setup.env.owl(&["completions", shell]);
+        assert_eq!(printed.expect_code(0).stdout, std::fs::read_to_string(script(file)).unwrap(), "{shell}");
+    }
+    setup.no_password_command_ran();
 }
 
 /// A missing or broken config, or a HOME without one, gives no candidates
