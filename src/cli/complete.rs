@@ -54,17 +54,36 @@ impl Shell {
     }
 }
 
-// Read line by line rather than split into an array, so a candidate is
-// never glob-expanded and bash 3.2 (macOS) works too. A lone candidate
-// with a space is quoted; a directory gets no space after it.
+// Readline splits words at COMP_WORDBREAKS, `=` and `:` among them, but
+// owl parses --account=work and maildir:PATH as one word: the pieces no
+// space separates (COMP_LINE tells) are glued back, and the glued part
+// is taken off each candidate again, as readline replaces only what
+// follows the last `=` or `:`. Candidates are read line by line rather than split into an
+// array, so none is glob-expanded, and bash 3.2 (macOS) works too. A
+// lone candidate with a space is quoted; a directory gets no space.
 const BASH: &str = r#"# bash completion for owl (from `owl completions bash`). Each Tab asks owl
 # itself, so account and mailbox names are this machine's.
 _owl() {
-    local line
+    local -a words=()
+    local line=${COMP_LINE:0:COMP_POINT} word rest i
+    for (( i = 0; i <= COMP_CWORD; i++ )); do
+        word=${COMP_WORDS[i]}
+        rest=${line#"${line%%[![:space:]]*}"}
+        if (( i > 0 )) && [[ ${#rest} -eq ${#line} ]]; then
+            words[${#words[@]}-1]+=$word
+        else
+            words+=("$word")
+        fi
+        line=${rest#"$word"}
+    done
+    local current=${words[${#words[@]}-1]} piece=${COMP_WORDS[COMP_CWORD]}
+    # Right after = or : readline completes the empty text behind it.
+    [[ -n $piece && -z ${piece//[=:]/} ]] && piece=
+    local glued=${current%"$piece"}
     COMPREPLY=()
     while IFS= read -r line; do
-        COMPREPLY+=("$line")
-    done < <(OWL_COMPLETE=bash _OWL_COMPLETE_INDEX="$COMP_CWORD" owl -- "${COMP_WORDS[@]}" 2>/dev/null)
+        COMPREPLY+=("${line#"$glued"}")
+    done < <(OWL_COMPLETE=bash _OWL_COMPLETE_INDEX=$(( ${#words[@]} - 1 )) owl -- "${words[@]}" 2>/dev/null)
     if [[ ${#COMPREPLY[@]} -eq 1 ]]; then
         if [[ ${COMPREPLY[0]} == */ ]]; then
             compopt -o nospace 2>/dev/null

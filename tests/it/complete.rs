@@ -127,21 +127,30 @@ fn lines_of(mut cmd: Command, shell: &str) -> Vec<String> {
 /// What bash offers at the end of `line`: the function `complete -p owl`
 /// names, called as readline would call it.
 fn bash(setup: &Setup, line: &str) -> Vec<String> {
+    let mut words: Vec<&str> = line.split_whitespace().collect();
+    if line.ends_with(' ') {
+        words.push("");
+    }
+    bash_words(setup, line, &words)
+}
+
+/// The same with `words` as COMP_WORDS, for splits at COMP_WORDBREAKS.
+fn bash_words(setup: &Setup, line: &str, words: &[&str]) -> Vec<String> {
     let driver = r#"
 source "$1"
 spec=$(complete -p owl) || exit 3
 fn=${spec##*-F }; fn=${fn%% *}
-read -r -a COMP_WORDS <<< "$2"
-[[ $2 == *' ' ]] && COMP_WORDS+=("")
-COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 ))
 COMP_LINE=$2
 COMP_POINT=${#COMP_LINE}
+shift 2
+COMP_WORDS=("$@")
+COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 ))
 COMP_TYPE=9
 "$fn" owl "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
 printf '%s\n' "${COMPREPLY[@]}"
 "#;
     let mut cmd = setup.command("bash");
-    cmd.args(["--norc", "--noprofile", "-c", driver, "bash"]).arg(script("owl.bash")).arg(line);
+    cmd.args(["--norc", "--noprofile", "-c", driver, "bash"]).arg(script("owl.bash")).arg(line).args(words);
     lines_of(cmd, "bash")
 }
 
@@ -234,6 +243,19 @@ fn check_shell(complete: fn(&Setup, &str) -> Vec<String>) {
 #[test]
 fn bash_completes_accounts_and_backed_up_mailboxes() {
     check_shell(bash);
+}
+
+/// Readline splits `--account=w` and `maildir:PATH` at `=` and `:`; the
+/// script glues them back for owl and offers only the last piece.
+#[test]
+fn bash_completes_across_equals_and_colons() {
+    let setup = setup();
+    assert_eq!(bash_words(&setup, "owl --account=w", &["owl", "--account", "=", "w"]), ["work"]);
+    assert_eq!(bash_words(&setup, "owl --account=", &["owl", "--account", "="]), ["home", "test", "work"]);
+    let backup = setup.env.path("backup").display().to_string();
+    let line = format!("owl list --local maildir:{backup} W");
+    assert_eq!(bash_words(&setup, &line, &["owl", "list", "--local", "maildir", ":", &backup, "W"]), ["Work"]);
+    setup.no_password_command_ran();
 }
 
 #[test]
