@@ -2,6 +2,7 @@
 //! account, run the command, render its result. The binary is a thin shell
 //! around [`run`].
 
+pub mod complete;
 mod compose;
 
 use std::io::IsTerminal;
@@ -27,11 +28,7 @@ pub fn run(cli: Cli) -> Result<()> {
     let out = Output::for_stdout(format, color);
     let page = |asked: Option<usize>| page_size(&cli, &out, asked);
     match &cli.command {
-        Command::Completions(args) => {
-            let mut buf = Vec::new();
-            clap_complete::generate(args.shell, &mut <Cli as clap::CommandFactory>::command(), "owl", &mut buf);
-            out.text(&String::from_utf8_lossy(&buf))
-        }
+        Command::Completions(args) => out.text(&String::from_utf8_lossy(&crate::cli::assets::completion(args.shell))),
         Command::Schema(args) => output::schema::print(&out, args.command.as_deref()),
         Command::List(args) => {
             let list_args = cmd::list::ListArgs {

@@ -19,6 +19,10 @@ fn args() -> Vec<std::ffi::OsString> {
 }
 
 fn main() -> ExitCode {
+    // A Tab in a shell whose completion script is owl's (completions/).
+    if let Some(code) = owl::app::complete::from_env() {
+        return code;
+    }
     let cli = match owl::cli::Cli::try_parse_from(args()) {
         Ok(cli) => cli,
         Err(err) => {

@@ -1,6 +1,6 @@
-//! Shell completions and man pages, generated from the clap definitions
-//! and [`super::man`] (EXIT STATUS, ENVIRONMENT, FILES, EXAMPLES, SEE ALSO,
-//! and `owl-config(5)`).
+//! Shell completions (the scripts of [`super::complete`]) and man pages,
+//! generated from the clap definitions and [`super::man`] (EXIT STATUS,
+//! ENVIRONMENT, FILES, EXAMPLES, SEE ALSO, and `owl-config(5)`).
 //!
 //! `cargo run --example gen-assets` writes them into `completions/` and
 //! `man/`; a test fails when the checked-in files differ from what this
@@ -9,16 +9,14 @@
 use clap::CommandFactory;
 use clap_complete::Shell;
 
-use super::{Cli, man, man_config};
+use super::{Cli, complete, man, man_config};
 
 /// Every generated file: its path relative to the project root, and its
 /// content.
 pub fn generate() -> Vec<(String, Vec<u8>)> {
     let mut files = Vec::new();
-    for (shell, name) in [(Shell::Bash, "owl.bash"), (Shell::Zsh, "_owl"), (Shell::Fish, "owl.fish")] {
-        let mut buf = Vec::new();
-        clap_complete::generate(shell, &mut Cli::command(), "owl", &mut buf);
-        files.push((format!("completions/{name}"), buf));
+    for shell in [complete::Shell::Bash, complete::Shell::Zsh, complete::Shell::Fish] {
+        files.push((format!("completions/{}", shell.file_name()), shell.script().as_bytes().to_vec()));
     }
     // `owl help` has no page of its own: leave it out of SUBCOMMANDS.
     let command = Cli::command().disable_help_subcommand(true);
@@ -34,6 +32,25 @@ pub fn generate() -> Vec<(String, Vec<u8>)> {
     }
     files.push(("man/owl-config.5".to_string(), man_config::config_page(&version)));
     files
+}
+
+/// The completion script for `shell`: for bash, zsh and fish the one that
+/// asks owl on each Tab (account and mailbox names too, see
+/// [`complete`]); for the others what clap_complete generates from the
+/// definitions alone.
+pub fn completion(shell: Shell) -> Vec<u8> {
+    let dynamic = match shell {
+        Shell::Bash => Some(complete::Shell::Bash),
+        Shell::Zsh => Some(complete::Shell::Zsh),
+        Shell::Fish => Some(complete::Shell::Fish),
+        _ => None,
+    };
+    if let Some(dynamic) = dynamic {
+        return dynamic.script().as_bytes().to_vec();
+    }
+    let mut buf = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "owl", &mut buf);
+    buf
 }
 
 /// What clap_mangen renders (without its VERSION), then owl's own

@@ -69,6 +69,11 @@ pub(super) const ENVIRONMENT: &[(&str, &str)] = &[
          account with ca_file, which replaces the system roots; on macOS the Keychain is used instead.",
     ),
     ("password_env", "The variable an account's password_env names holds its password (see owl-config(5))."),
+    (
+        "OWL_COMPLETE",
+        "Set (to bash, zsh or fish) by the completion scripts of owl completions: owl then prints the candidates \
+         for the command line after -- instead of running it. Empty or 0: ignored.",
+    ),
 ];
 
 /// What `owl idle --exec` commands receive besides the event as JSON on
@@ -313,6 +318,7 @@ const PAGES: &[Page] = &[
         name: "completions",
         examples: &[
             ("owl completions bash > ~/.local/share/bash-completion/completions/owl", "Bash completions."),
+            ("source <(owl completions bash)", "Or load them in ~/.bashrc."),
             ("owl completions zsh > ~/.zfunc/_owl", "Zsh completions (with ~/.zfunc in fpath)."),
             ("owl completions fish > ~/.config/fish/completions/owl.fish", "Fish completions."),
         ],

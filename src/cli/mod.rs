@@ -3,6 +3,7 @@
 //! does any work (see `main.rs` and `cmd`).
 
 pub mod assets;
+pub mod complete;
 pub mod compose;
 mod init;
 mod man;
@@ -160,6 +161,12 @@ pub enum Command {
     /// are; the file is written with mode 0600.
     Init(Box<InitArgs>),
     /// Print a shell completion script.
+    ///
+    /// For bash, zsh and fish the script asks owl on each Tab, so it also
+    /// completes account names (-a) and mailbox names: the config's fetch
+    /// list and special mailboxes, and the mailboxes of the account's
+    /// backup. It never prompts, runs a password command or connects, and
+    /// offers nothing when the config is missing or broken.
     Completions(CompletionsArgs),
     /// Print the JSON Schema of a command's --json output, or the list of
     /// schemas.

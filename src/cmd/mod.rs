@@ -3,6 +3,7 @@
 //! look at the output format; `output` renders what they return.
 
 pub mod check;
+pub mod complete;
 pub mod compose;
 pub mod context;
 pub mod fetch;

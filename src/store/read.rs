@@ -211,6 +211,42 @@ impl Messages {
     }
 }
 
+/// The names of the mailboxes under `root` (Maildir folders and mbox
+/// files, levels joined by `/`), sorted, found from the directory tree
+/// alone: no message is listed or opened, so it costs a few directory
+/// reads however large the store (for shell completion). A folder that
+/// cannot be read is left out.
+pub fn mailbox_names(root: &Path) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut dirs: Vec<Vec<String>> = vec![Vec::new()];
+    while let Some(comps) = dirs.pop() {
+        let dir = comps.iter().fold(root.to_path_buf(), |p, c| p.join(c));
+        let is_maildir = dir.join("cur").is_dir();
+        let refs: Vec<&str> = comps.iter().map(String::as_str).collect();
+        if is_maildir && !refs.is_empty() {
+            names.push(name_of(&refs));
+        }
+        let Ok(entries) = sorted_entries(&dir) else { continue };
+        for (name, kind) in entries {
+            if name.starts_with('.') {
+                continue;
+            }
+            if kind == Kind::Dir && !(is_maildir && matches!(name.as_str(), "cur" | "new" | "tmp")) {
+                let mut child = comps.clone();
+                child.push(name);
+                dirs.push(child);
+            } else if let (Kind::File(_), Some(stem)) = (kind, name.strip_suffix(MBOX_SUFFIX)) {
+                let mut levels = refs.clone();
+                levels.push(stem);
+                names.push(name_of(&levels));
+            }
+        }
+    }
+    names.sort();
+    names.dedup();
+    names
+}
+
 /// The date of a From line's rest (`SENDER Thu Jan  1 00:00:00 1970`): its
 /// last five words in asctime layout.
 fn from_line_date(rest: &[u8]) -> Option<i64> {
@@ -463,6 +499,31 @@ mod tests {
             .map(|(m, b)| (m.to_string(), b.as_bytes().to_vec()))
             .collect();
         assert_eq!(got, want);
+    }
+
+    #[test]
+    fn mailbox_names_come_from_the_tree_without_reading_messages() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for path in [
+            "INBOX/cur/1:2,S",
+            "INBOX/new/.keep",
+            "INBOX/%63ur/cur/4",
+            "Empty/cur/.keep",
+            "Work/2026/cur/5",
+            "Lists.mbox",
+            "Old/Arch.mbox",
+            ".owl/tmp/mailboxes/INBOX/.state.json",
+            ".notmuch/xapian/x",
+            "notes.txt",
+        ] {
+            let p = root.join(path);
+            fs::create_dir_all(p.parent().unwrap()).unwrap();
+            fs::write(p, "x").unwrap();
+        }
+        let got = mailbox_names(root);
+        assert_eq!(got, ["Empty", "INBOX", "INBOX/cur", "Lists", "Old/Arch", "Work/2026"]);
+        assert!(mailbox_names(&root.join("missing")).is_empty());
     }
 
     #[test]

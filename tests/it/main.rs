@@ -12,6 +12,7 @@
 //! - `trace`: `-vv` shows the protocol and never a secret
 //! - `pool`: connections are shared and STATUS calls overlap
 //! - `assets`: completions and man pages are up to date
+//! - `complete`: shell completion in real bash, zsh and fish
 //! - `schema`: the JSON Schemas of every `--json` output (the harness
 //!   validates each output against them)
 //! - `layering`: lower layers never import higher ones
@@ -25,6 +26,7 @@ mod harness;
 
 mod assets;
 mod check;
+mod complete;
 mod compose;
 mod compress;
 mod corpus;
