@@ -332,6 +332,11 @@ class Bench:
 
     def himalaya(self, link):
         user = DATASETS["small"][0]
+        if not os.access(self.args.himalaya, os.X_OK):
+            note = f"himalaya left out: {self.args.himalaya} is not an executable (yet)"
+            self.notes.append(note)
+            log(note)
+            return
         hcfg = os.path.join(self.cfg, "himalaya.toml")
         himalaya_config(hcfg, self.env, user, link.port)
         cfg = self.owl_cfg(link, user, None)

@@ -6,7 +6,8 @@
 #   bench/link.sh                                         # everything, 3 reps (about 25 min)
 #   bench/link.sh --owl /path/to/owl                      # any owl binary (default: build this checkout)
 #   bench/link.sh --profiles 20mbit-80ms --datasets small --reps 1 --w1 no   # a few minutes
-#   bench/link.sh --himalaya /var/tmp/himalaya/bin/himalaya   # + cold list of 50 against himalaya
+#   bench/link.sh --himalaya /var/tmp/himalaya/bin/himalaya   # + cold list of 50 against himalaya, built
+#       once with `cargo install himalaya --root /var/tmp/himalaya` (minutes on 2 cores; CA: imap.tls.cert)
 #   bench/link.sh --report /var/tmp/owl-link/link-DATE.jsonl  # the tables of an earlier run again
 # The relay alone: python3 bench/linkrelay.py selftest --rtt-ms 80 --mbit 20
 set -euo pipefail
@@ -45,6 +46,6 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 case " $* " in *" --report "*|*" --report="*) exec python3 bench/link.py --env /dev/null "${args[@]}";; esac
 # Ports of their own, so the benchmark can run beside the tests and the other benches.
-MAILTEST_BASE_PORT=${MAILTEST_BASE_PORT:-25000} MAILTEST_USERS=3 WITH_POSTFIX=0 \
+MAILTEST_BASE_PORT=${MAILTEST_BASE_PORT:-27000} MAILTEST_USERS=3 WITH_POSTFIX=0 \
   tests/support/mail-servers.sh start "$SERVERS" > /dev/null
 python3 bench/link.py --env "$SERVERS/env" "${args[@]}"
