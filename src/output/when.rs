@@ -3,13 +3,29 @@
 //! today, `Nov 30` for this year, `2025-11-30` before. JSON never comes
 //! here: it keeps RFC 3339 with the sender's offset.
 
+use std::sync::OnceLock;
+
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
-/// The zone dates are shown in, read once per call: `TZ`, else the
+/// The zone dates are shown in, read once per run: `TZ`, else the
 /// system's, else UTC.
 fn zone() -> TimeZone {
-    TimeZone::try_system().unwrap_or(TimeZone::UTC)
+    static ZONE: OnceLock<TimeZone> = OnceLock::new();
+    ZONE.get_or_init(|| {
+        // jiff's own lookup of /etc/localtime opens its zone database,
+        // which lists every directory of /usr/share/zoneinfo: 8 ms of a
+        // cold `owl list`, for a name a table never shows. The file alone
+        // holds the rules.
+        if std::env::var_os("TZ").is_none()
+            && let Ok(data) = std::fs::read("/etc/localtime")
+            && let Ok(zone) = TimeZone::tzif("local", &data)
+        {
+            return zone;
+        }
+        TimeZone::try_system().unwrap_or(TimeZone::UTC)
+    })
+    .clone()
 }
 
 /// `2026-11-22 18:38` in the local zone.
