@@ -422,7 +422,7 @@ _owl() {
             return 0
             ;;
         owl__subcmd__forward)
-            opts="-a -c -q -v -h -V --to --cc --attach --edit --body --no-save --dry-run --account --config --json --quiet --verbose --color --help --version"
+            opts="-a -c -q -v -h -V --to --cc --attach --edit --body --no-save --dry-run --sign --encrypt --account --config --json --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1244,7 +1244,7 @@ _owl() {
             return 0
             ;;
         owl__subcmd__reply)
-            opts="-a -c -q -v -h -V --all --edit --body --no-save --dry-run --account --config --json --quiet --verbose --color --help --version"
+            opts="-a -c -q -v -h -V --all --edit --body --no-save --dry-run --sign --encrypt --account --config --json --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1374,7 +1374,7 @@ _owl() {
             return 0
             ;;
         owl__subcmd__send)
-            opts="-s -A -H -t -f -F -i -o -B -a -c -q -v -h -V --to --cc --bcc --subject --body --body-file --html --attach --header --reply-to --in-reply-to --edit --raw --flush --queue --drop --retarget --no-save --dry-run --account --config --json --quiet --verbose --color --help --version"
+            opts="-s -A -H -t -f -F -i -o -B -a -c -q -v -h -V --to --cc --bcc --subject --body --body-file --html --attach --header --reply-to --in-reply-to --edit --raw --flush --queue --drop --retarget --no-save --dry-run --sign --encrypt --account --config --json --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
