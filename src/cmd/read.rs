@@ -136,10 +136,12 @@ fn decode(bytes: &[u8], how: &Decode<'_>) -> Result<ReadMessage> {
     let default_keys = Keys::new(&no_keys);
     let opened = smime::open(bytes, how.smime.unwrap_or(&default_keys))?;
     let (view, content) = match opened {
-        Some(Opened { report, content: Some(content) }) => {
+        // Empty: a signature too large or too broken to yield its content
+        // (a detached one is still readable as it stands).
+        Some(Opened { report, content: Some(content) }) if !content.is_empty() => {
             (MessageView::opened(bytes, &content, how.prefer, report), Some(content))
         }
-        Some(Opened { report, content: None }) => {
+        Some(Opened { report, content: _ }) => {
             let mut view = MessageView::parse_preferring(bytes, how.prefer);
             view.smime_check = Some(report);
             (view, None)

@@ -171,3 +171,58 @@ fn recipient(r: &Recipient) -> String {
         _ => "unknown".to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(decryption: Option<DecryptionStatus>) -> Report {
+        Report { signed: false, encrypted: true, decryption, signature: None, outer_signatures: Vec::new() }
+    }
+
+    #[test]
+    fn encrypted_messages_say_what_became_of_them() {
+        assert_eq!(smime_lines(&report(Some(DecryptionStatus::Decrypted))), ["encrypted, decrypted with your key"]);
+        assert_eq!(
+            smime_lines(&report(Some(DecryptionStatus::NoKey))),
+            ["encrypted; no key to decrypt it (set smime_key and smime_cert)"]
+        );
+        let others = DecryptionStatus::NotForThisKey {
+            recipients: vec![
+                Recipient { issuer: Some("CN=CA".into()), serial: Some("0A".into()), key_id: None },
+                Recipient { issuer: None, serial: None, key_id: Some("BEEF".into()) },
+            ],
+        };
+        assert_eq!(
+            smime_lines(&report(Some(others))),
+            ["encrypted, not for this key (recipients: CN=CA, serial 0A; key id BEEF)"]
+        );
+        let failed = DecryptionStatus::Failed { reason: "bad padding".into() };
+        assert_eq!(smime_lines(&report(Some(failed))), ["encrypted; cannot decrypt: bad padding"]);
+    }
+
+    #[test]
+    fn a_signature_without_signers_claims_no_from_match() {
+        let signature = Signature {
+            verdict: Verdict::Invalid,
+            reason: Some("not CMS".into()),
+            form: Form::Opaque,
+            trust_store: TrustSource::System,
+            revocation: Revocation::NotChecked,
+            from: Some("a@b.example".into()),
+            from_matches: Some(false),
+            signers: Vec::new(),
+        };
+        let r = Report {
+            signed: true,
+            encrypted: false,
+            decryption: None,
+            signature: Some(signature),
+            outer_signatures: vec![],
+        };
+        assert_eq!(
+            smime_lines(&r),
+            ["signature INVALID (opaque): not CMS", "trust: system roots; revocation not checked"]
+        );
+    }
+}

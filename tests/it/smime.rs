@@ -516,6 +516,18 @@ fn replies_raw_messages_and_queued_ones_are_protected_too() {
     assert!(opened(&got[0].1).contains("Yes."), "the reply's text, signed and encrypted");
     assert!(String::from_utf8_lossy(&got[0].1).contains("Subject: Re: Question"));
 
+    // forward and send --edit take the same flags, through the same path.
+    let forward = ["forward", "INBOX", "1", "--to", &bob.address(), "--body", "FYI", "--sign", "--dry-run", "--json"];
+    let forwarded = env.owl(&forward).expect_code(0).json();
+    let signed_only = forwarded[0]["message"].as_str().unwrap();
+    assert!(signed_only.contains("multipart/signed"), "{signed_only}");
+    openssl(&["smime", "-verify", "-CAfile", &ca], signed_only.as_bytes());
+    let editor = crate::compose::writes(&env, "Edited in the editor.\n");
+    let edit =
+        ["send", "--edit", "--to", &bob.address(), "--subject", "e", "--sign", "--encrypt", "--dry-run", "--json"];
+    let edited = env.owl_with(&edit, &[("EDITOR", &editor)]).expect_code(0).json();
+    assert!(opened(edited[0]["message"].as_str().unwrap().as_bytes()).contains("Edited in the editor."));
+
     // A raw message with 8-bit text: made 7-bit, signed, still verifies.
     let raw = env.path("raw.eml");
     std::fs::write(
