@@ -102,14 +102,9 @@ impl Pki {
         // call gets files of its own.
         static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let base = self.dir.join(format!("{ca}-{address}-{n}"));
-        let (key, csr, cert, ext) = (
-            base.with_extension("key"),
-            base.with_extension("csr"),
-            base.with_extension("pem"),
-            base.with_extension("ext"),
-        );
-        let locked_key = base.with_extension("locked.key");
+        let file = |ext: &str| self.dir.join(format!("{ca}-{address}-{n}.{ext}"));
+        let (key, csr, cert, ext) = (file("key"), file("csr"), file("pem"), file("ext"));
+        let locked_key = file("locked.key");
         let name = address.split('@').next().unwrap_or(address);
         openssl(
             &[
@@ -160,7 +155,11 @@ impl Pki {
             None => args.extend(["-days".into(), "30".into()]),
         }
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        // openssl ca rewrites its index and serial files: one at a time.
+        static CA: std::sync::Mutex<()> = std::sync::Mutex::new(());
+        let guard = CA.lock().unwrap_or_else(|e| e.into_inner());
         openssl(&args, b"");
+        drop(guard);
         openssl(
             &["pkey", "-in", p(&key), "-aes256", "-passout", &format!("pass:{PASSPHRASE}"), "-out", p(&locked_key)],
             b"",
@@ -425,7 +424,11 @@ fn send_sign_encrypt_goes_through_postfix_and_openssl_reads_it() {
     ];
     let run = env.owl_with(&["-vv"].into_iter().chain(args).collect::<Vec<_>>(), &[]);
     let report = run.expect_code(0).json();
-    assert!(!run.stderr.contains(PASSPHRASE), "passphrase in the trace");
+    let key_line = std::fs::read_to_string(&a.locked_key).unwrap().lines().nth(3).unwrap().to_string();
+    for output in [&run.stdout, &run.stderr] {
+        assert!(!output.contains(PASSPHRASE), "passphrase in the output or trace");
+        assert!(!output.contains(&key_line), "key material in the output or trace");
+    }
     let messages = report["messages"].as_array().unwrap();
     assert_eq!(messages.len(), 2, "the To copy and carol's own: {report:#}");
     assert_eq!(messages[0]["accepted"], serde_json::json!([bob.address()]));
@@ -493,6 +496,20 @@ fn a_missing_certificate_refuses_before_anything_is_sent() {
     let message = dry[0]["message"].as_str().unwrap();
     assert!(message.contains("multipart/signed; protocol=\"application/pkcs7-signature\""), "{message}");
     openssl(&["smime", "-verify", "-CAfile", p(&pki.ca_file())], message.as_bytes());
+
+    // Mail to oneself is encrypted to the own certificate once, and a Bcc
+    // copy to bob to bob and the sender: one recipient each.
+    let to_self = ["send", "--encrypt", "--to", &alice.address(), "--bcc", "bob@example.org", "--body", "x"];
+    let dry = env.owl(&[&to_self[..], &["--dry-run", "--json"]].concat()).expect_code(0).json();
+    let recipients = |i: usize| {
+        let printed =
+            openssl(&["cms", "-cmsout", "-print", "-inform", "SMIME"], dry[i]["message"].as_str().unwrap().as_bytes());
+        String::from_utf8_lossy(&printed).matches("d.ktri:").count()
+    };
+    assert_eq!(dry.as_array().unwrap().len(), 2, "{dry:#}");
+    assert_eq!(recipients(0), 1, "the To copy: alice once");
+    assert_eq!(recipients(1), 2, "the Bcc copy: bob and alice");
+    assert!(decrypt(dry[0]["message"].as_str().unwrap().as_bytes(), &a).is_ok());
 }
 
 #[test]

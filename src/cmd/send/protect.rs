@@ -89,8 +89,10 @@ pub fn apply(
             protected.push((source.clone(), outgoing));
         }
         for (address, cert) in &plan.hidden {
+            let to_self = plan.own.emails().iter().any(|e| same_address(e, address));
+            let certs = if to_self { vec![plan.own.clone()] } else { vec![cert.clone(), plan.own.clone()] };
             let outgoing = Outgoing {
-                bytes: encrypt(&[cert.clone(), plan.own.clone()])?,
+                bytes: encrypt(&certs)?,
                 // Only one entry carries the Sent copy (the To/Cc copy).
                 copy: sent_copy.take().unwrap_or_default(),
                 recipients: vec![address.clone()],
@@ -122,6 +124,15 @@ fn plan(keys: &Keys<'_>, out: &Outgoing) -> Result<Plan> {
     let mut plan = Plan { visible: Vec::new(), visible_certs: vec![own.clone()], hidden: Vec::new(), own };
     let mut missing = Vec::new();
     for recipient in &out.recipients {
+        // Mail to oneself: the own certificate, already in every list.
+        if plan.own.emails().iter().any(|e| same_address(e, recipient)) {
+            if named.iter().any(|n| same_address(n, recipient)) {
+                plan.visible.push(recipient.clone());
+            } else {
+                plan.hidden.push((recipient.clone(), plan.own.clone()));
+            }
+            continue;
+        }
         let cert = match dir.find(recipient) {
             Ok(found) => {
                 if let Some(warning) = found.warning {
