@@ -273,7 +273,8 @@ fn read(cli: &Cli, args: &ReadArgs, out: &Output) -> Result<()> {
 /// The account whose S/MIME keys and trust `owl read --local` uses: the
 /// one `--account` names or the default, when a config file exists. A
 /// backup reads without any config, so a missing or broken one only means
-/// the system roots and no key (a broken one is said once, on stderr).
+/// the system roots and no key (said with -v: most messages are not
+/// S/MIME, and reading them must not warn about keys).
 fn local_smime_account(cli: &Cli) -> Option<config::Account> {
     let path = config_path(cli).ok()?;
     if !path.exists() {
@@ -283,7 +284,7 @@ fn local_smime_account(cli: &Cli) -> Option<config::Account> {
     match picked {
         Ok(account) => Some(account),
         Err(e) => {
-            log::warn!("S/MIME messages are checked against the system roots, with no key: {e}");
+            log::info!("S/MIME messages are checked against the system roots, with no key: {e}");
             None
         }
     }
