@@ -60,7 +60,8 @@ struct Person {
 fn pki() -> &'static Pki {
     static PKI: OnceLock<Pki> = OnceLock::new();
     PKI.get_or_init(|| {
-        let dir = std::env::temp_dir().join(format!("owl-smime-pki-{}", std::process::id()));
+        // Inside the servers' directory, which goes when the tests end.
+        let dir = servers().dir.join("smime-pki");
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         for ca in ["trusted", "stranger"] {
