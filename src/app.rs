@@ -209,9 +209,10 @@ fn read(cli: &Cli, args: &ReadArgs, out: &Output) -> Result<()> {
     if args.raw_html && cli.json {
         return Err(Error::usage("--raw-html prints the HTML source, not JSON (text_parts in --json holds it)"));
     }
-    let decode = Decode {
+    let mut decode = Decode {
         prefer: if args.html { Prefer::Html } else { Prefer::Plain },
         save_to: args.save_attachments.as_deref(),
+        smime: None,
     };
     let render = |message: &ReadMessage| -> Result<String> {
         Ok(if args.raw_html {
@@ -229,6 +230,9 @@ fn read(cli: &Cli, args: &ReadArgs, out: &Output) -> Result<()> {
         if args.raw {
             return out.raw(|stdout| local::raw(store, &target, stdout).map(drop));
         }
+        let account = local_smime_account(cli);
+        let keys = account.as_ref().map(|a| cmd::smime::Keys::new(&a.smime));
+        decode.smime = keys.as_ref();
         let message = local::read(store, &target, &decode)?;
         return match out.format {
             Format::Json => out.json(&message),
@@ -239,6 +243,8 @@ fn read(cli: &Cli, args: &ReadArgs, out: &Output) -> Result<()> {
         return Err(Error::usage("owl read needs MAILBOX UID (or --local STORE FILE)"));
     };
     let ctx = context(cli, None)?;
+    let keys = cmd::smime::Keys::new(&ctx.account.smime);
+    decode.smime = Some(&keys);
     let result = (|| {
         if args.raw {
             return out.raw(|stdout| mark::raw(&ctx, &args.target, uid, args.peek, stdout).map(drop));
@@ -259,6 +265,26 @@ fn read(cli: &Cli, args: &ReadArgs, out: &Output) -> Result<()> {
         }
     })();
     result.map_err(|e| e.context(ctx.label()))
+}
+
+/// The account whose S/MIME keys and trust `owl read --local` uses: the
+/// one `--account` names or the default, when a config file exists. A
+/// backup reads without any config, so a missing or broken one only means
+/// the system roots and no key (said with -v: most messages are not
+/// S/MIME, and reading them must not warn about keys).
+fn local_smime_account(cli: &Cli) -> Option<config::Account> {
+    let path = config_path(cli).ok()?;
+    if !path.exists() {
+        return None;
+    }
+    let picked = load(cli).and_then(|config| config.account(cli.account.as_deref()).cloned());
+    match picked {
+        Ok(account) => Some(account),
+        Err(e) => {
+            log::info!("S/MIME messages are checked against the system roots, with no key: {e}");
+            None
+        }
+    }
 }
 
 /// `owl search`: the query is checked before anything else, so a typo
@@ -392,14 +418,16 @@ fn send(cli: &Cli, args: &SendArgs, out: &Output) -> Result<()> {
         return compose::send(cli, args, out, &ctx, send_request(args));
     }
     let input = if args.flush { None } else { Some(cmd::send::input::read(&ctx.account, &send_request(args))?) };
+    let protection = cmd::send::Protection { sign: args.sign, encrypt: args.encrypt };
     if args.dry_run {
         let prepared = match &input {
             Some(input) => cmd::send::prepare(input)?,
             None => Vec::new(),
         };
+        let prepared = cmd::send::protect::apply(&ctx.account, prepared, protection)?;
         return output::send::print_dry_run(out, &prepared);
     }
-    let result = cmd::send::run(&ctx, input.as_ref(), !args.no_save);
+    let result = cmd::send::run(&ctx, input.as_ref(), !args.no_save, protection);
     let report = result.map_err(|e| e.context(ctx.label()))?;
     let show_text = !cli.quiet && (cli.verbose > 0 || out.terminal);
     output::send::print(out, &report, show_text)?;

@@ -38,7 +38,8 @@ pub(super) fn send(
         cmd::send::Input::Compose(draft) => draft,
         cmd::send::Input::Raw { .. } => return Err(Error::usage("--edit cannot edit --raw messages")),
     };
-    let how = how(true, !args.no_save, args.dry_run);
+    let mut how = how(true, !args.no_save, args.dry_run);
+    how.protection = cmd::send::Protection { sign: args.sign, encrypt: args.encrypt };
     render(cli, out, ctx, compose::finish(ctx, draft, None, &how))
 }
 
@@ -51,7 +52,8 @@ pub(super) fn reply(cli: &Cli, args: &ReplyArgs, out: &Output, ctx: Context) -> 
         if original.original.is_none() {
             log::warn!("the server gave no UIDVALIDITY for \"{}\": the original will not be flagged", args.mailbox);
         }
-        let how = how(edit, !args.no_save, args.dry_run);
+        let mut how = how(edit, !args.no_save, args.dry_run);
+        how.protection = cmd::send::Protection { sign: args.sign, encrypt: args.encrypt };
         compose::finish(&ctx, draft, original.original.clone(), &how)
     };
     render(cli, out, &ctx, run())
@@ -64,7 +66,8 @@ pub(super) fn forward(cli: &Cli, args: &ForwardArgs, out: &Output, ctx: Context)
         let original = compose::original::fetch(&ctx, &args.mailbox, args.uid)?;
         let style = if args.attach { forward::Style::Attached } else { forward::Style::Inline };
         let draft = forward::draft(&ctx.account, &original, &args.to, &args.cc, style, &text)?;
-        let how = how(edit, !args.no_save, args.dry_run);
+        let mut how = how(edit, !args.no_save, args.dry_run);
+        how.protection = cmd::send::Protection { sign: args.sign, encrypt: args.encrypt };
         compose::finish(&ctx, draft, None, &how)
     };
     render(cli, out, &ctx, run())
@@ -102,7 +105,7 @@ fn ask_subject() -> Option<String> {
 fn how(edit: bool, save_copy: bool, dry_run: bool) -> How<'static> {
     let ask: Option<&'static dyn Fn() -> Option<String>> =
         if std::io::stdin().is_terminal() { Some(&ask_subject) } else { None };
-    How { edit, save_copy, dry_run, ask_subject: ask }
+    How { edit, save_copy, dry_run, ask_subject: ask, protection: cmd::send::Protection::default() }
 }
 
 /// Prints what happened as `owl send` does; a draft kept after a failure

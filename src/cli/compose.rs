@@ -28,6 +28,15 @@ pub struct ReplyArgs {
     /// Print the message that would be sent; send nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Sign with S/MIME (smime_key, smime_cert): multipart/signed, which
+    /// every reader still shows.
+    #[arg(long)]
+    pub sign: bool,
+    /// Encrypt with S/MIME to every recipient's certificate (from
+    /// smime_cert_dir) and your own; Bcc recipients get copies of their
+    /// own. Refused, with nothing sent, when a certificate is missing.
+    #[arg(long)]
+    pub encrypt: bool,
 }
 
 /// `owl forward`
@@ -62,4 +71,13 @@ pub struct ForwardArgs {
     /// Print the message that would be sent; send nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Sign with S/MIME (smime_key, smime_cert): multipart/signed, which
+    /// every reader still shows.
+    #[arg(long)]
+    pub sign: bool,
+    /// Encrypt with S/MIME to every recipient's certificate (from
+    /// smime_cert_dir) and your own; Bcc recipients get copies of their
+    /// own. Refused, with nothing sent, when a certificate is missing.
+    #[arg(long)]
+    pub encrypt: bool,
 }

@@ -70,6 +70,42 @@ const ACCOUNT_KEYS: &[(&str, &str, &str, &str)] = &[
         "",
         "Your other addresses, e.g. [\"me@old.example\"]: owl reply --all leaves them out, as it does email.",
     ),
+    (
+        "smime_ca_file",
+        "string",
+        "the system roots",
+        "A PEM file of the certificates trusted for S/MIME signers (roots or intermediates). The system \
+         bundle holds TLS server roots, where most S/MIME signers are untrusted; owl read says which store \
+         judged. Relative paths are the config file's directory's; ~ is expanded.",
+    ),
+    (
+        "smime_key",
+        "string",
+        "",
+        "Your S/MIME private key (PEM, encrypted or not): decrypts mail sent to you, signs owl send --sign. \
+         Needs smime_cert. owl warns when the file is readable by others.",
+    ),
+    (
+        "smime_cert",
+        "string",
+        "",
+        "Your certificate (PEM; its chain may follow it): sent with signatures, and always encrypted to, \
+         so the Sent copy stays readable.",
+    ),
+    (
+        "smime_key_passphrase_command",
+        "array of strings, or string",
+        "",
+        "A command whose first line of output is the key's passphrase, run like password_command (within \
+         secret_timeout on a terminal, timeout off one), and only when a message needs the key.",
+    ),
+    (
+        "smime_cert_dir",
+        "string",
+        "",
+        "A directory of recipients' certificates (PEM files, any names) for owl send --encrypt, matched by \
+         their email subjectAltName; a recipient without one refuses the send (exit 78), nothing sent.",
+    ),
 ];
 
 const IMAP_KEYS: &[(&str, &str, &str, &str)] = &[

@@ -11,10 +11,12 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::context::Context;
+use super::smime::{self, Keys};
 use crate::error::{Error, ErrorKind, Result, ResultExt};
 use crate::imap::{self, Items, LiteralSink, MailboxName, MessageSet};
 use crate::model::attachment;
 use crate::model::message::{MessageView, Prefer};
+use crate::model::smime::Opened;
 use crate::net::pool::Pooled;
 
 pub mod local;
@@ -64,18 +66,23 @@ const MAX_SHOWN: u64 = 256 * 1024 * 1024;
 /// attachments there under safe names.
 pub fn read(ctx: &Context, mailbox: &str, uid: u32, save_to: Option<&Path>) -> Result<ReadMessage> {
     let (mut session, uidvalidity) = session_in(ctx, mailbox, true)?;
-    let mut message = fetch_decoded(&mut session, mailbox, uid, &Decode { prefer: Prefer::Plain, save_to })?;
+    let keys = Keys::new(&ctx.account.smime);
+    let how = Decode { prefer: Prefer::Plain, save_to, smime: Some(&keys) };
+    let mut message = fetch_decoded(&mut session, mailbox, uid, &how)?;
     message.uidvalidity = uidvalidity;
     Ok(message)
 }
 
 /// How to decode a message for reading.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Clone, Copy, Default)]
 pub struct Decode<'a> {
     /// Which alternative becomes the text.
     pub prefer: Prefer,
     /// Where to save the attachments, if anywhere.
     pub save_to: Option<&'a Path>,
+    /// The keys and trust S/MIME messages are opened with; `None`: the
+    /// system roots and no key.
+    pub smime: Option<&'a Keys<'a>>,
 }
 
 /// A connection with `mailbox` open (EXAMINE when `read_only`, else
@@ -128,12 +135,31 @@ fn fetch_decoded(session: &mut imap::Session, mailbox: &str, uid: u32, how: &Dec
 }
 
 /// A message's bytes decoded (and its attachments saved, if asked); the
-/// caller fills in where it came from.
+/// caller fills in where it came from. An S/MIME message is opened first
+/// (decrypted, verified): its text and attachments are those of the
+/// protected content, under the outer header.
 fn decode(bytes: &[u8], how: &Decode<'_>) -> Result<ReadMessage> {
-    let saved = match how.save_to {
-        Some(dir) => {
-            attachment::save_attachments(bytes, dir)?.into_iter().map(|(path, size)| SavedFile { path, size }).collect()
+    let no_keys = crate::config::smime::Smime::default();
+    let default_keys = Keys::new(&no_keys);
+    let opened = smime::open(bytes, how.smime.unwrap_or(&default_keys))?;
+    let (view, content) = match opened {
+        // Empty: a signature too large or too broken to yield its content
+        // (a detached one is still readable as it stands).
+        Some(Opened { report, content: Some(content) }) if !content.is_empty() => {
+            (MessageView::opened(bytes, &content, how.prefer, report), Some(content))
         }
+        Some(Opened { report, content: _ }) => {
+            let mut view = MessageView::parse_preferring(bytes, how.prefer);
+            view.smime_check = Some(report);
+            (view, None)
+        }
+        None => (MessageView::parse_preferring(bytes, how.prefer), None),
+    };
+    let saved = match how.save_to {
+        Some(dir) => attachment::save_attachments(content.as_deref().unwrap_or(bytes), dir)?
+            .into_iter()
+            .map(|(path, size)| SavedFile { path, size })
+            .collect(),
         None => Vec::new(),
     };
     Ok(ReadMessage {
@@ -143,7 +169,7 @@ fn decode(bytes: &[u8], how: &Decode<'_>) -> Result<ReadMessage> {
         file: None,
         flags: Vec::new(),
         size: bytes.len() as u64,
-        view: MessageView::parse_preferring(bytes, how.prefer),
+        view,
         saved,
     })
 }

@@ -178,6 +178,8 @@ pub struct Account {
     pub fetch: Fetch,
     /// Special mailboxes named in the config.
     pub mailboxes: Mailboxes,
+    /// S/MIME keys, certificates and trust (`smime_*`).
+    pub smime: super::smime::Smime,
 }
 
 /// Builds a validated account from its raw table.
@@ -258,6 +260,12 @@ pub(super) fn build(src: &Source, name: &str, raw: &raw::Account) -> Result<Acco
         },
         None => Fetch::default(),
     };
+    // The passphrase command waits as long as the account's own secrets.
+    let secret_waits = (
+        duration(src, "secret_timeout", shared.secret_timeout.as_ref())?.unwrap_or(DEFAULT_SECRET_TIMEOUT),
+        duration(src, "timeout", shared.timeout.as_ref())?.unwrap_or(DEFAULT_TIMEOUT),
+    );
+    let smime = super::smime::build(src, raw, secret_waits)?;
     Ok(Account {
         name: name.to_string(),
         is_default: raw.default.unwrap_or(false),
@@ -274,6 +282,7 @@ pub(super) fn build(src: &Source, name: &str, raw: &raw::Account) -> Result<Acco
         pop3,
         smtp,
         fetch,
+        smime,
     })
 }
 

@@ -10,6 +10,7 @@ pub mod account;
 pub mod edit;
 pub mod raw;
 pub mod secret;
+pub mod smime;
 mod source;
 
 use std::path::{Path, PathBuf};

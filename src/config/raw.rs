@@ -195,6 +195,11 @@ table! {
         pub smtp: Option<Spanned<Smtp>>,
         pub fetch: Option<Fetch>,
         pub mailboxes: Option<Mailboxes>,
+        pub smime_ca_file: Option<Spanned<String>>,
+        pub smime_key: Option<Spanned<String>>,
+        pub smime_cert: Option<Spanned<String>>,
+        pub smime_key_passphrase_command: Option<Spanned<CommandLine>>,
+        pub smime_cert_dir: Option<Spanned<String>>,
     }
 }
 

@@ -64,6 +64,15 @@ impl SecretSource {
     }
 }
 
+/// Runs a key passphrase command (`key` names it in errors) under the
+/// rules of `password_command`: bounded time and output, the first line,
+/// never shown. The passphrase is registered for redaction like a password.
+pub fn passphrase(cmd: &CommandLine, key: &str, wait: Duration) -> Result<String> {
+    let secret = run(cmd, key, wait)?;
+    crate::secrets::register("", &secret);
+    Ok(secret)
+}
+
 /// Most output read from a secret command: a password or token is short,
 /// and a command that prints without end must not fill memory.
 const MAX_OUTPUT: u64 = 64 * 1024;

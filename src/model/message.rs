@@ -31,7 +31,13 @@ pub struct MessageView {
     pub attachments: Vec<Attachment>,
     /// From every `Authentication-Results` header, top to bottom.
     pub auth_results: Vec<AuthVerdict>,
+    /// What the top-level Content-Type declares (kept as it always was).
     pub smime: Option<Smime>,
+    /// What checking the S/MIME layers found: decryption, signature
+    /// verdict, signers. `None` for a message that is not S/MIME, or one
+    /// that was only parsed (the caller runs the check, which needs keys
+    /// and trust).
+    pub smime_check: Option<super::smime::Report>,
 }
 
 /// One text/plain or text/html body part.
@@ -74,6 +80,21 @@ impl MessageView {
         with_parsed(bytes, |mail| build(mail, prefer)).unwrap_or_default()
     }
 
+    /// A message whose S/MIME layers were opened: the outer message's
+    /// header fields and verdicts, with the text and attachments of
+    /// `content`, the entity the layers protected.
+    pub fn opened(outer: &[u8], content: &[u8], prefer: Prefer, report: super::smime::Report) -> MessageView {
+        let outside = MessageView::parse_preferring(outer, prefer);
+        let inside = MessageView::parse_preferring(content, prefer);
+        MessageView {
+            header: outside.header,
+            auth_results: outside.auth_results,
+            smime: outside.smime,
+            smime_check: Some(report),
+            ..inside
+        }
+    }
+
     /// The decoded source of the HTML body parts (charset and transfer
     /// encoding undone, markup kept), several joined by a blank line;
     /// `None` when the message has no HTML body.
@@ -96,6 +117,7 @@ fn build(mail: &ParsedMail<'_>, prefer: Prefer) -> MessageView {
         attachments: describe_attachments(mail).into_iter().map(|(att, _)| att).collect(),
         auth_results,
         smime: smime(mail),
+        smime_check: None,
     }
 }
 
@@ -327,12 +349,14 @@ mod tests {
             "attachments",
             "auth_results",
             "smime",
+            "smime_check",
         ];
         want.sort_unstable();
         let mut keys = keys;
         keys.sort_unstable();
         assert_eq!(keys, want);
         assert_eq!(json["smime"], "signed");
+        assert_eq!(json["smime_check"], serde_json::Value::Null, "parsing alone checks nothing");
         assert_eq!(json["from"][0], serde_json::json!({"name": null, "addr": "dave@example.net"}));
         assert_eq!(
             json["attachments"][0],

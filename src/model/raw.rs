@@ -50,6 +50,29 @@ fn header_end(bytes: &[u8]) -> usize {
     bytes.windows(4).position(|w| w == b"\r\n\r\n").map_or(bytes.len(), |p| p + 4)
 }
 
+/// The header of a CRLF message, with its empty line.
+pub fn header(bytes: &[u8]) -> &[u8] {
+    &bytes[..header_end(bytes)]
+}
+
+/// The lines of every field called `name` (with its folded lines), as
+/// written: what [`remove_field`] takes out.
+pub fn field_lines(bytes: &[u8], name: &str) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut keeping = false;
+    for line in header(bytes).split_inclusive(|&b| b == b'\n') {
+        let continuation = line.first().is_some_and(|b| *b == b' ' || *b == b'\t');
+        if !continuation {
+            let field = line.split(|&b| b == b':').next().unwrap_or_default();
+            keeping = line.contains(&b':') && String::from_utf8_lossy(field).trim().eq_ignore_ascii_case(name);
+        }
+        if keeping {
+            out.extend_from_slice(line);
+        }
+    }
+    out
+}
+
 /// Removes every field called `name` (with its folded lines).
 pub fn remove_field(bytes: &[u8], name: &str) -> Vec<u8> {
     let end = header_end(bytes);
@@ -137,6 +160,14 @@ mod tests {
     #[test]
     fn line_ends_become_crlf() {
         assert_eq!(to_crlf(b"a\nb\r\nc\rd"), b"a\r\nb\r\nc\r\nd");
+    }
+
+    #[test]
+    fn field_lines_are_what_remove_field_takes_out() {
+        let m = b"From: a@x\r\nBcc: b@x,\r\n c@x\r\nTo: d@x\r\n\r\nBcc: body\r\n";
+        assert_eq!(field_lines(m, "bcc"), b"Bcc: b@x,\r\n c@x\r\n");
+        assert_eq!(remove_field(m, "Bcc"), b"From: a@x\r\nTo: d@x\r\n\r\nBcc: body\r\n");
+        assert_eq!(header(m), b"From: a@x\r\nBcc: b@x,\r\n c@x\r\nTo: d@x\r\n\r\n");
     }
 
     #[test]

@@ -20,7 +20,7 @@ fn editor(env: &Env, name: &str, code: &str) -> String {
 }
 
 /// An editor that writes `text` at the top of the body.
-fn writes(env: &Env, text: &str) -> String {
+pub(crate) fn writes(env: &Env, text: &str) -> String {
     editor(env, "writes", &format!("h, b = t.split('\\n\\n', 1)\nopen(p, 'w').write(h + '\\n\\n' + {text:?} + b)"))
 }
 

@@ -18,6 +18,7 @@
 //! - `layering`: lower layers never import higher ones
 //! - `hostile`: hostile servers and careless input, with memory and time ceilings
 //! - `fuzz_regressions`: every past fuzzer crash and seed, replayed
+//! - `smime`: S/MIME read, decrypt and send, checked with the openssl command line
 //! - `triage`: flag, move, copy, delete and mailbox changes touch exactly what was named
 
 // Some helpers serve only some test files.
@@ -45,5 +46,6 @@ mod schema;
 mod search;
 mod security;
 mod send;
+mod smime;
 mod trace;
 mod triage;

@@ -37,6 +37,8 @@ pub struct How<'a> {
     pub save_copy: bool,
     /// Build it, send nothing.
     pub dry_run: bool,
+    /// S/MIME signing and encryption.
+    pub protection: send::Protection,
     /// Asks the person for a subject (on a terminal); `None` off one,
     /// where a missing subject is only a warning.
     pub ask_subject: Option<&'a dyn Fn() -> Option<String>>,
@@ -76,9 +78,10 @@ pub fn finish(ctx: &Context, mut draft: Draft, answers: Option<Original>, how: &
         if let Some(f) = file {
             f.remove();
         }
-        return Ok(Finished::DryRun(prepared));
+        return Ok(Finished::DryRun(send::protect::apply(&ctx.account, prepared, how.protection)?));
     }
-    let report = send::run_prepared(ctx, prepared, how.save_copy, answers).map_err(|e| keep(e, &file))?;
+    let report =
+        send::run_prepared(ctx, prepared, how.save_copy, answers, how.protection).map_err(|e| keep(e, &file))?;
     let delivered = report.messages.iter().all(|m| m.error.is_none());
     let kept_draft = match file {
         Some(f) if !delivered => Some(f.path),

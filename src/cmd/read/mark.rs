@@ -30,7 +30,7 @@ use crate::imap::{self, Flag, FlagChange, MessageSet};
 use crate::net::pool::Pooled;
 
 /// What `owl read` was asked for.
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 pub struct Request<'a> {
     /// The mailbox.
     pub mailbox: &'a str,

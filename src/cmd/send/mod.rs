@@ -18,6 +18,7 @@ pub mod answered;
 pub mod copies;
 pub mod identity;
 pub mod input;
+pub mod protect;
 pub mod queue;
 pub mod report;
 pub mod sender;
@@ -25,6 +26,7 @@ pub mod sender;
 pub use self::identity::outbox_dir;
 use self::identity::{open_outbox, smtp_settings, target};
 pub use self::input::{Input, RawSource, Request, prepare};
+pub use self::protect::Protection;
 pub use self::queue::{Changed, QueueEntry};
 pub use self::report::{MessageResult, SendReport};
 use self::sender::Sender;
@@ -41,37 +43,43 @@ pub fn list_queue(ctx: &Context) -> Result<Vec<QueueEntry>> {
 
 /// Queues `input`'s messages, then sends what waits for this account
 /// (older entries first, then this run's).
-pub fn run(ctx: &Context, input: Option<&Input>, save_copy: bool) -> Result<SendReport> {
+pub fn run(ctx: &Context, input: Option<&Input>, save_copy: bool, protection: Protection) -> Result<SendReport> {
     let ready: Vec<(String, Outgoing)> = match input {
         Some(input) => prepare(input)?,
         None => Vec::new(),
     };
-    run_prepared(ctx, ready, save_copy, None)
+    run_prepared(ctx, ready, save_copy, None, protection)
 }
 
 /// Queues messages already built, then sends as [`run`] does; `answers`
 /// names the message they answer, flagged `\Answered` once one is
-/// accepted (now, or by a later run that flushes the outbox).
+/// accepted (now, or by a later run that flushes the outbox). S/MIME
+/// protection is applied first ([`protect`]): a refusal there leaves the
+/// outbox untouched and sends nothing.
 pub fn run_prepared(
     ctx: &Context,
     ready: Vec<(String, Outgoing)>,
     save_copy: bool,
     answers: Option<Original>,
+    protection: Protection,
 ) -> Result<SendReport> {
     let settings = smtp_settings(ctx)?.clone();
+    let ready = protect::apply(&ctx.account, ready, protection)?;
     let outbox = open_outbox(ctx)?;
     let me = target(ctx)?;
     let new_entries: Vec<NewEntry> = ready
         .iter()
         .map(|(_, out)| NewEntry {
             message: &out.bytes,
-            copy: Some(&out.copy),
+            // An empty copy: a Bcc recipient's own encrypted copy, which
+            // gets no Sent copy (the To/Cc copy has it).
+            copy: (!out.copy.is_empty()).then_some(&out.copy[..]),
             envelope: Envelope {
                 from: out.from.clone(),
                 recipients: out.recipients.clone(),
                 message_id: out.message_id.clone(),
                 queued_at: outbox::now(),
-                save_copy,
+                save_copy: save_copy && !out.copy.is_empty(),
                 target: Some(me.clone()),
                 answers: answers.clone(),
                 ..Envelope::default()
