@@ -39,9 +39,24 @@ pub fn default_path() -> Option<PathBuf> {
     directories::ProjectDirs::from("", "", "owl").map(|dirs| dirs.config_dir().join("config.toml"))
 }
 
+/// A config file's text; an error past [`MAX_CONFIG`], found without
+/// reading further (a device or a FIFO has no size to check first).
+pub fn read_bounded(path: &Path) -> std::io::Result<String> {
+    use std::io::Read as _;
+    let mut text = String::new();
+    std::fs::File::open(path)?.take(MAX_CONFIG + 1).read_to_string(&mut text)?;
+    if text.len() as u64 > MAX_CONFIG {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("over {} KiB, more than a config file can be; is it the right file?", MAX_CONFIG >> 10),
+        ));
+    }
+    Ok(text)
+}
+
 /// Reads and validates the config at `path`.
 pub fn load(path: &Path) -> Result<Config> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
+    let text = read_bounded(path).map_err(|e| {
         let missing = e.kind() == std::io::ErrorKind::NotFound;
         let err = Error::config(format!("cannot read config {}", path.display())).with_source(e);
         if !missing {
@@ -57,6 +72,10 @@ pub fn load(path: &Path) -> Result<Config> {
     })?;
     parse(path, &text)
 }
+
+/// The largest config file read: a thousand accounts fit in a tenth of it,
+/// and parsing stays quick and small whatever the file holds.
+const MAX_CONFIG: u64 = 1 << 20;
 
 /// Validates config `text` that came from `path`.
 pub fn parse(path: &Path, text: &str) -> Result<Config> {

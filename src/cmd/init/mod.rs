@@ -98,7 +98,7 @@ impl InitReport {
 /// Runs `owl init`.
 pub fn run(request: &Request, ask: &dyn Ask) -> Result<InitReport> {
     let path = &request.path;
-    let existing = match std::fs::read_to_string(path) {
+    let existing = match crate::config::read_bounded(path) {
         Ok(text) => Some(text),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
         Err(e) => return Err(Error::local_io(format!("cannot read {}", path.display()), e)),
