@@ -70,6 +70,14 @@ const ACCOUNT_KEYS: &[(&str, &str, &str, &str)] = &[
         "",
         "Your other addresses, e.g. [\"me@old.example\"]: owl reply --all leaves them out, as it does email.",
     ),
+    (
+        "persist",
+        "integer (seconds) or string (\"10m\", \"off\")",
+        "off",
+        "Leave a session holder behind (see owl-session(1)): the first run starts one, later runs borrow its \
+         logged-in IMAP connections, and it exits after this long without clients, like ssh's ControlPersist. \
+         Also allowed at the top of the file, for every account that sets none.",
+    ),
 ];
 
 const IMAP_KEYS: &[(&str, &str, &str, &str)] = &[

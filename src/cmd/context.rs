@@ -87,14 +87,21 @@ impl Context {
         let counters = self.counters.clone();
         let compressed = self.compressed.clone();
         let credentials = self.imap_credentials(&settings);
+        // A warm connection from this account's session holder first; a
+        // direct one when there is none (or it is busy, stale or wedged).
+        let holder = crate::cmd::session::client::Link::new(&self.account, &settings);
         let pool = Pool::new(settings.connections, move |number| {
             let options = imap::Options {
                 endpoint: settings.server.endpoint.clone(),
                 compress: settings.compress,
                 label: format!("imap#{number}"),
             };
-            let session = open_imap(&options, &credentials, counters.clone())?;
-            if session.is_compressed() {
+            let borrowed = holder.borrow(&options, counters.clone(), &|| credentials.get());
+            let session = match borrowed {
+                Some(session) => session,
+                None => open_imap(&options, &credentials, counters.clone())?,
+            };
+            if session.is_compressed() || session.info().compression {
                 compressed.store(true, Ordering::Relaxed);
             }
             Ok(session)
@@ -168,6 +175,18 @@ impl CredentialCache {
     /// A cache for `server`'s secret.
     pub fn new(server: Server) -> CredentialCache {
         CredentialCache { server, cached: Mutex::new(None) }
+    }
+
+    /// A cache that already holds `creds` (handed to the session holder
+    /// by the invocation that started it).
+    pub fn with(server: Server, creds: Credentials) -> CredentialCache {
+        CredentialCache { server, cached: Mutex::new(Some(creds)) }
+    }
+
+    /// Forgets the secret, so the next [`CredentialCache::get`] fetches it
+    /// again (an OAuth token that expired).
+    pub fn forget(&self) {
+        *self.cached.lock().unwrap_or_else(|e| e.into_inner()) = None;
     }
 
     /// The credentials, running the password command the first time.

@@ -16,6 +16,7 @@ pub mod parallel;
 pub mod read;
 pub mod search;
 pub mod send;
+pub mod session;
 pub mod special;
 pub mod triage;
 

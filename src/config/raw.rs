@@ -17,6 +17,9 @@ pub struct File {
     /// `[accounts.NAME]` tables, in name order.
     #[serde(default)]
     pub accounts: BTreeMap<String, Spanned<Account>>,
+    /// `persist`: how long a session holder stays without clients, for
+    /// every account that sets none of its own.
+    pub persist: Option<Spanned<Duration>>,
 }
 
 /// A command given as one string (run by `sh -c`) or as argv (no shell).
@@ -195,6 +198,7 @@ table! {
         pub smtp: Option<Spanned<Smtp>>,
         pub fetch: Option<Fetch>,
         pub mailboxes: Option<Mailboxes>,
+        pub persist: Option<Spanned<Duration>>,
     }
 }
 

@@ -17,6 +17,7 @@ pub mod buffered;
 pub mod connection;
 pub mod counters;
 pub mod deflate;
+pub mod local;
 pub mod pool;
 pub mod probe;
 #[cfg(test)]

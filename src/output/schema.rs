@@ -31,6 +31,7 @@ pub const SCHEMAS: &[(&str, &str)] = &[
     ("reply", include_str!("../../schema/reply.json")),
     ("search", include_str!("../../schema/search.json")),
     ("send", include_str!("../../schema/send.json")),
+    ("session", include_str!("../../schema/session.json")),
 ];
 
 /// The schema of `name`'s JSON output, if it has one.

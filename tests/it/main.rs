@@ -10,6 +10,7 @@
 //! - `errors`: exit codes and one-line errors
 //! - `trace`: `-vv` shows the protocol and never a secret
 //! - `pool`: connections are shared and STATUS calls overlap
+//! - `session`: warm sessions: the holder lends connections, cleanly and only to us
 //! - `assets`: completions and man pages are up to date
 //! - `schema`: the JSON Schemas of every `--json` output (the harness
 //!   validates each output against them)
@@ -41,5 +42,6 @@ mod schema;
 mod search;
 mod security;
 mod send;
+mod session;
 mod trace;
 mod triage;
