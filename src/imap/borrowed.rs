@@ -43,6 +43,14 @@ impl<S: crate::net::Connection> Session<S> {
     }
 }
 
+impl<S: crate::net::Connection> Session<S> {
+    /// Whether the server sent something nobody has read (on an idle
+    /// connection: a BYE, an alert): the holder looks before lending.
+    pub fn has_unread_input(&self) -> bool {
+        !self.codec.buffered().is_empty() || self.codec.stream().has_pending_input()
+    }
+}
+
 impl Session<Stream> {
     /// A session over a connection the holder lends: reads the preface
     /// (within the deadline the caller set on `stream`) and starts in the

@@ -68,6 +68,38 @@ const STATELESS: &[&str] = &[
     "GETMETADATA",
 ];
 
+/// Verbs that change nothing on the server (FETCH of a body may set
+/// \Seen, which a second FETCH sets again): when the upstream connection
+/// turns out dead before any reply came, these are sent again on a fresh
+/// one. Anything else (APPEND, STORE, MOVE, EXPUNGE...) may have been done
+/// already, so the borrower's connection is closed instead and it reports
+/// a temporary failure rather than risk doing it twice.
+const READ_ONLY: &[&str] = &[
+    "CAPABILITY",
+    "NOOP",
+    "CHECK",
+    "LIST",
+    "LSUB",
+    "XLIST",
+    "STATUS",
+    "SELECT",
+    "EXAMINE",
+    "NAMESPACE",
+    "SEARCH",
+    "FETCH",
+    "IDLE",
+    "SORT",
+    "THREAD",
+    "ID",
+    "GETQUOTA",
+    "GETQUOTAROOT",
+    "MYRIGHTS",
+    "GETMETADATA",
+];
+
+/// The most of a loan's first bytes kept for sending again.
+const REPLAY_MAX: usize = 1024 * 1024;
+
 /// Verbs that belong to the holder's set-up of its own link: refused.
 const REFUSED: &[&str] = &["LOGIN", "AUTHENTICATE", "STARTTLS", "COMPRESS"];
 
@@ -114,6 +146,12 @@ struct Conversation {
     forwarding: bool,
     selected: bool,
     tainted: Option<String>,
+    /// Everything forwarded so far, while the loan could still be moved to
+    /// a fresh connection: no reply has come and every command changes
+    /// nothing. `None` once it cannot.
+    replay: Option<Vec<u8>>,
+    /// A write upstream that failed in the middle of a chunk.
+    write_failed: Option<Error>,
 }
 
 /// Why the relay loop stopped.
@@ -127,13 +165,34 @@ enum Stop {
 impl Session<Stream> {
     /// Lends this session to `borrower` until it hangs up, then brings the
     /// session back to a clean state or says it must be dropped. The
-    /// preface has been sent.
-    pub fn relay(&mut self, borrower: &mut UnixStream, limits: DrainLimits) -> Outcome {
+    /// preface has been sent. When the connection turns out dead before
+    /// any reply and the borrower has only asked for things that change
+    /// nothing, `reconnect` gives a fresh one and the loan goes on there.
+    pub fn relay(
+        &mut self,
+        borrower: &mut UnixStream,
+        limits: DrainLimits,
+        reconnect: &mut dyn FnMut() -> Option<Session<Stream>>,
+    ) -> Outcome {
         if !self.codec.buffered().is_empty() {
             return Outcome::Drop("unread server data before the loan".into());
         }
-        let mut conv = Conversation::default();
-        let stop = self.relay_loop(borrower, &mut conv);
+        let mut conv = Conversation { replay: Some(Vec::new()), ..Conversation::default() };
+        let stop = loop {
+            match self.relay_loop(borrower, &mut conv) {
+                Stop::UpstreamFailed(why) if conv.replay.is_some() => {
+                    let Some(fresh) = reconnect() else { break Stop::UpstreamFailed(why) };
+                    log::info!("{}: {why}; the borrower's commands go again on {}", self.label, fresh.label);
+                    let old = std::mem::replace(self, fresh);
+                    old.codec.stream().shutdown();
+                    let sent = conv.replay.clone().unwrap_or_default();
+                    if let Err(e) = self.upstream_write(&sent).and_then(|()| self.flush()) {
+                        break Stop::UpstreamFailed(e.to_string());
+                    }
+                }
+                stop => break stop,
+            }
+        };
         let _ = borrower.shutdown(std::net::Shutdown::Both);
         match stop {
             Stop::UpstreamFailed(why) => {
@@ -193,6 +252,8 @@ impl Session<Stream> {
             match self.codec.stream_mut().read(buf) {
                 Ok(0) => break Err(Stop::UpstreamFailed("server closed the connection".into())),
                 Ok(n) => {
+                    // A reply came: what was sent cannot be sent again.
+                    conv.replay = None;
                     for event in conv.from_server.feed(&buf[..n]) {
                         if let Event::Head { line, .. } = event {
                             conv.server_line(&line);
@@ -227,7 +288,7 @@ impl Session<Stream> {
                     match conv.borrower_command(&line) {
                         Verdict::Forward => {
                             conv.forwarding = true;
-                            self.upstream_write(&first)?;
+                            self.forward(conv, &first);
                         }
                         Verdict::Answer(reply) => {
                             let _ = borrower.write_all(&reply);
@@ -237,7 +298,7 @@ impl Session<Stream> {
                 }
                 Event::End { at } => {
                     if conv.forwarding {
-                        self.upstream_write(&chunk[start..at])?;
+                        self.forward(conv, &chunk[start..at]);
                     }
                     conv.forwarding = false;
                     start = at;
@@ -246,12 +307,15 @@ impl Session<Stream> {
         }
         let rest = &chunk[start..];
         if conv.forwarding {
-            self.upstream_write(rest)?;
+            self.forward(conv, rest);
         } else {
             conv.held.extend_from_slice(rest);
             if conv.held.len() > 64 * 1024 {
                 return Err(Error::protocol("borrower sent a command line without end"));
             }
+        }
+        if let Some(e) = conv.write_failed.take() {
+            return Err(e);
         }
         self.codec.stream_mut().flush().map_err(|e| Error::network("flush to the server", e))?;
         Ok(true)
@@ -259,6 +323,24 @@ impl Session<Stream> {
 
     fn upstream_write(&mut self, bytes: &[u8]) -> Result<()> {
         self.codec.stream_mut().write_all(bytes).map_err(|e| Error::network("write to the server", e))
+    }
+
+    /// [`Session::upstream_write`] of the borrower's bytes, kept for a
+    /// replay while one is possible.
+    /// After a failed write the rest of the chunk is still kept (not
+    /// written), so a replay sends all of it.
+    fn forward(&mut self, conv: &mut Conversation, bytes: &[u8]) {
+        if let Some(kept) = conv.replay.as_mut() {
+            kept.extend_from_slice(bytes);
+            if kept.len() > REPLAY_MAX {
+                conv.replay = None;
+            }
+        }
+        if conv.write_failed.is_none()
+            && let Err(e) = self.upstream_write(bytes)
+        {
+            conv.write_failed = Some(e);
+        }
     }
 
     /// Brings the session back after the borrower left, or says why not.
@@ -340,6 +422,9 @@ impl Conversation {
         }
         if REFUSED.contains(&verb.as_str()) {
             return Verdict::Answer(format!("{tag} BAD {verb} is the session holder's to do\r\n").into_bytes());
+        }
+        if !READ_ONLY.contains(&verb.as_str()) {
+            self.replay = None;
         }
         match verb.as_str() {
             "SELECT" | "EXAMINE" => self.selected = true,

@@ -319,16 +319,28 @@ impl Shared {
         *self.last_client.lock().unwrap_or_else(|e| e.into_inner()) = Instant::now();
     }
 
+    /// An idle connection, marked lent. One whose server said something
+    /// meanwhile (a BYE) is asked NOOP first, and dropped if that fails.
+    fn take_idle(self: &Arc<Self>) -> Option<(usize, imap::Session)> {
+        loop {
+            let (number, mut session) = {
+                let mut slots = self.slots();
+                let slot = slots.iter_mut().find(|s| s.state == State::Idle && s.session.is_some())?;
+                slot.state = State::Lent;
+                slot.loans += 1;
+                (slot.number, slot.session.take()?)
+            };
+            if !session.has_unread_input() || (session.noop().is_ok() && !session.is_broken()) {
+                return Some((number, session));
+            }
+            log::info!("session holder: imap#{number} was closed by the server; dropping it");
+            self.forget(number);
+            session.logout();
+        }
+    }
+
     fn lend(self: &Arc<Self>, mut client: UnixStream) {
-        let taken = {
-            let mut slots = self.slots();
-            slots.iter_mut().find(|s| s.state == State::Idle && s.session.is_some()).and_then(|s| {
-                s.state = State::Lent;
-                s.loans += 1;
-                s.session.take().map(|c| (s.number, c))
-            })
-        };
-        let Some((number, mut session)) = taken else {
+        let Some((number, mut session)) = self.take_idle() else {
             let _ = client.write_all(b"* BYE busy: every connection is lent\r\n");
             self.open_in_background();
             return;
@@ -338,7 +350,8 @@ impl Shared {
         let lent = client.set_write_timeout(Some(timeout)).is_ok()
             && client.set_read_timeout(None).is_ok()
             && client.write_all(&session.loan_preface()).is_ok();
-        let outcome = if lent { session.relay(&mut client, DRAIN) } else { Outcome::Clean };
+        let mut reconnect = || self.open(number).ok();
+        let outcome = if lent { session.relay(&mut client, DRAIN, &mut reconnect) } else { Outcome::Clean };
         match outcome {
             Outcome::Clean if !session.is_broken() => self.give_back(number, session),
             Outcome::Clean => {

@@ -198,6 +198,14 @@ pub enum Imap {
     Implicit,
 }
 
+/// Whether this run sends the real-server tests' IMAP through session
+/// holders (`OWL_TEST_HOLDER=1`, once per CI run): every config made by
+/// [`imap_config`] then sets `persist`, so its first owl run starts a
+/// holder and every run borrows from it. Fake-server configs stay direct.
+pub fn holder_mode() -> bool {
+    std::env::var_os("OWL_TEST_HOLDER").is_some_and(|v| v == "1")
+}
+
 /// A config with one account `test` for `user` over `imap`, trusting the
 /// test CA. `extra` is appended inside `[accounts.test.imap]`.
 pub fn imap_config(user: &User, imap: Imap, extra: &str) -> String {
@@ -207,11 +215,16 @@ pub fn imap_config(user: &User, imap: Imap, extra: &str) -> String {
         Imap::Implicit => ("127.0.0.1", s.imaps, "implicit"),
     };
     format!(
-        "[accounts.test]\ndefault = true\nemail = \"{user}@example.org\"\nname = \"Test User\"\nuser = \"{user}\"\n\
+        "[accounts.test]\ndefault = true\n{persist}email = \"{user}@example.org\"\nname = \"Test User\"\nuser = \"{user}\"\n\
          password = \"{password}\"\nca_file = \"{ca}\"\n\n[accounts.test.imap]\nhost = \"{host}\"\nport = {port}\n\
          tls = \"{tls}\"\ntimeout = 10\n{extra}\n",
         user = user.name,
         password = user.password,
         ca = s.ca_file.display(),
+        persist = if holder_mode() { HOLDER_PERSIST } else { "" },
     )
 }
+
+/// The `persist` line of [`holder_mode`]: long enough to serve one test's
+/// runs, short enough that the holders of finished tests go soon.
+pub const HOLDER_PERSIST: &str = "persist = \"15s\"\n";
