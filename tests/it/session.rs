@@ -9,7 +9,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::harness::seed::{self, Msg};
-use crate::harness::{Env, HOLDER_PERSIST, Imap, Run, User, imap_config, owl_command, run, servers};
+use crate::harness::{Env, Imap, Run, User, direct_imap_config, owl_command, run, servers};
 
 /// A HOME with a config and a runtime directory of its own.
 struct Warm {
@@ -24,7 +24,7 @@ impl Warm {
 
     fn with_imap(user: &User, extra_account: &str, extra_imap: &str) -> Warm {
         // These tests start their own holders, whatever the run's mode.
-        let config = imap_config(user, Imap::Implicit, extra_imap).replacen(HOLDER_PERSIST, "", 1);
+        let config = direct_imap_config(user, Imap::Implicit, extra_imap);
         let config = config.replacen("default = true\n", &format!("default = true\n{extra_account}"), 1);
         let env = Env::new(&config);
         let runtime = env.path("run");

@@ -4,12 +4,12 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
 use crate::harness::fake::Fake;
-use crate::harness::{Env, Imap, imap_config, servers};
+use crate::harness::{Env, Imap, direct_imap_config, servers};
 
 #[test]
 fn the_trace_shows_the_protocol_but_not_the_password() {
     let user = servers().user();
-    let env = Env::new(&imap_config(&user, Imap::StartTls, ""));
+    let env = Env::new(&direct_imap_config(&user, Imap::StartTls, ""));
     let run = env.owl(&["-vv", "list", "--json"]);
     run.expect_code(0);
     let trace = &run.stderr;

@@ -225,6 +225,13 @@ pub fn imap_config(user: &User, imap: Imap, extra: &str) -> String {
     )
 }
 
+/// [`imap_config`] that connects directly even in [`holder_mode`]: for
+/// tests about the direct connection itself (its trace, how many logins a
+/// run makes, when its password command runs).
+pub fn direct_imap_config(user: &User, imap: Imap, extra: &str) -> String {
+    imap_config(user, imap, extra).replacen(HOLDER_PERSIST, "", 1)
+}
+
 /// The `persist` line of [`holder_mode`]: long enough to serve one test's
 /// runs, short enough that the holders of finished tests go soon.
 pub const HOLDER_PERSIST: &str = "persist = \"15s\"\n";
