@@ -97,9 +97,13 @@ impl Link {
 pub fn spawn(config: &std::path::Path, account: &str, persist: Duration, creds: &Credentials) -> Result<Child> {
     use std::os::unix::process::CommandExt;
     let exe = std::env::current_exe().map_err(|e| Error::local_io("find owl's own executable", e))?;
+    // The holder works from / (it must not keep a directory busy), so
+    // the config's path must not depend on where this run is.
+    let config = std::path::absolute(config).map_err(|e| Error::local_io("resolve the config's path", e))?;
     let mut child = Command::new(exe)
+        .current_dir("/")
         .arg("--config")
-        .arg(config)
+        .arg(&config)
         .arg("--account")
         .arg(account)
         .args(["session", "serve", "--persist"])
