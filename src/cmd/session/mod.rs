@@ -87,7 +87,9 @@ pub fn fingerprint(account: &Account, imap: &Imap) -> String {
     field("host", endpoint.host.as_bytes());
     field("port", &endpoint.port.to_be_bytes());
     field("security", endpoint.security.as_str().as_bytes());
-    let ca = endpoint.tls.ca_file.as_ref().map(|p| p.display().to_string()).unwrap_or_default();
+    // Absolute: the holder runs from / and may see a relative path differently.
+    let ca = endpoint.tls.ca_file.as_ref().map(|p| std::path::absolute(p).unwrap_or(p.clone()).display().to_string());
+    let ca = ca.unwrap_or_default();
     field("ca_file", ca.as_bytes());
     let pin = endpoint.tls.fingerprint.as_ref().map(|f| format!("{f:?}")).unwrap_or_default();
     field("pin", pin.as_bytes());
@@ -152,4 +154,52 @@ pub struct ConnectionStatus {
     pub compressed: bool,
     /// Times it was lent.
     pub loans: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BASE: &str = "[accounts.a]\nemail = \"me@example.org\"\npassword_command = \"pass mail\"\n\
+                        [accounts.a.imap]\nhost = \"imap.example.org\"\n";
+
+    fn print(text: &str) -> String {
+        let config = crate::config::parse(std::path::Path::new("/nonexistent/owl.toml"), text).unwrap();
+        let account = &config.accounts[0];
+        fingerprint(account, account.imap.as_ref().unwrap())
+    }
+
+    #[test]
+    fn every_setting_that_shapes_the_connection_changes_the_fingerprint() {
+        let base = print(BASE);
+        assert_eq!(base, print(BASE), "stable");
+        assert_eq!(base.len(), 24);
+        for changed in [
+            BASE.replace("imap.example.org", "imap2.example.org"),
+            BASE.replace("[accounts.a.imap]\n", "[accounts.a.imap]\nport = 1993\n"),
+            BASE.replace("[accounts.a.imap]\n", "[accounts.a.imap]\ntls = \"starttls\"\n"),
+            BASE.replace("email = \"me@example.org\"\n", "email = \"me@example.org\"\nuser = \"other\"\n"),
+            BASE.replace("pass mail", "pass mail2"),
+            BASE.replace("password_command = \"pass mail\"", "password = \"x\""),
+            BASE.replace("[accounts.a.imap]\n", "[accounts.a.imap]\ncompress = false\n"),
+            BASE.replace("[accounts.a.imap]\n", "[accounts.a.imap]\nconnections = 2\n"),
+        ] {
+            assert_ne!(print(&changed), base, "{changed}");
+        }
+        // A password written in the config counts only through its hash.
+        let with_password = BASE.replace("password_command = \"pass mail\"", "password = \"hunter2\"");
+        assert_ne!(print(&with_password), print(&with_password.replace("hunter2", "hunter3")));
+    }
+
+    #[test]
+    fn persist_is_parsed_per_account_and_at_the_top() {
+        let parse = |text: &str| crate::config::parse(std::path::Path::new("/x/owl.toml"), text).unwrap();
+        assert_eq!(parse(BASE).accounts[0].persist, None);
+        let top = format!("persist = \"10m\"\n{BASE}");
+        assert_eq!(parse(&top).accounts[0].persist, Some(std::time::Duration::from_secs(600)));
+        let own = top.replace("[accounts.a]\n", "[accounts.a]\npersist = \"off\"\n");
+        assert_eq!(parse(&own).accounts[0].persist, None);
+        let seconds = BASE.replace("[accounts.a]\n", "[accounts.a]\npersist = 90\n");
+        assert_eq!(parse(&seconds).accounts[0].persist, Some(std::time::Duration::from_secs(90)));
+    }
 }
