@@ -128,6 +128,13 @@ fn a_started_holder_lends_warm_connections_and_logs_in_once() {
     assert_eq!(holder["account"], "test");
     assert!(holder["loans"].as_u64().unwrap() >= 4, "{status}");
     assert_eq!(holder["connections"][0]["state"], "idle");
+    let table = warm.owl(&["session", "status"]);
+    table.expect_code(0);
+    assert!(table.stdout.starts_with("test  pid ") && table.stdout.contains("imap#1    idle"), "{}", table.stdout);
+    let stop = warm.owl(&["session", "stop"]);
+    stop.expect_code(0);
+    assert!(stop.stdout.starts_with("stopped 1 session holder\n"), "{}", stop.stdout);
+    assert_eq!(warm.owl(&["session", "status"]).stdout, "no session holder is running\n");
 }
 
 #[test]
