@@ -23,7 +23,6 @@ use std::os::fd::AsFd;
 use std::os::unix::net::UnixStream;
 use std::time::{Duration, Instant};
 
-use super::command::Command;
 use super::frame::{Event, Framer, tag_and_verb};
 use super::session::Session;
 use crate::error::{Error, Result};
@@ -123,9 +122,15 @@ pub struct DrainLimits {
 /// How a loan ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
-    /// The session is authenticated, nothing selected, nothing pending: it
-    /// may be lent again.
-    Clean,
+    /// Nothing is pending: the session may be lent again. With
+    /// `selected`, a mailbox may still be selected, and the next loan
+    /// begins with UNSELECT (its reply swallowed), so the round trip it
+    /// costs falls inside the next borrower's first one instead of
+    /// delaying the connection's return.
+    Clean {
+        /// Whether the next loan must UNSELECT first.
+        selected: bool,
+    },
     /// The session must be dropped; why, for the log.
     Drop(String),
 }
@@ -152,7 +157,16 @@ struct Conversation {
     replay: Option<Vec<u8>>,
     /// A write upstream that failed in the middle of a chunk.
     write_failed: Option<Error>,
+    /// The tag of the holder's own UNSELECT at the start of the loan:
+    /// everything the server says up to its completion is the previous
+    /// loan's, and is not passed on.
+    swallow: Option<String>,
+    /// Whether the message being read is that completion.
+    swallow_ends: bool,
 }
+
+/// The tag of the holder's own UNSELECT; borrowers' tags are `aN`.
+const UNSELECT_TAG: &str = "owl0";
 
 /// Why the relay loop stopped.
 enum Stop {
@@ -168,16 +182,32 @@ impl Session<Stream> {
     /// preface has been sent. When the connection turns out dead before
     /// any reply and the borrower has only asked for things that change
     /// nothing, `reconnect` gives a fresh one and the loan goes on there.
+    /// `returning` is told when the borrower has gone and the clean-up
+    /// begins.
     pub fn relay(
         &mut self,
         borrower: &mut UnixStream,
         limits: DrainLimits,
         reconnect: &mut dyn FnMut() -> Option<Session<Stream>>,
+        returning: &mut dyn FnMut(),
+        selected: bool,
     ) -> Outcome {
         if !self.codec.buffered().is_empty() {
             return Outcome::Drop("unread server data before the loan".into());
         }
         let mut conv = Conversation { replay: Some(Vec::new()), ..Conversation::default() };
+        if selected {
+            // A failed SELECT leaves nothing selected, so UNSELECT may be
+            // refused: either way the session is authenticated after it.
+            let line = format!("{UNSELECT_TAG} UNSELECT\r\n");
+            if let Err(e) = self.upstream_write(line.as_bytes()).and_then(|()| self.flush()) {
+                return Outcome::Drop(e.to_string());
+            }
+            // What went before the loan cannot be sent again on a fresh
+            // connection (which has nothing selected anyway).
+            conv.replay = None;
+            conv.swallow = Some(UNSELECT_TAG.to_string());
+        }
         let stop = loop {
             match self.relay_loop(borrower, &mut conv) {
                 Stop::UpstreamFailed(why) if conv.replay.is_some() => {
@@ -194,13 +224,14 @@ impl Session<Stream> {
             }
         };
         let _ = borrower.shutdown(std::net::Shutdown::Both);
+        returning();
         match stop {
             Stop::UpstreamFailed(why) => {
                 self.broken = true;
                 Outcome::Drop(why)
             }
             Stop::BorrowerGone => match self.finish_loan(&mut conv, limits) {
-                Ok(()) => Outcome::Clean,
+                Ok(selected) => Outcome::Clean { selected },
                 Err(why) => {
                     self.broken = true;
                     Outcome::Drop(why)
@@ -254,12 +285,9 @@ impl Session<Stream> {
                 Ok(n) => {
                     // A reply came: what was sent cannot be sent again.
                     conv.replay = None;
-                    for event in conv.from_server.feed(&buf[..n]) {
-                        if let Event::Head { line, .. } = event {
-                            conv.server_line(&line);
-                        }
-                    }
-                    if borrower.write_all(&buf[..n]).is_err() {
+                    let from = conv.server_bytes(&buf[..n]);
+                    let passed = if conv.swallow.is_some() { &[][..] } else { &buf[from..n] };
+                    if borrower.write_all(passed).is_err() {
                         // The borrower is gone; what is left is drained later.
                         break Err(Stop::BorrowerGone);
                     }
@@ -343,8 +371,9 @@ impl Session<Stream> {
         }
     }
 
-    /// Brings the session back after the borrower left, or says why not.
-    fn finish_loan(&mut self, conv: &mut Conversation, limits: DrainLimits) -> std::result::Result<(), String> {
+    /// Brings the session back after the borrower left, or says why not;
+    /// whether a mailbox may be selected still.
+    fn finish_loan(&mut self, conv: &mut Conversation, limits: DrainLimits) -> std::result::Result<bool, String> {
         if !conv.from_borrower.is_between() {
             return Err("the borrower left in the middle of a command".into());
         }
@@ -356,17 +385,10 @@ impl Session<Stream> {
             self.codec.stream_mut().flush().map_err(|e| e.to_string())?;
         }
         self.drain(conv, limits)?;
-        if conv.selected {
-            if !self.caps.has("UNSELECT") {
-                return Err("a mailbox was selected and the server has no UNSELECT".into());
-            }
-            // A failed SELECT leaves nothing selected, so UNSELECT may then
-            // be refused: either way the session is authenticated after it.
-            let tag = self.send(&Command::new("UNSELECT")).map_err(|e| e.to_string())?;
-            self.flush().map_err(|e| e.to_string())?;
-            self.wait(&tag, None, &mut |_| Ok(())).map_err(|e| e.to_string())?;
+        if conv.selected && !self.caps.has("UNSELECT") {
+            return Err("a mailbox was selected and the server has no UNSELECT".into());
         }
-        Ok(())
+        Ok(conv.selected)
     }
 
     /// Reads (and throws away) the replies to the borrower's outstanding
@@ -377,7 +399,7 @@ impl Session<Stream> {
         let mut buf = vec![0u8; 64 * 1024];
         let _ = self.codec.stream_mut().set_deadline(Some(deadline));
         let result = loop {
-            if conv.outstanding.is_empty() && conv.from_server.is_between() {
+            if conv.outstanding.is_empty() && conv.swallow.is_none() && conv.from_server.is_between() {
                 break Ok(());
             }
             if read > limits.bytes {
@@ -387,11 +409,7 @@ impl Session<Stream> {
                 Ok(0) => break Err("server closed the connection while draining".into()),
                 Ok(n) => {
                     read += n as u64;
-                    for event in conv.from_server.feed(&buf[..n]) {
-                        if let Event::Head { line, .. } = event {
-                            conv.server_line(&line);
-                        }
-                    }
+                    conv.server_bytes(&buf[..n]);
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => break Err(format!("draining the borrower's replies: {e}")),
@@ -438,6 +456,34 @@ impl Conversation {
         }
         self.outstanding.insert(tag);
         Verdict::Forward
+    }
+
+    /// Follows a chunk of the server's bytes; while the holder's UNSELECT
+    /// is being answered, returns the offset from which the chunk is the
+    /// borrower's (the whole chunk is swallowed while `swallow` stays set).
+    fn server_bytes(&mut self, bytes: &[u8]) -> usize {
+        let mut from = 0;
+        for event in self.from_server.feed(bytes) {
+            match event {
+                Event::Head { line, .. } => {
+                    let (tag, _) = tag_and_verb(&line);
+                    if self.swallow.as_deref() == Some(tag.as_str()) {
+                        self.swallow_ends = true;
+                    } else {
+                        self.server_line(&line);
+                    }
+                }
+                Event::End { at } if self.swallow.is_some() => {
+                    from = at;
+                    if self.swallow_ends {
+                        self.swallow = None;
+                        self.swallow_ends = false;
+                    }
+                }
+                Event::End { .. } => {}
+            }
+        }
+        from
     }
 
     fn server_line(&mut self, line: &[u8]) {

@@ -14,7 +14,7 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::net::UnixStream;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use super::{ConnectionStatus, HolderStatus, PROTOCOL, Request, fingerprint, socket_path};
@@ -35,12 +35,18 @@ const KEEPALIVE: Duration = Duration::from_secs(60);
 const TICK: Duration = Duration::from_millis(200);
 /// What a departed borrower may leave to be read before the connection is
 /// dropped rather than drained.
+/// How long a borrow waits for a lent connection to come back before it
+/// is told "busy" (and connects directly): well inside the borrower's
+/// patience ([`super::ANSWER_WITHIN`]).
+const WAIT_FOR_RETURN: Duration = Duration::from_millis(600);
 const DRAIN: DrainLimits = DrainLimits { bytes: 64 * 1024 * 1024, time: Duration::from_secs(20) };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
     Idle,
     Lent,
+    /// The borrower has gone; the connection is being cleaned up.
+    Returning,
     Checking,
     Opening,
 }
@@ -50,6 +56,7 @@ impl State {
         match self {
             State::Idle => "idle",
             State::Lent => "lent",
+            State::Returning => "returning",
             State::Checking => "checking",
             State::Opening => "opening",
         }
@@ -65,6 +72,9 @@ struct Slot {
     since: Instant,
     loans: u64,
     compressed: bool,
+    /// Whether the last borrower left a mailbox selected (the next loan
+    /// begins with UNSELECT).
+    selected: bool,
 }
 
 struct Shared {
@@ -76,6 +86,8 @@ struct Shared {
     credentials: CredentialCache,
     counters: Arc<Counters>,
     slots: Mutex<Vec<Slot>>,
+    /// Signalled when a connection is given back (or a new one is ready).
+    returned: Condvar,
     numbers: AtomicU64,
     loans: AtomicU64,
     started: Instant,
@@ -112,6 +124,7 @@ pub fn serve(account: &Account, persist: Duration, creds: Option<Credentials>) -
         credentials,
         counters: Arc::new(Counters::default()),
         slots: Mutex::new(Vec::new()),
+        returned: Condvar::new(),
         numbers: AtomicU64::new(0),
         loans: AtomicU64::new(0),
         started: Instant::now(),
@@ -162,6 +175,7 @@ impl Slot {
             opened: now,
             since: now,
             loans: 0,
+            selected: false,
         }
     }
 }
@@ -199,7 +213,7 @@ impl Shared {
         if self.stop.load(Ordering::Relaxed) {
             return true;
         }
-        let lent = self.slots().iter().any(|s| s.state == State::Lent);
+        let lent = self.slots().iter().any(|s| matches!(s.state, State::Lent | State::Returning));
         let quiet = self.last_client.lock().unwrap_or_else(|e| e.into_inner()).elapsed();
         !lent && quiet >= self.persist
     }
@@ -231,7 +245,7 @@ impl Shared {
             for (number, mut session) in due {
                 let alive = session.noop().is_ok() && !session.is_broken();
                 if alive {
-                    self.give_back(number, session);
+                    self.give_back(number, session, None);
                 } else {
                     log::info!("session holder: imap#{number} no longer answered; replacing it");
                     self.forget(number);
@@ -245,17 +259,23 @@ impl Shared {
         }
     }
 
-    fn give_back(&self, number: usize, session: imap::Session) {
+    fn give_back(&self, number: usize, session: imap::Session, selected: Option<bool>) {
         let mut slots = self.slots();
         if let Some(slot) = slots.iter_mut().find(|s| s.number == number) {
+            if let Some(selected) = selected {
+                slot.selected = selected;
+            }
             slot.state = State::Idle;
             slot.since = Instant::now();
             slot.session = Some(session);
         }
+        self.returned.notify_all();
     }
 
     fn forget(&self, number: usize) {
         self.slots().retain(|s| s.number != number);
+        // Whoever waits for this one must not wait for nothing.
+        self.returned.notify_all();
     }
 
     /// Opens one more connection for later borrowers, unless `connections`
@@ -276,6 +296,7 @@ impl Shared {
                 since: now,
                 loans: 0,
                 compressed: false,
+                selected: false,
             });
             number
         };
@@ -287,6 +308,7 @@ impl Shared {
                 if let Some(slot) = slots.iter_mut().find(|s| s.number == number) {
                     *slot = Slot { compressed, ..Slot::new(number, session) };
                 }
+                shared.returned.notify_all();
             }
             Err(e) => {
                 log::warn!("session holder: could not open imap#{number}: {e}");
@@ -321,17 +343,31 @@ impl Shared {
 
     /// An idle connection, marked lent. One whose server said something
     /// meanwhile (a BYE) is asked NOOP first, and dropped if that fails.
-    fn take_idle(self: &Arc<Self>) -> Option<(usize, imap::Session)> {
+    /// When none is idle but one is on its way back (being cleaned up after
+    /// its borrower left, an UNSELECT's round trip; or in a NOOP check),
+    /// waits up to [`WAIT_FOR_RETURN`] for it: a loop of short runs would
+    /// otherwise find the previous run's connection busy every time.
+    fn take_idle(self: &Arc<Self>) -> Option<(usize, imap::Session, bool)> {
+        let deadline = Instant::now() + WAIT_FOR_RETURN;
         loop {
-            let (number, mut session) = {
+            let (number, mut session, selected) = {
                 let mut slots = self.slots();
-                let slot = slots.iter_mut().find(|s| s.state == State::Idle && s.session.is_some())?;
-                slot.state = State::Lent;
-                slot.loans += 1;
-                (slot.number, slot.session.take()?)
+                loop {
+                    if let Some(slot) = slots.iter_mut().find(|s| s.state == State::Idle && s.session.is_some()) {
+                        slot.state = State::Lent;
+                        slot.loans += 1;
+                        break (slot.number, slot.session.take()?, slot.selected);
+                    }
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    let soon = slots.iter().any(|s| matches!(s.state, State::Returning | State::Checking));
+                    if left.is_zero() || !soon {
+                        return None;
+                    }
+                    slots = self.returned.wait_timeout(slots, left).unwrap_or_else(|e| e.into_inner()).0;
+                }
             };
             if !session.has_unread_input() || (session.noop().is_ok() && !session.is_broken()) {
-                return Some((number, session));
+                return Some((number, session, selected));
             }
             log::info!("session holder: imap#{number} was closed by the server; dropping it");
             self.forget(number);
@@ -340,7 +376,7 @@ impl Shared {
     }
 
     fn lend(self: &Arc<Self>, mut client: UnixStream) {
-        let Some((number, mut session)) = self.take_idle() else {
+        let Some((number, mut session, selected)) = self.take_idle() else {
             let _ = client.write_all(b"* BYE busy: every connection is lent\r\n");
             self.open_in_background();
             return;
@@ -351,10 +387,19 @@ impl Shared {
             && client.set_read_timeout(None).is_ok()
             && client.write_all(&session.loan_preface()).is_ok();
         let mut reconnect = || self.open(number).ok();
-        let outcome = if lent { session.relay(&mut client, DRAIN, &mut reconnect) } else { Outcome::Clean };
+        let mut returning = || {
+            if let Some(slot) = self.slots().iter_mut().find(|s| s.number == number) {
+                slot.state = State::Returning;
+            }
+        };
+        let outcome = if lent {
+            session.relay(&mut client, DRAIN, &mut reconnect, &mut returning, selected)
+        } else {
+            Outcome::Clean { selected }
+        };
         match outcome {
-            Outcome::Clean if !session.is_broken() => self.give_back(number, session),
-            Outcome::Clean => {
+            Outcome::Clean { selected } if !session.is_broken() => self.give_back(number, session, Some(selected)),
+            Outcome::Clean { .. } => {
                 self.forget(number);
                 session.logout();
                 self.open_in_background();

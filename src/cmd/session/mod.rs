@@ -146,7 +146,8 @@ pub struct HolderStatus {
 pub struct ConnectionStatus {
     /// Its number, as in traces (`imap#N`).
     pub number: usize,
-    /// `idle`, `lent`, `checking` or `opening`.
+    /// `idle`, `lent`, `returning` (being cleaned up), `checking` or
+    /// `opening`.
     pub state: String,
     /// Seconds since it was opened.
     pub age_seconds: u64,
