@@ -68,6 +68,7 @@ pub fn run(cli: Cli) -> Result<()> {
             triage(&cli, &out)
         }
         Command::Init(args) => init(&cli, args, &out),
+        Command::Session(args) => session(&cli, args, &out),
         Command::Check(args) => {
             let ctx = context(&cli, args.account.as_deref())?;
             let report = cmd::check::run(&ctx);
@@ -78,6 +79,53 @@ pub fn run(cli: Cli) -> Result<()> {
                 None => Ok(()),
             }
         }
+    }
+}
+
+/// `owl session start|stop|status` and the holder itself (`serve`).
+fn session(cli: &Cli, args: &crate::cli::SessionArgs, out: &Output) -> Result<()> {
+    use crate::cli::SessionAction;
+    use cmd::session::{control, holder};
+    let persist = |args: &crate::cli::StartArgs, account: &config::Account| match &args.persist {
+        Some(text) => config::parse_duration(text)
+            .filter(|d| !d.is_zero())
+            .ok_or_else(|| Error::usage(format!("--persist {text}: not a duration like 30s, 10m or 1h"))),
+        None => Ok(account.persist.unwrap_or(std::time::Duration::from_secs(600))),
+    };
+    match &args.action {
+        SessionAction::Start(start) => {
+            let config = load(cli)?;
+            let account = config.account(cli.account.as_deref())?;
+            let started = control::start(account, persist(start, account)?)?;
+            let headline = match started.already {
+                true => format!("a session holder for account \"{}\" is already running", account.name),
+                false => format!("started a session holder for account \"{}\"", account.name),
+            };
+            output::session::print(out, Some(&headline), std::slice::from_ref(&started.holder))
+        }
+        SessionAction::Serve(start) => {
+            let config = load(cli)?;
+            let account = config.account(cli.account.as_deref())?;
+            let persist = persist(start, account)?;
+            let user = account.imap.as_ref().map(|i| i.server.user.clone()).unwrap_or_default();
+            let creds = match std::io::stdin().is_terminal() {
+                true => None,
+                false => holder::secret_from_stdin(&user)?,
+            };
+            holder::serve(account, persist, creds)
+        }
+        SessionAction::Stop => {
+            let config = if cli.account.is_some() { Some(load(cli)?) } else { None };
+            let account = match &config {
+                Some(config) => Some(config.account(cli.account.as_deref())?),
+                None => None,
+            };
+            let stopped = control::stop(account)?;
+            let headline =
+                format!("stopped {} session holder{}", stopped.len(), if stopped.len() == 1 { "" } else { "s" });
+            output::session::print(out, Some(&headline), &stopped)
+        }
+        SessionAction::Status => output::session::print(out, None, &control::status()?),
     }
 }
 

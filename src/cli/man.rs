@@ -161,6 +161,7 @@ const PAGES: &[Page] = &[
             "delete",
             "mailbox",
             "idle",
+            "session",
             "schema",
             "completions",
         ],
@@ -313,6 +314,16 @@ const PAGES: &[Page] = &[
             ("owl init --yes --email me@example.com --imap-host imap.example.com --json", "Report as JSON."),
         ],
         see_also: &["check", "list"],
+    },
+    Page {
+        name: "session",
+        examples: &[
+            ("owl session start", "Log in once; later runs of the default account borrow the warm connection."),
+            ("owl session status", "The running holders, their connections, state and age."),
+            ("owl -a work session stop", "Stop account work's holder (without -a: every holder)."),
+            ("for uid in $(seq 1 50); do owl read INBOX $uid --raw > $uid.eml; done", "Fast, with a holder."),
+        ],
+        see_also: &["check", "list", "read"],
     },
     Page {
         name: "completions",

@@ -106,6 +106,14 @@ const ACCOUNT_KEYS: &[(&str, &str, &str, &str)] = &[
         "A directory of recipients' certificates (PEM files, any names) for owl send --encrypt, matched by \
          their email subjectAltName; a recipient without one refuses the send (exit 78), nothing sent.",
     ),
+    (
+        "persist",
+        "integer (seconds) or string (\"10m\", \"off\")",
+        "off",
+        "Leave a session holder behind (see owl-session(1)): the first run starts one, later runs borrow its \
+         logged-in IMAP connections, and it exits after this long without clients, like ssh's ControlPersist. \
+         Also allowed at the top of the file, for every account that sets none.",
+    ),
 ];
 
 const IMAP_KEYS: &[(&str, &str, &str, &str)] = &[

@@ -10,11 +10,13 @@ mod man;
 mod man_config;
 mod read;
 pub mod schema;
+mod session;
 pub mod triage;
 
 pub use self::compose::{ForwardArgs, ReplyArgs};
 pub use init::{InitArgs, TlsMode};
 pub use read::ReadArgs;
+pub use session::{SessionAction, SessionArgs, StartArgs};
 pub use triage::{DeleteArgs, FlagArgs, MailboxAction, MailboxArgs, TransferArgs};
 
 use std::path::PathBuf;
@@ -160,6 +162,14 @@ pub enum Command {
     /// Comments and everything else already in the file are kept as they
     /// are; the file is written with mode 0600.
     Init(Box<InitArgs>),
+    /// Keep connections warm between runs: a holder per account lends
+    /// logged-in IMAP connections to later owl runs over a private local
+    /// socket, as ssh's ControlPersist does.
+    ///
+    /// A run that finds no holder (or a busy, stale or wedged one)
+    /// connects directly, as always; -v says which. `persist = "10m"` in
+    /// the config leaves a holder behind after the first run.
+    Session(SessionArgs),
     /// Print a shell completion script.
     ///
     /// For bash, zsh and fish the script asks owl on each Tab, so it also

@@ -90,6 +90,9 @@ impl Context {
         let compression = self.compression.clone();
         let first_mailbox = self.first_mailbox.clone();
         let credentials = self.imap_credentials(&settings);
+        // A warm connection from this account's session holder first; a
+        // direct one when there is none (or it is busy, stale or wedged).
+        let holder = crate::cmd::session::client::Link::new(&self.account, &settings);
         let pool = Pool::new(settings.connections, move |number| {
             let options = imap::Options {
                 endpoint: settings.server.endpoint.clone(),
@@ -98,7 +101,11 @@ impl Context {
             };
             let first = first_mailbox.lock().unwrap_or_else(|e| e.into_inner()).take();
             let first = first.as_ref().map(|(name, read_only)| (name, *read_only));
-            let session = open_imap_in(&options, &credentials, counters.clone(), first)?;
+            let borrowed = holder.borrow(&options, counters.clone(), &|| credentials.get());
+            let session = match borrowed {
+                Some(session) => session,
+                None => open_imap_in(&options, &credentials, counters.clone(), first)?,
+            };
             if let Some(choice) = &session.info().compression_choice {
                 compression.record(choice);
             }
@@ -205,6 +212,18 @@ impl CredentialCache {
     /// A cache for `server`'s secret.
     pub fn new(server: Server) -> CredentialCache {
         CredentialCache { server, cached: Mutex::new(None) }
+    }
+
+    /// A cache that already holds `creds` (handed to the session holder
+    /// by the invocation that started it).
+    pub fn with(server: Server, creds: Credentials) -> CredentialCache {
+        CredentialCache { server, cached: Mutex::new(Some(creds)) }
+    }
+
+    /// Forgets the secret, so the next [`CredentialCache::get`] fetches it
+    /// again (an OAuth token that expired).
+    pub fn forget(&self) {
+        *self.cached.lock().unwrap_or_else(|e| e.into_inner()) = None;
     }
 
     /// The credentials, running the password command the first time.

@@ -17,6 +17,7 @@ pub mod parallel;
 pub mod read;
 pub mod search;
 pub mod send;
+pub mod session;
 pub mod smime;
 pub mod special;
 pub mod triage;

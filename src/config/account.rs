@@ -180,10 +180,13 @@ pub struct Account {
     pub mailboxes: Mailboxes,
     /// S/MIME keys, certificates and trust (`smime_*`).
     pub smime: super::smime::Smime,
+    /// How long a session holder left behind by a run stays without
+    /// clients (`persist`); `None`: no holder is started.
+    pub persist: Option<Duration>,
 }
 
 /// Builds a validated account from its raw table.
-pub(super) fn build(src: &Source, name: &str, raw: &raw::Account) -> Result<Account> {
+pub(super) fn build(src: &Source, name: &str, raw: &raw::Account, global_persist: Option<Duration>) -> Result<Account> {
     let shared = raw.server_keys();
     let email = raw.email.as_ref().map(|e| e.get_ref().clone());
     if let Some(e) = raw.email.as_ref().filter(|e| !e.get_ref().contains('@')) {
@@ -283,7 +286,21 @@ pub(super) fn build(src: &Source, name: &str, raw: &raw::Account) -> Result<Acco
         smtp,
         fetch,
         smime,
+        persist: match &raw.persist {
+            Some(_) => persist(src, raw.persist.as_ref())?,
+            None => global_persist,
+        },
     })
+}
+
+/// `persist`: a duration, `0` (or `"off"`) for none.
+pub(super) fn persist(src: &Source, value: Option<&Spanned<raw::Duration>>) -> Result<Option<Duration>> {
+    if let Some(raw::Duration::Text(t)) = value.map(|v| v.get_ref())
+        && t.trim() == "off"
+    {
+        return Ok(None);
+    }
+    Ok(duration(src, "persist", value)?.filter(|d| !d.is_zero()))
 }
 
 /// One server section's keys, with what errors about it need.

@@ -15,7 +15,7 @@ mod source;
 
 use std::path::{Path, PathBuf};
 
-pub use account::{Account, Fetch, Imap, Pop3, Pop3Policy, Protocol, Server, Smtp};
+pub use account::{Account, Fetch, Imap, Pop3, Pop3Policy, Protocol, Server, Smtp, parse_duration};
 pub use raw::Pop3Auth;
 pub use secret::SecretSource;
 use source::Source;
@@ -83,8 +83,9 @@ pub fn parse(path: &Path, text: &str) -> Result<Config> {
     let file: raw::File = toml::from_str(text).map_err(|e| toml_error(&src, &e))?;
     let mut accounts = Vec::new();
     let mut warnings = Vec::new();
+    let persist = account::persist(&src, file.persist.as_ref())?;
     for (name, raw) in &file.accounts {
-        accounts.push(account::build(&src, name, raw.get_ref())?);
+        accounts.push(account::build(&src, name, raw.get_ref(), persist)?);
     }
     let defaults: Vec<_> = accounts.iter().filter(|a| a.is_default).map(|a| a.name.as_str()).collect();
     if defaults.len() > 1 {

@@ -17,6 +17,9 @@ pub struct File {
     /// `[accounts.NAME]` tables, in name order.
     #[serde(default)]
     pub accounts: BTreeMap<String, Spanned<Account>>,
+    /// `persist`: how long a session holder stays without clients, for
+    /// every account that sets none of its own.
+    pub persist: Option<Spanned<Duration>>,
 }
 
 /// A command given as one string (run by `sh -c`) or as argv (no shell).
@@ -200,6 +203,7 @@ table! {
         pub smime_cert: Option<Spanned<String>>,
         pub smime_key_passphrase_command: Option<Spanned<CommandLine>>,
         pub smime_cert_dir: Option<Spanned<String>>,
+        pub persist: Option<Spanned<Duration>>,
     }
 }
 

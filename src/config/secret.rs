@@ -58,6 +58,27 @@ impl SecretSource {
         Ok(Credentials { user: user.to_string(), secret })
     }
 
+    /// Names the source without revealing a secret: the command or variable
+    /// it names, or a hash of a password written in the config. Two sources
+    /// with the same identity give the same secret (the session holder's
+    /// config fingerprint relies on this).
+    pub fn identity(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let command = |c: &CommandLine| match c {
+            CommandLine::Shell(line) => format!("sh:{line}"),
+            CommandLine::Argv(argv) => format!("argv:{argv:?}"),
+        };
+        match self {
+            SecretSource::PasswordCommand(c) => format!("password_command {}", command(c)),
+            SecretSource::PasswordEnv(var) => format!("password_env {var}"),
+            SecretSource::Password(p) => {
+                let digest: String = Sha256::digest(p.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+                format!("password sha256:{digest}")
+            }
+            SecretSource::TokenCommand(c) => format!("oauth2_token_command {}", command(c)),
+        }
+    }
+
     /// Whether this source gives an OAuth token rather than a password.
     pub fn is_token(&self) -> bool {
         matches!(self, SecretSource::TokenCommand(_))

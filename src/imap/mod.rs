@@ -14,10 +14,12 @@
 #![deny(missing_docs)]
 
 pub mod auth;
+pub mod borrowed;
 pub mod capabilities;
 pub mod codec;
 pub mod command;
 pub mod connect;
+pub mod frame;
 pub mod idle;
 pub mod items;
 mod lenient;
@@ -26,6 +28,7 @@ pub mod mailbox_name;
 pub mod message_set;
 pub mod namespace;
 pub mod parse;
+pub mod relay;
 pub mod response;
 pub mod search_key;
 pub mod search_reply;

@@ -18,6 +18,7 @@ pub mod compression;
 pub mod connection;
 pub mod counters;
 pub mod deflate;
+pub mod local;
 pub mod pool;
 pub mod probe;
 #[cfg(test)]

@@ -97,6 +97,25 @@ impl Stream {
         Ok(stream)
     }
 
+    /// A connection lent by owl's session holder over the local socket
+    /// `socket`: plain bytes here, while the holder's own connection to
+    /// `address` carries the TLS and compression.
+    pub fn local(
+        socket: std::os::unix::net::UnixStream,
+        timeout: Duration,
+        counters: Arc<Counters>,
+        address: String,
+    ) -> Result<Stream> {
+        let wire = Wire::local(socket, timeout, counters.clone()).map_err(|e| Error::network(&address, e))?;
+        Ok(Stream { layers: Layers::Base(Base::Plain(wire)), counters, tls: None, address })
+    }
+
+    /// The socket's descriptor, to wait on it together with another one
+    /// (the holder's relay); `None` after a failed upgrade.
+    pub fn as_fd(&self) -> Option<std::os::fd::BorrowedFd<'_>> {
+        self.wire().map(Wire::as_fd)
+    }
+
     /// No read or write waits past `deadline` (`None` clears it): a phase
     /// that must finish in time (greeting, login) whatever the peer does.
     pub fn set_deadline(&mut self, deadline: Option<Instant>) -> Result<()> {

@@ -1,4 +1,5 @@
-//! TCP with timeouts and byte counting.
+//! TCP (or, for a connection lent by owl's session holder, a local Unix
+//! socket) with timeouts and byte counting.
 //!
 //! Besides the per-read timeout, a [`Wire`] can carry a deadline: while one
 //! is set, no read or write waits past it, however the peer trickles its
@@ -7,16 +8,41 @@
 
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpStream, ToSocketAddrs};
+use std::os::fd::{AsFd, BorrowedFd};
+use std::os::unix::net::UnixStream;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::Counters;
 use crate::error::{Error, Result};
 
-/// A connected TCP socket that counts bytes.
+/// The socket under a [`Wire`].
+#[derive(Debug)]
+enum Socket {
+    Tcp(TcpStream),
+    /// A connection lent by the session holder (see `net::local`).
+    Local(UnixStream),
+}
+
+impl Socket {
+    fn set_read_timeout(&self, t: Option<Duration>) -> io::Result<()> {
+        match self {
+            Socket::Tcp(s) => s.set_read_timeout(t),
+            Socket::Local(s) => s.set_read_timeout(t),
+        }
+    }
+    fn set_write_timeout(&self, t: Option<Duration>) -> io::Result<()> {
+        match self {
+            Socket::Tcp(s) => s.set_write_timeout(t),
+            Socket::Local(s) => s.set_write_timeout(t),
+        }
+    }
+}
+
+/// A connected socket that counts bytes.
 #[derive(Debug)]
 pub struct Wire {
-    tcp: TcpStream,
+    tcp: Socket,
     counters: Arc<Counters>,
     /// The read timeout asked for, and the one last given to the socket
     /// (shorter while a deadline is near).
@@ -48,7 +74,7 @@ impl Wire {
                         .and_then(|()| socket2::SockRef::from(&tcp).set_tcp_keepalive(&keepalive()));
                     setup.map_err(|e| Error::network(&what, e))?;
                     return Ok(Wire {
-                        tcp,
+                        tcp: Socket::Tcp(tcp),
                         counters,
                         read_timeout: Some(timeout),
                         applied: Some(timeout),
@@ -61,6 +87,21 @@ impl Wire {
         }
         let err = last.unwrap_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no address"));
         Err(Error::network(what, err))
+    }
+
+    /// A wire over a local socket to the session holder, with `timeout` for
+    /// reads and writes.
+    pub fn local(socket: UnixStream, timeout: Duration, counters: Arc<Counters>) -> io::Result<Wire> {
+        socket.set_read_timeout(Some(timeout))?;
+        socket.set_write_timeout(Some(timeout))?;
+        Ok(Wire {
+            tcp: Socket::Local(socket),
+            counters,
+            read_timeout: Some(timeout),
+            applied: Some(timeout),
+            write_timeout: timeout,
+            deadline: None,
+        })
     }
 
     /// Sets the read timeout (`None` blocks for ever).
@@ -99,22 +140,36 @@ impl Wire {
     /// Whether the peer already sent bytes that nobody has read yet.
     pub fn has_pending_input(&self) -> bool {
         let mut probe = [0u8; 1];
-        if self.tcp.set_nonblocking(true).is_err() {
-            return false;
+        match &self.tcp {
+            Socket::Tcp(tcp) => {
+                if tcp.set_nonblocking(true).is_err() {
+                    return false;
+                }
+                let pending = matches!(tcp.peek(&mut probe), Ok(n) if n > 0);
+                let _ = tcp.set_nonblocking(false);
+                pending
+            }
+            Socket::Local(unix) => {
+                let flags = rustix::net::RecvFlags::PEEK | rustix::net::RecvFlags::DONTWAIT;
+                matches!(rustix::net::recv(unix, &mut probe, flags), Ok((n, _)) if n > 0)
+            }
         }
-        let pending = matches!(self.tcp.peek(&mut probe), Ok(n) if n > 0);
-        let _ = self.tcp.set_nonblocking(false);
-        pending
     }
 
     /// Closes both directions; later reads and writes fail.
     pub fn shutdown(&self) {
-        let _ = self.tcp.shutdown(Shutdown::Both);
+        let _ = match &self.tcp {
+            Socket::Tcp(s) => s.shutdown(Shutdown::Both),
+            Socket::Local(s) => s.shutdown(Shutdown::Both),
+        };
     }
 
-    /// The underlying socket, for socket options.
-    pub fn tcp(&self) -> &TcpStream {
-        &self.tcp
+    /// The socket's descriptor, to wait on it (the holder's relay).
+    pub fn as_fd(&self) -> BorrowedFd<'_> {
+        match &self.tcp {
+            Socket::Tcp(s) => s.as_fd(),
+            Socket::Local(s) => s.as_fd(),
+        }
     }
 }
 
@@ -132,7 +187,10 @@ impl Read for Wire {
         if self.deadline.is_some() {
             self.apply_timeout()?;
         }
-        let n = self.tcp.read(buf)?;
+        let n = match &mut self.tcp {
+            Socket::Tcp(s) => s.read(buf)?,
+            Socket::Local(s) => s.read(buf)?,
+        };
         self.counters.add_wire_in(n);
         Ok(n)
     }
@@ -143,11 +201,17 @@ impl Write for Wire {
         if self.deadline.is_some() {
             self.apply_timeout()?;
         }
-        let n = self.tcp.write(buf)?;
+        let n = match &mut self.tcp {
+            Socket::Tcp(s) => s.write(buf)?,
+            Socket::Local(s) => s.write(buf)?,
+        };
         self.counters.add_wire_out(n);
         Ok(n)
     }
     fn flush(&mut self) -> io::Result<()> {
-        self.tcp.flush()
+        match &mut self.tcp {
+            Socket::Tcp(s) => s.flush(),
+            Socket::Local(s) => s.flush(),
+        }
     }
 }

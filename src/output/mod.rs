@@ -12,6 +12,7 @@
 //! | [`fetch`] | the `owl fetch` summary |
 //! | [`progress`] | progress bars while fetching |
 //! | [`message`] | one message for reading |
+//! | [`session`] | the session holders of `owl session` |
 //! | [`triage`] | what `owl flag`, `move`, `copy`, `delete`, `mailbox` did |
 //! | [`table`] | the shared table layout |
 //! | [`schema`] | the JSON Schemas of every `--json` output |
@@ -29,6 +30,7 @@ pub mod safe;
 pub mod schema;
 pub mod search;
 pub mod send;
+pub mod session;
 pub mod table;
 pub mod triage;
 pub mod when;

@@ -31,6 +31,7 @@ pub const SCHEMAS: &[(&str, &str)] = &[
     ("reply", include_str!("../../schema/reply.json")),
     ("search", include_str!("../../schema/search.json")),
     ("send", include_str!("../../schema/send.json")),
+    ("session", include_str!("../../schema/session.json")),
 ];
 
 /// The schema of `name`'s JSON output, if it has one.
@@ -55,6 +56,22 @@ pub fn print(out: &Output, name: Option<&str>) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `owl init --json` embeds `owl check`'s report; each schema stands
+    /// alone (`owl schema init`), so the copy is checked, not referenced.
+    #[test]
+    fn init_embeds_the_check_report_exactly() {
+        let parse = |name: &str| -> serde_json::Value {
+            let text = SCHEMAS.iter().find(|(n, _)| *n == name).expect("schema").1;
+            serde_json::from_str(text).expect("parses")
+        };
+        let (check, init) = (parse("check"), parse("init"));
+        assert_eq!(init["$defs"]["check"], check["$defs"]["report"]);
+        assert_eq!(
+            init["$defs"]["service"], check["$defs"]["service"],
+            "schema/init.json: copy service from check.json"
+        );
+    }
 
     #[test]
     fn every_schema_file_is_embedded_and_every_schema_parses() {

@@ -349,7 +349,7 @@ fn a_second_concurrent_run_exits_75_naming_the_first() {
     // The first run's password command blocks (holding the store lock)
     // until the test lets it go.
     let command = format!("echo ready > '{}'; read pw < '{}'; echo \"$pw\"", ready.display(), go.display());
-    let toml = imap_config(&user, Imap::Implicit, "").replace(
+    let toml = crate::harness::direct_imap_config(&user, Imap::Implicit, "").replace(
         &format!("password = \"{}\"", user.password),
         &format!("password_command = [\"sh\", \"-c\", {command:?}]"),
     );

@@ -11,6 +11,7 @@
 //! - `errors`: exit codes and one-line errors
 //! - `trace`: `-vv` shows the protocol and never a secret
 //! - `pool`: connections are shared and STATUS calls overlap
+//! - `session`: warm sessions: the holder lends connections, cleanly and only to us
 //! - `assets`: completions and man pages are up to date
 //! - `complete`: shell completion in real bash, zsh and fish
 //! - `schema`: the JSON Schemas of every `--json` output (the harness
@@ -46,6 +47,7 @@ mod schema;
 mod search;
 mod security;
 mod send;
+mod session;
 mod smime;
 mod trace;
 mod triage;

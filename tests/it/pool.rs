@@ -4,7 +4,7 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::harness::seed;
-use crate::harness::{Env, Imap, imap_config, servers};
+use crate::harness::{Env, Imap, direct_imap_config, servers};
 
 #[test]
 fn twenty_mailboxes_use_at_most_the_pool_and_status_calls_overlap() {
@@ -14,7 +14,7 @@ fn twenty_mailboxes_use_at_most_the_pool_and_status_calls_overlap() {
     let login_line = format!("Login: user=<{}>", user.name);
     let logins_before = servers().dovecot_log().matches(&login_line).count();
 
-    let env = Env::new(&imap_config(&user, Imap::Implicit, "connections = 4"));
+    let env = Env::new(&direct_imap_config(&user, Imap::Implicit, "connections = 4"));
     let run = env.owl(&["-vv", "list", "--json"]);
     run.expect_code(0);
     assert_eq!(run.json().as_array().unwrap().len(), 21, "19 boxes, INBOX and Sent");

@@ -4,12 +4,12 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
 use crate::harness::fake::Fake;
-use crate::harness::{Env, Imap, imap_config, servers};
+use crate::harness::{Env, Imap, direct_imap_config, servers};
 
 #[test]
 fn the_trace_shows_the_protocol_but_not_the_password() {
     let user = servers().user();
-    let env = Env::new(&imap_config(&user, Imap::StartTls, "compress = true"));
+    let env = Env::new(&direct_imap_config(&user, Imap::StartTls, "compress = true"));
     let run = env.owl(&["-vv", "list", "--json"]);
     run.expect_code(0);
     let trace = &run.stderr;
@@ -80,7 +80,7 @@ fn login_and_oauth_secrets_are_redacted_too() {
 #[test]
 fn a_command_in_one_mailbox_opens_it_behind_the_login() {
     let user = servers().user();
-    let env = Env::new(&imap_config(&user, Imap::Implicit, ""));
+    let env = Env::new(&direct_imap_config(&user, Imap::Implicit, ""));
     let run = env.owl(&["-vvv", "list", "INBOX"]);
     run.expect_code(0);
     let trace = &run.stderr;

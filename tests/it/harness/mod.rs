@@ -199,6 +199,14 @@ pub enum Imap {
     Implicit,
 }
 
+/// Whether this run sends the real-server tests' IMAP through session
+/// holders (`OWL_TEST_HOLDER=1`, once per CI run): every config made by
+/// [`imap_config`] then sets `persist`, so its first owl run starts a
+/// holder and every run borrows from it. Fake-server configs stay direct.
+pub fn holder_mode() -> bool {
+    std::env::var_os("OWL_TEST_HOLDER").is_some_and(|v| v == "1")
+}
+
 /// A config with one account `test` for `user` over `imap`, trusting the
 /// test CA. `extra` is appended inside `[accounts.test.imap]`.
 pub fn imap_config(user: &User, imap: Imap, extra: &str) -> String {
@@ -208,11 +216,23 @@ pub fn imap_config(user: &User, imap: Imap, extra: &str) -> String {
         Imap::Implicit => ("127.0.0.1", s.imaps, "implicit"),
     };
     format!(
-        "[accounts.test]\ndefault = true\nemail = \"{user}@example.org\"\nname = \"Test User\"\nuser = \"{user}\"\n\
+        "[accounts.test]\ndefault = true\n{persist}email = \"{user}@example.org\"\nname = \"Test User\"\nuser = \"{user}\"\n\
          password = \"{password}\"\nca_file = \"{ca}\"\n\n[accounts.test.imap]\nhost = \"{host}\"\nport = {port}\n\
          tls = \"{tls}\"\ntimeout = 10\n{extra}\n",
         user = user.name,
         password = user.password,
         ca = s.ca_file.display(),
+        persist = if holder_mode() { HOLDER_PERSIST } else { "" },
     )
 }
+
+/// [`imap_config`] that connects directly even in [`holder_mode`]: for
+/// tests about the direct connection itself (its trace, how many logins a
+/// run makes, when its password command runs).
+pub fn direct_imap_config(user: &User, imap: Imap, extra: &str) -> String {
+    imap_config(user, imap, extra).replacen(HOLDER_PERSIST, "", 1)
+}
+
+/// The `persist` line of [`holder_mode`]: long enough to serve one test's
+/// runs, short enough that the holders of finished tests go soon.
+pub const HOLDER_PERSIST: &str = "persist = \"15s\"\n";
