@@ -38,7 +38,8 @@ pub fn parse(frame: &[u8]) -> Result<Response> {
         return convert(response, frame);
     }
     // A FETCH whose BODYSTRUCTURE alone is at fault: read the rest.
-    if let Some(rest) = lenient::without_structure(frame).filter(|r| lenient::nesting_depth(r) <= MAX_DEPTH)
+    if let Some(rest) =
+        lenient::without_structure(frame).filter(|r| lenient::nesting_depth(r) <= MAX_DEPTH && !trips_imap_proto(r))
         && let Ok((b"", response @ imap_proto::Response::Fetch(..))) = imap_proto::Response::parse(&rest)
         && let Response::Data(Data::Fetch(mut fetch)) = convert(response, &rest)?
     {
