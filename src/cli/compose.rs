@@ -28,15 +28,8 @@ pub struct ReplyArgs {
     /// Print the message that would be sent; send nothing.
     #[arg(long)]
     pub dry_run: bool,
-    /// Sign with S/MIME (smime_key, smime_cert): multipart/signed, which
-    /// every reader still shows.
-    #[arg(long)]
-    pub sign: bool,
-    /// Encrypt with S/MIME to every recipient's certificate (from
-    /// smime_cert_dir) and your own; Bcc recipients get copies of their
-    /// own. Refused, with nothing sent, when a certificate is missing.
-    #[arg(long)]
-    pub encrypt: bool,
+    #[command(flatten)]
+    pub protect: ProtectArgs,
 }
 
 /// `owl forward`
@@ -71,6 +64,13 @@ pub struct ForwardArgs {
     /// Print the message that would be sent; send nothing.
     #[arg(long)]
     pub dry_run: bool,
+    #[command(flatten)]
+    pub protect: ProtectArgs,
+}
+
+/// S/MIME for what `send`, `reply` and `forward` send.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct ProtectArgs {
     /// Sign with S/MIME (smime_key, smime_cert): multipart/signed, which
     /// every reader still shows.
     #[arg(long)]

@@ -13,7 +13,7 @@ pub mod schema;
 mod session;
 pub mod triage;
 
-pub use self::compose::{ForwardArgs, ReplyArgs};
+pub use self::compose::{ForwardArgs, ProtectArgs, ReplyArgs};
 pub use init::{InitArgs, TlsMode};
 pub use read::ReadArgs;
 pub use session::{SessionAction, SessionArgs, StartArgs};
@@ -366,17 +366,17 @@ pub struct SendArgs {
     #[arg(short = 'B', hide = true, value_name = "TYPE")]
     pub body_type: Option<String>,
     /// Send what waits in the outbox, nothing new.
-    #[arg(long, conflicts_with = "queue")]
+    #[arg(long, conflicts_with_all = ["queue", "sign", "encrypt"])]
     pub flush: bool,
     /// List what waits in the outbox.
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["sign", "encrypt"])]
     pub queue: bool,
     /// Set outbox entry ID aside (moved to dropped/, never sent).
-    #[arg(long, value_name = "ID", conflicts_with_all = ["queue", "flush", "retarget"])]
+    #[arg(long, value_name = "ID", conflicts_with_all = ["queue", "flush", "retarget", "sign", "encrypt"])]
     pub drop: Option<String>,
     /// Hand outbox entry ID to this account, SMTP host and user (after
     /// moving to another provider).
-    #[arg(long, value_name = "ID", conflicts_with_all = ["queue", "flush"])]
+    #[arg(long, value_name = "ID", conflicts_with_all = ["queue", "flush", "sign", "encrypt"])]
     pub retarget: Option<String>,
     /// Do not save a copy in the Sent mailbox.
     #[arg(long)]
@@ -384,15 +384,8 @@ pub struct SendArgs {
     /// Print the message that would be sent; send nothing.
     #[arg(long)]
     pub dry_run: bool,
-    /// Sign with S/MIME (smime_key, smime_cert): multipart/signed, which
-    /// every reader still shows.
-    #[arg(long, conflicts_with_all = ["queue", "flush", "drop", "retarget"])]
-    pub sign: bool,
-    /// Encrypt with S/MIME to every recipient's certificate (from
-    /// smime_cert_dir) and your own; Bcc recipients get copies of their
-    /// own. Refused, with nothing sent, when a certificate is missing.
-    #[arg(long, conflicts_with_all = ["queue", "flush", "drop", "retarget"])]
-    pub encrypt: bool,
+    #[command(flatten)]
+    pub protect: ProtectArgs,
 }
 
 /// `owl search`
