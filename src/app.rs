@@ -466,7 +466,7 @@ fn send(cli: &Cli, args: &SendArgs, out: &Output) -> Result<()> {
         return compose::send(cli, args, out, &ctx, send_request(args));
     }
     let input = if args.flush { None } else { Some(cmd::send::input::read(&ctx.account, &send_request(args))?) };
-    let protection = protection(args.protect);
+    let protection = compose::protection(args.protect);
     if args.dry_run {
         let prepared = match &input {
             Some(input) => cmd::send::prepare(input)?,
@@ -527,9 +527,4 @@ fn context(cli: &Cli, account: Option<&str>) -> Result<Context> {
     let config = load(cli)?;
     let account = config.account(account.or(cli.account.as_deref()))?;
     Ok(Context::new(account.clone()))
-}
-
-/// What `--sign` and `--encrypt` ask of a send.
-pub(crate) fn protection(args: crate::cli::ProtectArgs) -> cmd::send::Protection {
-    cmd::send::Protection { sign: args.sign, encrypt: args.encrypt }
 }

@@ -39,7 +39,7 @@ pub(super) fn send(
         cmd::send::Input::Raw { .. } => return Err(Error::usage("--edit cannot edit --raw messages")),
     };
     let mut how = how(true, !args.no_save, args.dry_run);
-    how.protection = super::protection(args.protect);
+    how.protection = protection(args.protect);
     render(cli, out, ctx, compose::finish(ctx, draft, None, &how))
 }
 
@@ -53,7 +53,7 @@ pub(super) fn reply(cli: &Cli, args: &ReplyArgs, out: &Output, ctx: Context) -> 
             log::warn!("the server gave no UIDVALIDITY for \"{}\": the original will not be flagged", args.mailbox);
         }
         let mut how = how(edit, !args.no_save, args.dry_run);
-        how.protection = super::protection(args.protect);
+        how.protection = protection(args.protect);
         compose::finish(&ctx, draft, original.original.clone(), &how)
     };
     render(cli, out, &ctx, run())
@@ -67,7 +67,7 @@ pub(super) fn forward(cli: &Cli, args: &ForwardArgs, out: &Output, ctx: Context)
         let style = if args.attach { forward::Style::Attached } else { forward::Style::Inline };
         let draft = forward::draft(&ctx.account, &original, &args.to, &args.cc, style, &text)?;
         let mut how = how(edit, !args.no_save, args.dry_run);
-        how.protection = super::protection(args.protect);
+        how.protection = protection(args.protect);
         compose::finish(&ctx, draft, None, &how)
     };
     render(cli, out, &ctx, run())
@@ -128,4 +128,9 @@ fn render(cli: &Cli, out: &Output, ctx: &Context, finished: Result<Finished>) ->
             }
         }
     }
+}
+
+/// What `--sign` and `--encrypt` ask of a send.
+pub(super) fn protection(args: crate::cli::ProtectArgs) -> cmd::send::Protection {
+    cmd::send::Protection { sign: args.sign, encrypt: args.encrypt }
 }
