@@ -65,10 +65,9 @@ const MAX_SHOWN: u64 = 256 * 1024 * 1024;
 /// Fetches and decodes one message; with `save_to`, also writes its
 /// attachments there under safe names.
 pub fn read(ctx: &Context, mailbox: &str, uid: u32, save_to: Option<&Path>) -> Result<ReadMessage> {
-    let (mut session, uidvalidity) = session_in(ctx, mailbox, true)?;
     let keys = Keys::new(&ctx.account.smime);
     let how = Decode { prefer: Prefer::Plain, save_to, smime: Some(&keys) };
-    let mut message = fetch_decoded(&mut session, mailbox, uid, &how)?;
+    let (_, uidvalidity, mut message) = in_mailbox(ctx, mailbox, true, |s| fetch_decoded(s, mailbox, uid, &how))?;
     message.uidvalidity = uidvalidity;
     Ok(message)
 }
@@ -85,19 +84,28 @@ pub struct Decode<'a> {
     pub smime: Option<&'a Keys<'a>>,
 }
 
-/// A connection with `mailbox` open (EXAMINE when `read_only`, else
-/// SELECT; behind the login when the run connects now), and its
-/// UIDVALIDITY.
-fn session_in<'a>(
+/// Runs `work` on a connection with `mailbox` open (EXAMINE when
+/// `read_only`, else SELECT): behind the login when the run connects now,
+/// in the same flight as `work`'s first command on a warm connection.
+/// Gives back the connection, the mailbox's UIDVALIDITY and what `work`
+/// made.
+fn in_mailbox<'a, T>(
     ctx: &'a Context,
     mailbox: &str,
     read_only: bool,
-) -> Result<(Pooled<'a, imap::Session>, Option<u32>)> {
+    work: impl FnOnce(&mut imap::Session) -> Result<T>,
+) -> Result<(Pooled<'a, imap::Session>, Option<u32>, T)> {
     let name = MailboxName::new(mailbox);
     let mut session = ctx.imap_in(&name, read_only)?.get()?;
-    let opened = if read_only { session.examined(&name, false) } else { session.selected_for_writing(&name) };
-    let uidvalidity = opened.with_context(|| format!("mailbox \"{name}\""))?.uidvalidity;
-    Ok((session, uidvalidity))
+    let done = session.in_mailbox(&name, read_only, work);
+    let opened = session.selected().filter(|s| s.mailbox.same(&name)).map(|s| s.uidvalidity);
+    match (done, opened) {
+        (Ok(made), Some(uidvalidity)) => Ok((session, uidvalidity, made)),
+        (Ok(_), None) => Err(Error::protocol(format!("mailbox \"{name}\" was not open after the server opened it"))),
+        // The mailbox could not be opened: say which.
+        (Err(err), None) => Err(err.context(format!("mailbox \"{name}\""))),
+        (Err(err), Some(_)) => Err(err),
+    }
 }
 
 /// Fetches message `uid` of the selected mailbox (BODY.PEEK: never marked
@@ -176,8 +184,7 @@ fn decode(bytes: &[u8], how: &Decode<'_>) -> Result<ReadMessage> {
 
 /// Copies one message's exact bytes to `out` as they arrive.
 pub fn raw(ctx: &Context, mailbox: &str, uid: u32, out: &mut dyn Write) -> Result<u64> {
-    let (mut session, _) = session_in(ctx, mailbox, true)?;
-    stream_raw(&mut session, mailbox, uid, out)
+    in_mailbox(ctx, mailbox, true, |s| stream_raw(s, mailbox, uid, out)).map(|(_, _, written)| written)
 }
 
 /// Streams message `uid` of the selected mailbox to `out` (BODY.PEEK).

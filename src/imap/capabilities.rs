@@ -30,6 +30,16 @@ pub enum Capability {
     Unselect,
     /// COMPRESS=DEFLATE (RFC 4978).
     Compress,
+    /// ESEARCH (RFC 4731): SEARCH with RETURN options.
+    Esearch,
+    /// ESORT (RFC 5267): SORT with RETURN options, answered by ESEARCH.
+    Esort,
+    /// SEARCHRES (RFC 5182): a SEARCH or SORT result saved as `$`.
+    SearchRes,
+    /// CONTEXT=SEARCH (RFC 5267): the PARTIAL return option.
+    ContextSearch,
+    /// CONTEXT=SORT (RFC 5267): PARTIAL for SORT as well.
+    ContextSort,
 }
 
 impl Capability {
@@ -47,6 +57,11 @@ impl Capability {
             Capability::Sort => "SORT",
             Capability::Unselect => "UNSELECT",
             Capability::Compress => "COMPRESS=DEFLATE",
+            Capability::Esearch => "ESEARCH",
+            Capability::Esort => "ESORT",
+            Capability::SearchRes => "SEARCHRES",
+            Capability::ContextSearch => "CONTEXT=SEARCH",
+            Capability::ContextSort => "CONTEXT=SORT",
         }
     }
 }
@@ -64,6 +79,20 @@ impl Capabilities {
     /// Whether the server offers `capability`.
     pub fn supports(&self, capability: Capability) -> bool {
         self.has(capability.name())
+    }
+
+    /// Whether one `UID SORT RETURN (SAVE PARTIAL ...)` can pick a page of
+    /// a sorted mailbox for a `UID FETCH $` sent with it (and `UID SEARCH
+    /// RETURN (COUNT)` count the rest). Dovecot
+    /// answers PARTIAL in SORT while listing only CONTEXT=SEARCH, so
+    /// either CONTEXT capability will do; a server that then rejects the
+    /// SORT costs the caller one plain SORT more, never a wrong page.
+    pub fn sorts_pages(&self) -> bool {
+        self.supports(Capability::Sort)
+            && self.supports(Capability::Esort)
+            && self.supports(Capability::Esearch)
+            && self.supports(Capability::SearchRes)
+            && (self.supports(Capability::ContextSort) || self.supports(Capability::ContextSearch))
     }
 
     /// Whether `name` (e.g. `IDLE`, `COMPRESS=DEFLATE`) is offered: for

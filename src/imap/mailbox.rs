@@ -205,11 +205,45 @@ impl<S: Connection> Session<S> {
     /// mailbox for several jobs. The kept counts may be behind what
     /// arrived since; UIDVALIDITY cannot change while a mailbox is open.
     pub fn examined(&mut self, name: &MailboxName, condstore: bool) -> Result<&Selected> {
-        let open = self.selected.as_ref().is_some_and(|s| s.mailbox.same(name) && s.uidvalidity.is_some());
-        if open {
+        if self.is_open(name, true) {
             return Ok(self.selected.as_ref().expect("checked above"));
         }
         self.examine(name, condstore)
+    }
+
+    /// Whether `name` is the selected mailbox (opened read-write, unless
+    /// `read_only` will do).
+    fn is_open(&self, name: &MailboxName, read_only: bool) -> bool {
+        self.selected
+            .as_ref()
+            .is_some_and(|s| s.mailbox.same(name) && (read_only || !s.read_only) && s.uidvalidity.is_some())
+    }
+
+    /// Runs `work` in `name` (EXAMINE when `read_only`, else SELECT). When
+    /// the mailbox is not open yet, its EXAMINE or SELECT goes out in the
+    /// same flight as the commands `work` sends first: a short command on
+    /// a warm connection costs one round trip, not two. If the server
+    /// refuses to open it, that refusal is the error, not the "no mailbox
+    /// selected" the commands behind it get (RFC 3501 §6.3.1: a failed
+    /// SELECT leaves nothing selected, so nothing they ask can touch
+    /// another mailbox). Afterwards [`Session::selected`] describes it.
+    pub fn in_mailbox<T>(
+        &mut self,
+        name: &MailboxName,
+        read_only: bool,
+        work: impl FnOnce(&mut Self) -> Result<T>,
+    ) -> Result<T> {
+        if self.is_open(name, read_only) {
+            return work(self);
+        }
+        let tag = self.send_open(name, read_only, false)?;
+        let result = work(self);
+        // `work` may have failed before sending (and flushing) anything.
+        let opened = self.flush().and_then(|()| self.finish_open(&tag, read_only).map(drop));
+        match opened {
+            Err(refused) if !self.is_broken() => Err(refused),
+            _ => result,
+        }
     }
 
     /// SELECT (read-write) `name`, to change messages in it.
@@ -220,9 +254,7 @@ impl<S: Connection> Session<S> {
     /// `name` open for changing messages: the selection this connection
     /// already has when it is that mailbox opened read-write, else SELECT.
     pub fn selected_for_writing(&mut self, name: &MailboxName) -> Result<&Selected> {
-        let open =
-            self.selected.as_ref().is_some_and(|s| s.mailbox.same(name) && !s.read_only && s.uidvalidity.is_some());
-        if open {
+        if self.is_open(name, false) {
             return Ok(self.selected.as_ref().expect("checked above"));
         }
         self.select(name)

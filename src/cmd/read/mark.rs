@@ -23,7 +23,7 @@
 
 use std::io::Write;
 
-use super::{Decode, ReadMessage, fetch_decoded, session_in, stream_raw};
+use super::{Decode, ReadMessage, fetch_decoded, in_mailbox, stream_raw};
 use crate::cmd::context::Context;
 use crate::error::Result;
 use crate::imap::{self, Flag, FlagChange, MessageSet};
@@ -51,8 +51,9 @@ pub struct Reading<'a> {
 
 /// Fetches and decodes the message; nothing is changed yet.
 pub fn open<'a>(ctx: &'a Context, request: &Request<'_>) -> Result<Reading<'a>> {
-    let (mut session, uidvalidity) = session_in(ctx, request.mailbox, request.peek)?;
-    let mut message = fetch_decoded(&mut session, request.mailbox, request.uid, &request.decode)?;
+    let (session, uidvalidity, mut message) = in_mailbox(ctx, request.mailbox, request.peek, |s| {
+        fetch_decoded(s, request.mailbox, request.uid, &request.decode)
+    })?;
     message.uidvalidity = uidvalidity;
     Ok(Reading { session, message, peek: request.peek })
 }
@@ -83,8 +84,7 @@ impl Reading<'_> {
 /// `owl read --raw`: the exact bytes to `out`, then `\Seen` unless
 /// `peek`, once every byte was written.
 pub fn raw(ctx: &Context, mailbox: &str, uid: u32, peek: bool, out: &mut dyn Write) -> Result<u64> {
-    let (mut session, _) = session_in(ctx, mailbox, peek)?;
-    let written = stream_raw(&mut session, mailbox, uid, out)?;
+    let (mut session, _, written) = in_mailbox(ctx, mailbox, peek, |s| stream_raw(s, mailbox, uid, out))?;
     let read_only = session.selected().is_some_and(|s| s.read_only);
     if !peek && !read_only {
         store_seen(&mut session, mailbox, uid)?;
