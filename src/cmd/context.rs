@@ -6,9 +6,9 @@
 use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::config::{Account, Server};
-use crate::error::{Error, Result, ResultExt};
+use crate::error::{Error, ErrorKind, Result, ResultExt};
 use crate::imap;
-use crate::net::pool::Pool;
+use crate::net::pool::{Pool, Pooled};
 use crate::net::{ByteCounts, Choice, Counters};
 use crate::sasl::Credentials;
 
@@ -124,6 +124,32 @@ impl Context {
             *self.first_mailbox.lock().unwrap_or_else(|e| e.into_inner()) = Some((mailbox.clone(), read_only));
         }
         self.imap()
+    }
+
+    /// Runs `work` on a connection of the IMAP pool. When that connection
+    /// was a loan from the session holder and broke under `work` (the
+    /// holder was killed, or its link to the server dropped), `work` runs
+    /// once more on a fresh connection, direct if the holder is gone,
+    /// with `again` set: a killed holder then never fails a command. Only
+    /// for work that changes nothing on the server (issue 14: a change
+    /// whose outcome is unknown must not be made twice).
+    pub fn imap_read_only<T>(
+        &self,
+        mut work: impl FnMut(&mut imap::Session, bool) -> Result<T>,
+    ) -> Result<(Pooled<'_, imap::Session>, T)> {
+        let pool = self.imap()?;
+        let mut session = pool.get()?;
+        match work(&mut session, false) {
+            Ok(made) => Ok((session, made)),
+            Err(err) if session.is_borrowed() && session.is_broken() && err.kind() == ErrorKind::TempFail => {
+                log::info!("{}: the loan from the session holder broke ({err}): connecting again", session.label());
+                drop(session);
+                let mut session = pool.get()?;
+                let made = work(&mut session, true)?;
+                Ok((session, made))
+            }
+            Err(err) => Err(err),
+        }
     }
 
     /// Bytes moved so far by every connection of this run.

@@ -88,24 +88,40 @@ pub struct Decode<'a> {
 /// `read_only`, else SELECT): behind the login when the run connects now,
 /// in the same flight as `work`'s first command on a warm connection.
 /// Gives back the connection, the mailbox's UIDVALIDITY and what `work`
-/// made.
+/// made. A loan from the session holder that breaks under `work` is
+/// replaced and `work` runs again, in the same mailbox only if its
+/// UIDVALIDITY is unchanged (`work` changes nothing on the server).
 fn in_mailbox<'a, T>(
     ctx: &'a Context,
     mailbox: &str,
     read_only: bool,
-    work: impl FnOnce(&mut imap::Session) -> Result<T>,
+    mut work: impl FnMut(&mut imap::Session) -> Result<T>,
 ) -> Result<(Pooled<'a, imap::Session>, Option<u32>, T)> {
     let name = MailboxName::new(mailbox);
-    let mut session = ctx.imap_in(&name, read_only)?.get()?;
-    let done = session.in_mailbox(&name, read_only, work);
-    let opened = session.selected().filter(|s| s.mailbox.same(&name)).map(|s| s.uidvalidity);
-    match (done, opened) {
-        (Ok(made), Some(uidvalidity)) => Ok((session, uidvalidity, made)),
-        (Ok(_), None) => Err(Error::protocol(format!("mailbox \"{name}\" was not open after the server opened it"))),
-        // The mailbox could not be opened: say which.
-        (Err(err), None) => Err(err.context(format!("mailbox \"{name}\""))),
-        (Err(err), Some(_)) => Err(err),
-    }
+    ctx.imap_in(&name, read_only)?;
+    let mut first_seen: Option<Option<u32>> = None;
+    let (session, (uidvalidity, made)) = ctx.imap_read_only(|session, again| {
+        if again {
+            let opened = if read_only { session.examined(&name, false) } else { session.selected_for_writing(&name) };
+            let uidvalidity = opened.with_context(|| format!("mailbox \"{name}\""))?.uidvalidity;
+            if first_seen.is_some_and(|first| first != uidvalidity) {
+                return Err(Error::temp(format!("mailbox \"{name}\" changed its UIDVALIDITY while it was read")));
+            }
+        }
+        let done = session.in_mailbox(&name, read_only, &mut work);
+        let opened = session.selected().filter(|s| s.mailbox.same(&name)).map(|s| s.uidvalidity);
+        first_seen = first_seen.or(opened);
+        match (done, opened) {
+            (Ok(made), Some(uidvalidity)) => Ok((uidvalidity, made)),
+            (Ok(_), None) => {
+                Err(Error::protocol(format!("mailbox \"{name}\" was not open after the server opened it")))
+            }
+            // The mailbox could not be opened: say which.
+            (Err(err), None) => Err(err.context(format!("mailbox \"{name}\""))),
+            (Err(err), Some(_)) => Err(err),
+        }
+    })?;
+    Ok((session, uidvalidity, made))
 }
 
 /// Fetches message `uid` of the selected mailbox (BODY.PEEK: never marked
@@ -184,15 +200,29 @@ fn decode(bytes: &[u8], how: &Decode<'_>) -> Result<ReadMessage> {
 
 /// Copies one message's exact bytes to `out` as they arrive.
 pub fn raw(ctx: &Context, mailbox: &str, uid: u32, out: &mut dyn Write) -> Result<u64> {
-    in_mailbox(ctx, mailbox, true, |s| stream_raw(s, mailbox, uid, out)).map(|(_, _, written)| written)
+    let mut written = 0;
+    in_mailbox(ctx, mailbox, true, |s| stream_raw(s, mailbox, uid, &mut *out, &mut written)).map(|(_, _, n)| n)
 }
 
-/// Streams message `uid` of the selected mailbox to `out` (BODY.PEEK).
-fn stream_raw(session: &mut imap::Session, mailbox: &str, uid: u32, out: &mut dyn Write) -> Result<u64> {
-    let mut sink = Passthrough { out, written: 0, failed: None };
+/// Streams message `uid` of the selected mailbox to `out` (BODY.PEEK),
+/// from octet `written` on: a transfer that broke resumes where it
+/// stopped, so `out` never gets a byte twice. `written` counts what `out`
+/// has; the total is returned.
+fn stream_raw(
+    session: &mut imap::Session,
+    mailbox: &str,
+    uid: u32,
+    out: &mut dyn Write,
+    written: &mut u64,
+) -> Result<u64> {
+    let items = match *written {
+        0 => Items::body(),
+        from => Items::body_from(u32::try_from(from).map_err(|_| Error::protocol("a message over 4 GiB"))?),
+    };
+    let mut sink = Passthrough { out, written, failed: None };
     let mut got = false;
     session
-        .uid_fetch(&[MessageSet::one(uid)], Items::body(), Some(&mut sink), &mut |fetch| {
+        .uid_fetch(&[MessageSet::one(uid)], items, Some(&mut sink), &mut |fetch| {
             got |= fetch.uid == Some(uid) && fetch.body.is_some();
             Ok(())
         })
@@ -205,7 +235,7 @@ fn stream_raw(session: &mut imap::Session, mailbox: &str, uid: u32, out: &mut dy
         return Err(not_found(mailbox, uid));
     }
     sink.out.flush().map_err(|e| Error::local_io("cannot write the message", e))?;
-    Ok(sink.written)
+    Ok(*sink.written)
 }
 
 /// The HTML source `--raw-html` prints; an error (66) for a message
@@ -227,7 +257,7 @@ fn not_found(mailbox: &str, uid: u32) -> Error {
 /// A literal sink that writes through to an output.
 struct Passthrough<'a> {
     out: &'a mut dyn Write,
-    written: u64,
+    written: &'a mut u64,
     failed: Option<io::Error>,
 }
 
@@ -243,7 +273,9 @@ impl LiteralSink for Passthrough<'_> {
         if let Err(e) = &result {
             self.failed = Some(io::Error::new(e.kind(), e.to_string()));
         }
-        self.written += data.len() as u64;
+        if result.is_ok() {
+            *self.written += data.len() as u64;
+        }
         result
     }
     fn end(&mut self) -> io::Result<u64> {

@@ -12,6 +12,9 @@ pub enum Section {
     Summary,
     /// The header fields a reply or forward needs, beyond a row's.
     Envelope,
+    /// The whole message from this octet on (`BODY[]<n.m>`), to resume a
+    /// transfer that broke.
+    From(u32),
 }
 
 /// The header fields a listing row needs.
@@ -54,6 +57,12 @@ impl Items {
     /// Only the message's bytes. Nothing is marked seen.
     pub fn body() -> Items {
         Items { body: Some(Section::Whole), peek: true, ..Items::none() }
+    }
+
+    /// The message's bytes from octet `offset` on (a message is at most
+    /// 4 GiB in IMAP: RFC 3501's sizes are 32-bit). Nothing is marked seen.
+    pub fn body_from(offset: u32) -> Items {
+        Items { body: Some(Section::From(offset)), peek: true, ..Items::none() }
     }
 
     /// The header fields replying needs. Nothing is marked seen.
@@ -114,6 +123,7 @@ impl Items {
                 Section::Whole => format!("{verb}[]"),
                 Section::Summary => format!("{verb}[HEADER.FIELDS ({SUMMARY_FIELDS})]"),
                 Section::Envelope => format!("{verb}[HEADER.FIELDS ({ENVELOPE_FIELDS})]"),
+                Section::From(offset) => format!("{verb}[]<{offset}.{}>", u32::MAX),
             };
             words.push(&body);
         }

@@ -58,9 +58,13 @@ fn messages(ctx: &Context, mailbox: &MailboxName, args: &ListArgs) -> Result<(Ve
     if args.page == 0 {
         return Err(Error::usage("--page must be at least 1"));
     }
+    ctx.imap_in(mailbox, true)?;
+    // Nothing here changes the mailbox: a broken loan can start over.
+    ctx.imap_read_only(|session, _| messages_on(session, mailbox, args)).map(|(_, listed)| listed)
+}
+
+fn messages_on(session: &mut Session, mailbox: &MailboxName, args: &ListArgs) -> Result<(Vec<MessageRow>, u64)> {
     let (skip, limit) = super::page_bounds(args);
-    let pool = ctx.imap_in(mailbox, true)?;
-    let mut session = pool.get()?;
     let criteria =
         if args.unseen { Search::new(vec![SearchKey::Flag(FlagKey::Seen, false)]) } else { Search::new(Vec::new()) };
     let order = Sort { key: sort_key(args.sort), reverse: args.sort.descending() != args.reverse };
@@ -86,12 +90,12 @@ fn messages(ctx: &Context, mailbox: &MailboxName, args: &ListArgs) -> Result<(Ve
         (uids.into_iter().skip(skip).collect::<Vec<u32>>(), total)
     } else if matches!(args.sort, SortBy::Date | SortBy::Arrival) {
         log::info!("the server has no SORT: messages in the order they arrived");
-        arrival_page(&mut session, &criteria, exists, args, skip, limit)?
+        arrival_page(session, &criteria, exists, args, skip, limit)?
     } else {
         log::info!("the server has no SORT: fetching every message's fields to sort them here");
-        return sort_here(&mut session, mailbox, &criteria, exists, args, skip, limit).map(stamp);
+        return sort_here(session, mailbox, &criteria, exists, args, skip, limit).map(stamp);
     };
-    let rows = rows_in_order(&mut session, mailbox, &page)?;
+    let rows = rows_in_order(session, mailbox, &page)?;
     let more = total.saturating_sub(skip as u64).saturating_sub(rows.len() as u64);
     Ok(stamp((rows, more)))
 }

@@ -84,7 +84,9 @@ impl Reading<'_> {
 /// `owl read --raw`: the exact bytes to `out`, then `\Seen` unless
 /// `peek`, once every byte was written.
 pub fn raw(ctx: &Context, mailbox: &str, uid: u32, peek: bool, out: &mut dyn Write) -> Result<u64> {
-    let (mut session, _, written) = in_mailbox(ctx, mailbox, peek, |s| stream_raw(s, mailbox, uid, out))?;
+    let mut streamed = 0;
+    let (mut session, _, written) =
+        in_mailbox(ctx, mailbox, peek, |s| stream_raw(s, mailbox, uid, &mut *out, &mut streamed))?;
     let read_only = session.selected().is_some_and(|s| s.read_only);
     if !peek && !read_only {
         store_seen(&mut session, mailbox, uid)?;
