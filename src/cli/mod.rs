@@ -174,9 +174,10 @@ pub enum Command {
     ///
     /// For bash, zsh and fish the script asks owl on each Tab, so it also
     /// completes account names (-a) and mailbox names: the config's fetch
-    /// list and special mailboxes, and the mailboxes of the account's
-    /// backup. It never prompts, runs a password command or connects, and
-    /// offers nothing when the config is missing or broken.
+    /// list and special mailboxes, the mailboxes of the account's backup,
+    /// and the server's list through a running session holder. It never
+    /// prompts, runs a password command or opens a connection of its own,
+    /// and offers nothing when the config is missing or broken.
     Completions(CompletionsArgs),
     /// Print the JSON Schema of a command's --json output, or the list of
     /// schemas.

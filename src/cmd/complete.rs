@@ -6,9 +6,13 @@
 //! into no candidates: a shell has nowhere to show an error.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
 
 use crate::cmd::local;
 use crate::config::{self, Account};
+use crate::imap;
+use crate::net::Counters;
 use crate::store;
 
 /// What the command line typed so far says about where to look.
@@ -82,13 +86,23 @@ fn configured_mailboxes(account: &Account) -> Vec<String> {
     fetch.cloned().chain(named.into_iter().flatten().cloned()).collect()
 }
 
-/// The server's own list, asked through a session that is already open
-/// and logged in (with a short timeout), when there is one; `None`
-/// otherwise, and then completion never connects. The hook for the warm
-/// sessions of issue 14: until they exist there is never one.
-fn warm_session_mailboxes(_account: &Account) -> Option<Vec<String>> {
-    None
+/// The server's own list, asked through a connection the account's
+/// session holder lends, when one is running: a LIST that must answer
+/// within [`WARM_LIST_WITHIN`]. `None` otherwise, and then completion
+/// never connects or runs a password command.
+fn warm_session_mailboxes(account: &Account) -> Option<Vec<String>> {
+    let settings = account.imap.as_ref()?;
+    let mut endpoint = settings.server.endpoint.clone();
+    endpoint.timeout = WARM_LIST_WITHIN;
+    let options = imap::Options { endpoint, compress: settings.compress, label: "complete".into() };
+    let link = crate::cmd::session::client::Link::new(account, settings);
+    let mut session = link.borrow_running(&options, Arc::new(Counters::default()))?;
+    let entries = session.list().map_err(|e| log::info!("completion: LIST through the session holder: {e}")).ok()?;
+    Some(entries.into_iter().filter(|e| e.is_selectable()).map(|e| e.name.to_string()).collect())
 }
+
+/// How long a Tab may wait for the server's list through a warm session.
+const WARM_LIST_WITHIN: Duration = Duration::from_secs(1);
 
 #[cfg(test)]
 mod tests {

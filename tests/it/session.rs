@@ -347,3 +347,31 @@ fn signal(pid: i32, name: &str) {
 fn rustix_kill(pid: i32) {
     signal(pid, "KILL");
 }
+
+/// Completion offers the server's own mailboxes only through a holder
+/// that is already running: without one it never connects.
+#[test]
+fn completion_lists_the_servers_mailboxes_through_a_running_holder_only() {
+    let user = servers().user();
+    seed::append(&user, "Projects/Owl", vec![Msg::simple("a@example.org", "one", "1")]);
+    let warm = Warm::new(&user, "");
+    let complete = || {
+        let mut cmd = owl_command(warm.env.dir.path());
+        cmd.env("XDG_RUNTIME_DIR", &warm.runtime)
+            .env("OWL_CONFIG", &warm.env.config)
+            .env("OWL_COMPLETE", "bash")
+            .args(["--", "owl", "list", ""]);
+        let out = cmd.output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap().lines().map(String::from).collect::<Vec<_>>()
+    };
+    let logins_before = logins(&user);
+    let cold = complete();
+    assert!(!cold.iter().any(|m| m == "Projects/Owl"), "{cold:?}");
+    assert_eq!(logins(&user), logins_before, "completion connected without a holder");
+    warm.start();
+    let offered = complete();
+    for mailbox in ["INBOX", "Projects/Owl"] {
+        assert!(offered.iter().any(|m| m == mailbox), "{mailbox} is on the server: {offered:?}");
+    }
+}

@@ -82,6 +82,14 @@ impl Link {
         }
     }
 
+    /// A connection from a holder that is already running, never
+    /// starting one or connecting directly (for completion, which must
+    /// not make a shell wait on a server).
+    pub fn borrow_running(&self, options: &imap::Options, counters: Arc<Counters>) -> Option<imap::Session> {
+        let path = self.path.as_ref().filter(|path| path.exists())?;
+        borrow_from(path, &self.fingerprint, options, counters).map_err(|e| log::info!("session holder: {e}")).ok()
+    }
+
     /// Starts a holder and waits (at most `timeout`) until it listens.
     fn start(&self, persist: Duration, credentials: &dyn Fn() -> Result<Credentials>, timeout: Duration) -> Result<()> {
         let config = self.config.as_ref().ok_or_else(|| Error::config("the account's config file is unknown"))?;
