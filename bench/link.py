@@ -15,12 +15,21 @@ apart). On each profile, in one interleaved run (the order rotates per rep):
   with `DisableExtension COMPRESS=DEFLATE`;
 - one cold `owl list INBOX -n 10` and one cold `owl fetch INBOX UID --raw`
   (`owl read --raw` where the build has it), fresh HOME each, in round trips
-  of the profile (wall / RTT); the list also with the test CA given as the
-  system roots (SSL_CERT_FILE, no ca_file), and once more warm (same HOME);
+  of the profile three ways: wall / RTT, (wall - the same on loopback) / RTT,
+  and the relay's count of client flights (linkrelay.py), beside the
+  client's own time between flights; the list also with the test CA given as
+  the system roots (SSL_CERT_FILE, no ca_file), and once more (same HOME);
 - on loopback: W1 (10,000 messages, 303 MB, user u3) cold with the default
-  config against a raw TLS stream of the same bytes (one connection, Python
-  both ends); with --himalaya, `owl list INBOX -n 50` against `himalaya
-  envelope list -s 50`, A B A B.
+  config against the Dovecot stream (bench/imapdrain.py: the same Dovecot,
+  owl's default number of connections, no client work; issue 13's baseline)
+  and the TLS-only limit (the same bytes over one connection, Python both
+  ends, no Dovecot); with --himalaya, `owl list INBOX -n 50` against
+  `himalaya envelope list -s 50`, A B A B;
+- with --sessions yes (or only): per profile, cold (no holder) against warm
+  (`owl session start`, one warm-up call first) `owl list INBOX -n 10` and
+  loops of 50 `owl fetch INBOX UID --raw` and `owl read INBOX UID --raw
+  --peek`, one HOME and config throughout, beside mbsync's no-change sync of
+  INBOX (a peer's cost per invocation).
 
 Every run is one JSON line in --out; the tables print medians of --reps.
 The machine has 2 cores, shared: figures are noisy; run on a quiet machine
@@ -407,7 +416,8 @@ class Bench:
         after = link.stats()
         trips = relay_round_trips(before, after)
         record.update(profile=link.name, rtt_ms=link.rtt_ms, mbit=link.mbit, seconds=wall, calls=len(cmds),
-                      per_call=wall / len(cmds), exit=1 if failed else 0, relay_trips_per_call=sum(trips) / len(cmds),
+                      per_call=wall / len(cmds), exit=1 if failed else 0,
+                      relay_trips_per_call=sum(trips) / len(cmds) if link.proc else None,
                       relay_connections=after["connections"] - before["connections"],
                       relay_cpu=(after["cpu_user"] + after["cpu_sys"]) - (before["cpu_user"] + before["cpu_sys"]))
         if failed:
@@ -599,8 +609,10 @@ def print_sessions(records, profile, rtt):
 
     def trips(kind):
         rs = pick(kind)
-        per_call = [r["relay_trips_per_call"] for r in rs if "relay_trips_per_call" in r]
-        return median(per_call) if per_call else trip_counts([r.get("relay_trips") for r in rs])[0]
+        per_call = [r["relay_trips_per_call"] for r in rs if r.get("relay_trips_per_call") is not None]
+        if per_call or any("relay_trips_per_call" in r for r in rs):
+            return median(per_call)
+        return trip_counts([r.get("relay_trips") for r in rs])[0]
 
     rows = [("owl list INBOX -n 10", "session list")] + [
         (f"{n} x owl {label}", f"session {label}") for label in session.loop_commands("owl", "cfg", []).keys()
