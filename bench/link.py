@@ -816,6 +816,7 @@ def main():
     args.owl_version = subprocess.run([args.owl, "--version"], capture_output=True, text=True).stdout.strip()
     args.mbsync_version = subprocess.run(["mbsync", "--version"], capture_output=True, text=True).stdout.strip()
     if args.report:
+        args.out = args.report
         with open(args.report) as f:
             records = [json.loads(line) for line in f if line.strip()]
         report(records, args, [r["note"] for r in records if r.get("kind") == "note"])
