@@ -145,21 +145,34 @@ def relay_round_trips(before, after):
     return trips
 
 
-def new_conns(before, after):
-    return [c for c in after.get("conns", []) if c["id"] > before["connections"]]
+def relay_flights(before, after, most=8):
+    """The flights of linkrelay.py's flight_log between two snapshots, per
+    connection that carried any (a holder's connection: only the new ones)."""
+    old = {c["id"]: c["flights"] for c in before.get("conns", [])}
+    out = []
+    for c in after.get("conns", []):
+        seen = old.get(c["id"], 0) if c["id"] <= before["connections"] else 0
+        flights = [f for f in c.get("flight_log", []) if f[0] > seen]
+        if flights:
+            out.append({"id": c["id"], "new": c["id"] > before["connections"], "flights": flights})
+    return out[:most]
 
 
 def relay_client_ms(before, after):
-    """The client's own time on the connections opened in between, as the relay
-    saw it: from the accept to its first flight, and from each answer released
-    to it to its next flight (linkrelay.py's flight_log). Time the link did not
-    cost: CPU, files, the client waiting on itself."""
+    """The client's own time on the connections opened between two snapshots,
+    as the relay saw it: from the accept to the first flight, and from each
+    answer released to the client to its next flight (linkrelay.py's
+    flight_log). Time the link did not cost: CPU, files, the client waiting
+    on itself. Left out: connections already open (a holder's), whose gaps
+    hold the time between borrowers and overlap across connections."""
     total = 0.0
-    for c in new_conns(before, after):
-        log_ = c.get("flight_log", [])
-        if log_:
-            total += log_[0][0]
-        total += sum(nxt[0] - prev[2] for prev, nxt in zip(log_, log_[1:]) if prev[2] is not None)
+    for conn in relay_flights(before, after, most=None):
+        log_ = conn["flights"]  # [number, ms, bytes, answered ms]
+        if not conn["new"]:
+            continue
+        if log_[0][0] == 1:
+            total += log_[0][1]
+        total += sum(nxt[1] - prev[3] for prev, nxt in zip(log_, log_[1:]) if prev[3] is not None)
     return total
 
 
@@ -208,7 +221,7 @@ class Bench:
                       relay_connections=after["connections"] - before["connections"], stdout_bytes=len(out),
                       relay_late_ms=1000 * (after["late_sum"] - before["late_sum"]) / max(after["late_n"] - before["late_n"], 1),
                       relay_trips=relay_round_trips(before, after), relay_client_ms=relay_client_ms(before, after),
-                      relay_flights=[c["flight_log"] for c in new_conns(before, after)][:8])
+                      relay_flights=relay_flights(before, after))
         if code != 0:
             record["error"] = err
             log(f"{record.get('tool')} {record.get('kind')} exited {code}: {err}")
@@ -419,6 +432,7 @@ class Bench:
                       per_call=wall / len(cmds), exit=1 if failed else 0,
                       relay_trips_per_call=sum(trips) / len(cmds) if link.proc else None,
                       relay_connections=after["connections"] - before["connections"],
+                      relay_client_ms=relay_client_ms(before, after) if link.proc else None,
                       relay_cpu=(after["cpu_user"] + after["cpu_sys"]) - (before["cpu_user"] + before["cpu_sys"]))
         if failed:
             record["error"] = f"{len(failed)} of {len(cmds)} calls failed, e.g. {' '.join(failed[0][3:])}"
@@ -607,6 +621,14 @@ def print_sessions(records, profile, rtt):
         rs = pick(kind, profile)
         return median([r.get("per_call", r["seconds"]) for r in rs]) if rs else None
 
+    def client_ms(kind):
+        """linkrelay.py's client time, per call; cold only (relay_client_ms leaves a holder's connections out)."""
+        if kind.endswith(" warm"):
+            return "-"
+        rs = [r.get("relay_client_ms") for r in pick(kind) if r.get("relay_client_ms") is not None]
+        calls = [r.get("calls", 1) for r in pick(kind) if r.get("relay_client_ms") is not None]
+        return f"{median([v / n for v, n in zip(rs, calls)]):.0f}" if rs and rtt else "-"
+
     def trips(kind):
         rs = pick(kind)
         per_call = [r["relay_trips_per_call"] for r in rs if r.get("relay_trips_per_call") is not None]
@@ -621,9 +643,9 @@ def print_sessions(records, profile, rtt):
     if not pick("session list cold"):
         return
     print("   warm sessions (owl session start; one HOME and config throughout; cold = direct, no holder); loops: "
-          "per call; RTs as above (wall/RTT, excess over loopback / RTT, counted by the relay)")
+          "per call; RTs and client ms as above (wall/RTT, excess over loopback / RTT, counted by the relay; client ms cold only)")
     print(f"   {'command':40} {'cold ms':>8} {'warm ms':>8} {'cold/warm':>9} {'wall/RTT c':>10} {'w':>5} "
-          f"{'excess c':>8} {'w':>5} {'relay c':>7} {'w':>5}")
+          f"{'excess c':>8} {'w':>5} {'relay c':>7} {'w':>5} {'client ms c':>11} {'w':>4}")
 
     def rt(v):
         return f"{v:.1f}" if v is not None else "-"
@@ -638,7 +660,8 @@ def print_sessions(records, profile, rtt):
               f"{wall_rtt(c):>10} {wall_rtt(w):>5} "
               f"{rt(excess_trips(c, seconds(kind + ' cold', 'loopback'), rtt)):>8} "
               f"{rt(excess_trips(w, seconds(kind + ' warm', 'loopback'), rtt)):>5} "
-              f"{rt(trips(kind + ' cold')):>7} {rt(trips(kind + ' warm')):>5}")
+              f"{rt(trips(kind + ' cold')):>7} {rt(trips(kind + ' warm')):>5} "
+              f"{client_ms(kind + ' cold'):>11} {client_ms(kind + ' warm'):>4}")
     mb = seconds("session mbsync no-change INBOX")
     if mb is not None:
         print(f"   {'mbsync no-change sync of INBOX':40} {mb * 1000:8.0f} {'':8} {'':9} {wall_rtt(mb):>10} "

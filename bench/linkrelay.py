@@ -55,10 +55,11 @@ A flight after which the client closed its side before any server byte was
 released to it (a LOGOUT not waited for, TLS close_notify) is counted
 apart as "unanswered": it costs the client no wait. Per connection:
   round_trips = 1 (TCP) + flights - unanswered_tail
-The "flight_log" times the first FLIGHT_LOG flights of each connection: [ms
-after the accept when the flight began, its bytes, ms when the first server
-byte after it was released to the client]; the gap from one flight's answer
-to the next flight is the client's own time (CPU, a wait of its own).
+The "flight_log" times the last FLIGHT_LOG flights of each connection:
+[flight number, ms after the accept when it began, its bytes, ms when the
+first server byte after it was released to the client, or null]; the gap
+from one flight's answer to the next flight is the client's own time (CPU, a
+wait of its own).
 round_trips is what the client waited for if each flight was an answer to the
 server's last bytes (true for the short commands this is used on; a
 client that sends on its own timer, e.g. NOOP while idle, adds flights).
@@ -77,7 +78,7 @@ import time
 
 CHUNK = 16 * 1024
 CONN_HISTORY = 200  # connections kept in the control port's "conns" list
-FLIGHT_LOG = 64     # flights timed per connection (the "flight_log")
+FLIGHT_LOG = 256    # flights kept per connection (a holder's: a warm loop of 50 takes ~100) (the "flight_log")
 
 
 class Direction:
@@ -205,7 +206,7 @@ class Conn:
         self.flights = 0            # see the module's docstring: round trips
         self.answered = True        # server bytes released since the last flight
         self.unanswered_tail = 0
-        self.log = []               # per flight: [ms after accept, bytes, ms when first answered or None]
+        self.log = collections.deque(maxlen=FLIGHT_LOG)  # the last flights: see flight_log in the docstring
         self.client = Half(self, relay.up)      # reads from the client, sends upstream
         self.server = Half(self, relay.down)    # reads from the server, sends to the client
         self.client.peer, self.server.peer = self.server, self.client
@@ -222,16 +223,14 @@ class Conn:
         if self.answered:
             self.flights += 1
             self.answered = False
-            if len(self.log) < FLIGHT_LOG:
-                self.log.append([self.ms(), 0, None])
-        if self.log and not self.answered and len(self.log) == self.flights:
-            self.log[-1][1] += n
+            self.log.append([self.flights, self.ms(), 0, None])
+        self.log[-1][2] += n
 
     def server_released(self):
         if self.closed_at is None and not self.answered:
             self.answered = True
-            if self.log and len(self.log) == self.flights:
-                self.log[-1][2] = self.ms()
+            if self.log:
+                self.log[-1][3] = self.ms()
 
     def client_closed(self):
         """The client's side ended: its last flight, if still unanswered, cost it no wait."""
@@ -243,7 +242,7 @@ class Conn:
         return {"id": self.number, "opened": self.opened, "closed": self.closed_at, "flights": self.flights,
                 "unanswered_tail": self.unanswered_tail if self.closed_at is not None else int(not self.answered),
                 "round_trips": 1 + self.flights - (self.unanswered_tail if self.closed_at is not None else 0),
-                "flight_log": self.log}
+                "flight_log": list(self.log)}
 
     def start(self):
         loop = self.relay.loop
