@@ -850,7 +850,7 @@ def main():
     mail_root = os.path.join(env["MAILTEST_DIR"], "mail")
     nobody = nobody_ids()
     seeds = {d: DATASETS[d] for d in set(args.datasets) | {"small"}}
-    if "loopback" in args.profiles and args.w1 == "yes":
+    if "loopback" in args.profiles and args.w1 == "yes" and args.sessions != "only":
         seeds["W1"] = W1
     bench = Bench(args, env)
     for name, (user, n, boxes, small_only) in seeds.items():
