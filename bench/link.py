@@ -433,6 +433,7 @@ class Bench:
                       relay_trips_per_call=sum(trips) / len(cmds) if link.proc else None,
                       relay_connections=after["connections"] - before["connections"],
                       relay_client_ms=relay_client_ms(before, after) if link.proc else None,
+                      relay_flights=[c for c in relay_flights(before, after, most=None) if not c["new"]],
                       relay_cpu=(after["cpu_user"] + after["cpu_sys"]) - (before["cpu_user"] + before["cpu_sys"]))
         if failed:
             record["error"] = f"{len(failed)} of {len(cmds)} calls failed, e.g. {' '.join(failed[0][3:])}"
