@@ -7,6 +7,8 @@ and the ratios to mbsync are printed. Measured: cold backup (empty store),
 no-change re-run, peak RSS, bytes on the wire (loopback traffic, both
 directions, from /sys/class/net/lo), and the peak RSS of fetching one 200 MB
 message. Wall time and max RSS come from wait4(2) on the tool's process.
+With --compare-owl, a second owl binary (e.g. the one at the start of the
+work) runs beside --owl in the same interleaved run, for a before/after pair.
 """
 import argparse
 import os
@@ -67,6 +69,9 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--env", required=True, help="the servers' env file")
     ap.add_argument("--owl", required=True)
+    ap.add_argument("--compare-owl", help="a second owl binary (e.g. the one from the start of the work), run in "
+                    "the same interleaved run as --owl, with ratios --owl / it")
+    ap.add_argument("--compare-label", default="base", help="what the tables call --compare-owl (default: base)")
     ap.add_argument("--work", required=True, help="scratch directory for the stores (same disk as a real backup)")
     ap.add_argument("--messages", type=int, default=10_000)
     ap.add_argument("--mailboxes", type=int, default=10)
@@ -114,8 +119,8 @@ def main():
     # tax whichever tool runs next, and most the one that creates files
     # fastest.
     stores = Stores(runs, args.fresh_fs == "yes")
-    def owl(config, store):
-        return [args.owl, "-c", config, "fetch", "--into", f"maildir:{store}", "--json"]
+    def owl(config, store, binary=args.owl):
+        return [binary, "-c", config, "fetch", "--into", f"maildir:{store}", "--json"]
 
     def mbsync(store):
         rc = store + ".mbsyncrc"
@@ -127,6 +132,10 @@ def main():
         "owl (1 connection)": lambda store: owl(owl1_cfg, store),
         "mbsync": mbsync,
     }
+    other = args.compare_label
+    if args.compare_owl:
+        tools[f"{other} owl (4 connections)"] = lambda store: owl(owl4_cfg, store, args.compare_owl)
+        tools[f"{other} owl (1 connection)"] = lambda store: owl(owl1_cfg, store, args.compare_owl)
     results = {name: {"cold": [], "rss": [], "wire": [], "nochange": [], "nochange_wire": []} for name in tools}
     owl_wire = []
     # One untimed run so server caches are equally warm for everybody.
@@ -147,7 +156,7 @@ def main():
                 results[name]["cold"].append(seconds)
                 results[name]["rss"].append(rss)
                 results[name]["wire"].append(wire)
-                if name.startswith("owl") and rep == 0:
+                if "owl" in name and rep == 0:
                     import json
                     owl_wire.append((name, json.loads(out)["wire"]))
                 # No-change re-runs on the store just written.
@@ -194,14 +203,15 @@ def main():
     owl_config(owl_huge, env, HUGE_USER, HUGE_PASS, 4)
 
     def huge_command(name, store):
-        if name == "owl":
-            return [args.owl, "-c", owl_huge, "fetch", "Huge", "--into", f"maildir:{store}", "--json"]
+        if "owl" in name:
+            binary = args.compare_owl if name != "owl" else args.owl
+            return [binary, "-c", owl_huge, "fetch", "Huge", "--into", f"maildir:{store}", "--json"]
         rc = store + ".mbsyncrc"
         mbsync_config(rc, env, store, HUGE_USER, HUGE_PASS, patterns="Huge")
         return ["mbsync", "-c", rc, "-q", "-a"]
 
     huge_rss = {}
-    for name in ("owl", "mbsync"):
+    for name in ("owl", "mbsync") + ((f"{other} owl",) if args.compare_owl else ()):
         rss, seconds = [], []
         for _ in range(args.reps):
             run_no += 1
@@ -217,16 +227,17 @@ def main():
     # ------------------------------------------------------------ report
     print(f"\ncorpus: {args.messages} messages, {corpus_bytes / 1e6:.0f} MB in {len(folders)} mailboxes; "
           f"medians of {args.reps}; stores on {'a fresh ext4 per run, ' if args.fresh_fs == 'yes' else ''}{args.work}\n")
-    print(f"{'tool':22} {'cold backup':>12} {'no-change':>10} {'peak RSS':>9} {'wire MB':>8} {'no-change wire':>15}")
+    w = max(22, *(len(n) for n in results))
+    print(f"{'tool':{w}} {'cold backup':>12} {'no-change':>10} {'peak RSS':>9} {'wire MB':>8} {'no-change wire':>15}")
     for name, r in results.items():
-        print(f"{name:22} {median(r['cold']):10.2f} s {median(r['nochange']) * 1000:7.0f} ms "
+        print(f"{name:{w}} {median(r['cold']):10.2f} s {median(r['nochange']) * 1000:7.0f} ms "
               f"{median(r['rss']):6.1f} MiB {median(r['wire']) / 1e6:8.1f} {median(r['nochange_wire']) / 1e3:12.1f} kB")
     for name, times in slow.items():
         done = [t for t in times if t]
         if not done or None in times:
-            print(f"{name:22} {'> ' + str(args.slow_timeout) + ' s':>12}")
+            print(f"{name:{w}} {'> ' + str(args.slow_timeout) + ' s':>12}")
             continue
-        print(f"{name:22} {median([t[0] for t in done]):10.2f} s {'':>10} {median([t[1] for t in done]):6.1f} MiB "
+        print(f"{name:{w}} {median([t[0] for t in done]):10.2f} s {'':>10} {median([t[1] for t in done]):6.1f} MiB "
               f"{median([t[2] for t in done]) / 1e6:8.1f}")
     m = results["mbsync"]
     print("\nratios (mbsync time / owl time; above 1 means owl is faster):")
@@ -241,6 +252,14 @@ def main():
     for name, wire in owl_wire:
         print(f"  {name}: owl's own count: {wire['received'] / 1e6:.1f} MB received for "
               f"{wire['protocol_received'] / 1e6:.1f} MB of IMAP (ratio {wire['ratio']}, compressed: {wire['compressed']})")
+    if args.compare_owl:
+        print(f"\nbefore/after, one run (this owl / {other} owl; below 1: this owl is faster or smaller):")
+        for conns in ("4 connections", "1 connection"):
+            a, b = results[f"owl ({conns})"], results[f"{other} owl ({conns})"]
+            print(f"  owl ({conns}):{'':{15 - len(conns)}} cold {median(a['cold']) / median(b['cold']):.2f}   "
+                  f"no-change {median(a['nochange']) / median(b['nochange']):.2f}   "
+                  f"peak RSS {median(a['rss']) / median(b['rss']):.2f}   wire {median(a['wire']) / median(b['wire']):.2f}")
+        print(f"  {other} owl is {args.compare_owl}; this owl is {args.owl}")
     print(f"\none {args.huge_mb} MB message: " + ", ".join(
         f"{name} peak RSS {rss:.1f} MiB ({secs:.1f} s)" for name, (rss, secs) in huge_rss.items()))
 

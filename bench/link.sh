@@ -8,11 +8,14 @@
 #   bench/link.sh --profiles 20mbit-80ms --datasets small --reps 1 --w1 no   # a few minutes
 #   bench/link.sh --himalaya /var/tmp/himalaya/bin/himalaya   # + cold list of 50 against himalaya, built
 #       once with `cargo install himalaya --root /var/tmp/himalaya` (minutes on 2 cores; CA: imap.tls.cert)
+#   bench/link.sh --sessions yes                          # + cold against warm (owl session start) per profile
+#   bench/link.sh --profiles loopback --datasets small --reps 1 --sessions only   # just the sessions
 #   bench/link.sh --report /var/tmp/owl-link/link-DATE.jsonl  # the tables of an earlier run again
 # The relay alone: python3 bench/linkrelay.py selftest --rtt-ms 80 --mbit 20
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SERVERS=/tmp/owl-link-servers
+# LINK_SERVERS and MAILTEST_BASE_PORT let a second run go beside another one.
+SERVERS=${LINK_SERVERS:-/tmp/owl-link-servers}
 WORK=/var/tmp/owl-link
 owl=
 prev=

@@ -38,7 +38,31 @@ Usage:
       LPORT maps to `linkrelay.py testserver`'s port; see bench/link.py)
 The control port answers one line of JSON: bytes up/down, connections, and
 the relay's own CPU time (getrusage), so a benchmark can report the relay's
-CPU apart from the tool's.
+CPU apart from the tool's; and under "conns", the last CONN_HISTORY
+connections (open or closed), each with its round-trip count:
+
+Round trips, counted from the relay's side. A client "flight" is data from the
+client that reaches the relay after the relay has released server bytes to
+that client since the client's previous flight (the first data of a connection
+is a flight too); bytes the client sends while no server byte has come back in
+between belong to the same flight, however many writes they take. So a client
+that pipelines EXAMINE and FETCH sends one flight; one that waits for each
+answer sends two. The TCP handshake is not seen as data: it counts as 1 round
+trip of its own (the relay charges it as set-up delay, see above). With
+implicit TLS the first flight is the ClientHello (TLS 1.3: one round trip for
+the handshake; the client's Finished usually travels with its first command).
+A flight after which the client closed its side before any server byte was
+released to it (a LOGOUT not waited for, TLS close_notify) is counted
+apart as "unanswered": it costs the client no wait. Per connection:
+  round_trips = 1 (TCP) + flights - unanswered_tail
+The "flight_log" times the last FLIGHT_LOG flights of each connection:
+[flight number, ms after the accept when it began, its bytes, ms when the
+first server byte after it was released to the client, or null]; the gap
+from one flight's answer to the next flight is the client's own time (CPU, a
+wait of its own).
+round_trips is what the client waited for if each flight was an answer to the
+server's last bytes (true for the short commands this is used on; a
+client that sends on its own timer, e.g. NOOP while idle, adds flights).
 """
 import argparse
 import asyncio
@@ -53,6 +77,8 @@ import threading
 import time
 
 CHUNK = 16 * 1024
+CONN_HISTORY = 200  # connections kept in the control port's "conns" list
+FLIGHT_LOG = 256    # flights kept per connection (a holder's: a warm loop of 50 takes ~100) (the "flight_log")
 
 
 class Direction:
@@ -123,6 +149,8 @@ class Half(asyncio.Protocol):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def data_received(self, data):
+        if self is self.conn.client:
+            self.conn.client_sent(len(data))
         for i in range(0, len(data), CHUNK):
             piece = data[i:i + CHUNK]
             due = self.direction.schedule(len(piece), self.earliest)
@@ -132,12 +160,16 @@ class Half(asyncio.Protocol):
             self.direction.pause(self.transport)
 
     def eof_received(self):
+        if self is self.conn.client:
+            self.conn.client_closed()
         due = self.direction.schedule(0, self.earliest)
         self.fifo.append((due, None))
         self._arm()
         return True  # keep our write side open until the peer closes
 
     def connection_lost(self, exc):
+        if self is self.conn.client:
+            self.conn.client_closed()
         self.conn.lost(self)
 
     def _arm(self):
@@ -160,17 +192,57 @@ class Half(asyncio.Protocol):
                     out.close()
             else:
                 out.write(piece)
+                if self is self.conn.server:
+                    self.conn.server_released()
         self._arm()
 
 
 class Conn:
-    def __init__(self, relay, up_host, up_port):
+    def __init__(self, relay, up_host, up_port, number):
         self.relay = relay
+        self.number = number
+        self.opened = relay.loop.time()
+        self.closed_at = None       # when the client closed its side
+        self.flights = 0            # see the module's docstring: round trips
+        self.answered = True        # server bytes released since the last flight
+        self.unanswered_tail = 0
+        self.log = collections.deque(maxlen=FLIGHT_LOG)  # the last flights: see flight_log in the docstring
         self.client = Half(self, relay.up)      # reads from the client, sends upstream
         self.server = Half(self, relay.down)    # reads from the server, sends to the client
         self.client.peer, self.server.peer = self.server, self.client
         self.up_host, self.up_port = up_host, up_port
         self.closed = 0
+
+    def ms(self):
+        return round((self.relay.loop.time() - self.opened) * 1000, 1)
+
+    def client_sent(self, n):
+        """Client data arrived: a new flight if the server has spoken since the last one."""
+        if self.closed_at is not None:
+            return
+        if self.answered:
+            self.flights += 1
+            self.answered = False
+            self.log.append([self.flights, self.ms(), 0, None])
+        self.log[-1][2] += n
+
+    def server_released(self):
+        if self.closed_at is None and not self.answered:
+            self.answered = True
+            if self.log:
+                self.log[-1][3] = self.ms()
+
+    def client_closed(self):
+        """The client's side ended: its last flight, if still unanswered, cost it no wait."""
+        if self.closed_at is None:
+            self.closed_at = self.relay.loop.time()
+            self.unanswered_tail = 0 if self.answered or not self.flights else 1
+
+    def stats(self):
+        return {"id": self.number, "opened": self.opened, "closed": self.closed_at, "flights": self.flights,
+                "unanswered_tail": self.unanswered_tail if self.closed_at is not None else int(not self.answered),
+                "round_trips": 1 + self.flights - (self.unanswered_tail if self.closed_at is not None else 0),
+                "flight_log": list(self.log)}
 
     def start(self):
         loop = self.relay.loop
@@ -210,10 +282,12 @@ class Relay:
         self.down = Direction(loop, rate, rtt / 2, queue)
         self.up = Direction(loop, rate, rtt / 2, queue)
         self.connections = 0
+        self.conns = collections.deque(maxlen=CONN_HISTORY)
 
     def accepted(self, up_host, up_port):
         self.connections += 1
-        conn = Conn(self, up_host, up_port)
+        conn = Conn(self, up_host, up_port, self.connections)
+        self.conns.append(conn)
         self.loop.call_soon(conn.start)
         return conn.client
 
@@ -223,7 +297,8 @@ class Relay:
                 "cpu_user": ru.ru_utime, "cpu_sys": ru.ru_stime, "rtt_ms": self.rtt * 1000,
                 "mbit": self.down.rate * 8 / 1e6 if self.down.rate else None,
                 "queue_ms": self.down.queue * 1000, "late_n": self.down.late_n + self.up.late_n,
-                "late_sum": self.down.late_sum + self.up.late_sum, "late_max": max(self.down.late_max, self.up.late_max)}
+                "late_sum": self.down.late_sum + self.up.late_sum, "late_max": max(self.down.late_max, self.up.late_max),
+                "now": self.loop.time(), "conns": [c.stats() for c in self.conns]}
 
 
 async def serve(args):

@@ -4,7 +4,9 @@
 Seeds INBOX with 60 small messages, then times, with no holder (cold) and
 with one started by `owl session start` (warm):
   - `owl list INBOX -n 10`, median of --reps runs;
-  - a loop of 50 `owl read INBOX UID --raw` runs, in total.
+  - a loop of 50 `owl fetch INBOX UID --raw` and one of 50
+    `owl read INBOX UID --raw --peek` runs, in total.
+bench/link.sh --sessions yes runs the same through its emulated links.
 `--port` points owl at another port (a relay emulating a slow link in front
 of the IMAPS port); with `--rtt-ms` the warm list is also given in round
 trips, against the issue's bound of 1.5 round trips plus 20 ms.
@@ -56,6 +58,32 @@ def run(owl, cfg, args, environ):
     return time.monotonic() - start
 
 
+def start_holder(owl, cfg, environ, persist="10m"):
+    """`owl session start`: a holder for cfg's default account, found by later runs through XDG_RUNTIME_DIR."""
+    subprocess.run([owl, "-c", cfg, "session", "start", "--persist", persist], check=True,
+                   stdout=subprocess.DEVNULL, env=environ)
+
+
+def stop_holder(owl, cfg, environ, check=True):
+    subprocess.run([owl, "-c", cfg, "session", "stop"], check=check, stdout=subprocess.DEVNULL, env=environ)
+
+
+def loop_commands(owl, cfg, uids):
+    """The per-message loops a script runs, by label: one owl call per UID each."""
+    return {
+        "fetch INBOX UID --raw": [[owl, "-c", cfg, "fetch", "INBOX", str(uid), "--raw"] for uid in uids],
+        "read INBOX UID --raw --peek": [[owl, "-c", cfg, "read", "INBOX", str(uid), "--raw", "--peek"] for uid in uids],
+    }
+
+
+def loop_seconds(cmds, environ):
+    """Wall time of running cmds one after the other, as a shell loop would."""
+    start = time.monotonic()
+    for cmd in cmds:
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, env=environ)
+    return time.monotonic() - start
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--env", required=True)
@@ -77,32 +105,28 @@ def main():
     seed(env, max(60, args.reads))
     cfg = os.path.join(args.work, "owl.toml")
     config(cfg, env, args.port or int(env["IMAPS_PORT"]))
-    stop = [args.owl, "-c", cfg, "session", "stop"]
-    subprocess.run(stop, check=True, stdout=subprocess.DEVNULL, env=environ)
+    stop_holder(args.owl, cfg, environ)
+    loops = loop_commands(args.owl, cfg, range(1, args.reads + 1))
     results = {}
     try:
         for mode in ("cold", "warm"):
             if mode == "warm":
-                subprocess.run([args.owl, "-c", cfg, "session", "start", "--persist", "10m"], check=True,
-                               stdout=subprocess.DEVNULL, env=environ)
-            run(args.owl, cfg, ["list", "INBOX", "-n", "10"], environ)  # untimed: caches, page cache
+                start_holder(args.owl, cfg, environ)
+            run(args.owl, cfg, ["list", "INBOX", "-n", "10"], environ)  # untimed: caches; warm: the holder connects
             lists = [run(args.owl, cfg, ["list", "INBOX", "-n", "10"], environ) for _ in range(args.reps)]
-            start = time.monotonic()
-            for uid in range(1, args.reads + 1):
-                run(args.owl, cfg, ["read", "INBOX", str(uid), "--raw", "--peek"], environ)
-            loop = time.monotonic() - start
-            results[mode] = (statistics.median(lists), loop)
-            print(f"{mode}: list {results[mode][0] * 1000:.1f} ms, {args.reads} reads {loop:.2f} s",
-                  file=sys.stderr, flush=True)
+            results[mode] = (statistics.median(lists), {label: loop_seconds(cmds, environ) for label, cmds in loops.items()})
+            print(f"{mode}: list {results[mode][0] * 1000:.1f} ms, " + ", ".join(
+                f"{args.reads} x {label} {s:.2f} s" for label, s in results[mode][1].items()), file=sys.stderr, flush=True)
     finally:
-        subprocess.run(stop, stdout=subprocess.DEVNULL, env=environ)
-    (cold_list, cold_loop), (warm_list, warm_loop) = results["cold"], results["warm"]
+        stop_holder(args.owl, cfg, environ, check=False)
+    (cold_list, cold_loops), (warm_list, warm_loops) = results["cold"], results["warm"]
     where = f"port {args.port} (relay)" if args.port else "loopback"
     print(f"\nowl session holder, {where}, medians of {args.reps}:")
-    print(f"  owl list INBOX -n 10      cold {cold_list * 1000:7.1f} ms   warm {warm_list * 1000:7.1f} ms   "
+    print(f"  owl list INBOX -n 10                cold {cold_list * 1000:7.1f} ms   warm {warm_list * 1000:7.1f} ms   "
           f"{cold_list / warm_list:.1f}x")
-    print(f"  {args.reads} x owl read --raw     cold {cold_loop:7.2f} s    warm {warm_loop:7.2f} s    "
-          f"{cold_loop / warm_loop:.1f}x")
+    for label in loops:
+        print(f"  {args.reads} x owl {label:27} cold {cold_loops[label]:7.2f} s    warm {warm_loops[label]:7.2f} s    "
+              f"{cold_loops[label] / warm_loops[label]:.1f}x")
     if args.rtt_ms:
         bound = 1.5 * args.rtt_ms + 20
         verdict = "within" if warm_list * 1000 <= bound else "OVER"
