@@ -123,7 +123,8 @@ const IMAP_KEYS: &[(&str, &str, &str, &str)] = &[
         "true, false or \"auto\"",
         "\"auto\"",
         "COMPRESS=DEFLATE (after login): true whenever the server offers it, false never. \"auto\" times a NOOP \
-         on each connection a backup uses and compresses when the round trip is 3 ms or more: a wide-area link is \
+         on each connection a backup uses (the fastest of up to three, so a busy machine's late replies do not \
+         decide) and compresses when the round trip is 3 ms or more: a wide-area link is \
          slower than the server can deflate, a local one faster. Commands that move little (list, read, flag) \
          never compress. owl fetch --json says what was chosen and why (wire.compression), owl check too.",
     ),
