@@ -83,14 +83,26 @@ impl Listener {
             }
             let _ = fs::remove_file(path);
         }
-        let listener = match UnixListener::bind(path) {
-            Ok(l) => l,
-            // Another holder won the race to bind.
-            Err(e) if e.kind() == io::ErrorKind::AddrInUse => return Ok(None),
-            Err(e) => return Err(Error::local_io(format!("listen on {}", path.display()), e)),
-        };
-        fs::set_permissions(path, fs::Permissions::from_mode(0o600))
-            .map_err(|e| Error::local_io(format!("chmod {}", path.display()), e))?;
+        // Bound and listening under a name of its own first, then linked
+        // into place: a client that finds `path` can connect at once. A
+        // socket file that exists before listen() would refuse it, and the
+        // client would take the new holder for a dead one.
+        let fresh = path.with_extension(format!("{}.new", std::process::id()));
+        let _ = fs::remove_file(&fresh);
+        let listener =
+            UnixListener::bind(&fresh).map_err(|e| Error::local_io(format!("listen on {}", fresh.display()), e))?;
+        let placed = fs::set_permissions(&fresh, fs::Permissions::from_mode(0o600))
+            .map_err(|e| Error::local_io(format!("chmod {}", fresh.display()), e))
+            .and_then(|()| match fs::hard_link(&fresh, path) {
+                Ok(()) => Ok(true),
+                // Another holder won the race to bind.
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(false),
+                Err(e) => Err(Error::local_io(format!("listen on {}", path.display()), e)),
+            });
+        let _ = fs::remove_file(&fresh);
+        if !placed? {
+            return Ok(None);
+        }
         listener.set_nonblocking(true).map_err(|e| Error::local_io("listener", e))?;
         Ok(Some(Listener { listener, path: path.to_path_buf() }))
     }

@@ -280,6 +280,17 @@ impl Shared {
 
     /// Opens one more connection for later borrowers, unless `connections`
     /// are open or opening already.
+    /// Opens one more connection (within `connections`) when lending
+    /// `lent` left none idle or on its way: in a loop of short runs the
+    /// next run comes while the previous one's connection is still being
+    /// cleaned up (an UNSELECT's round trip), and would wait for it.
+    fn keep_a_spare(self: &Arc<Self>, lent: usize) {
+        let spare = self.slots().iter().any(|s| s.number != lent && matches!(s.state, State::Idle | State::Opening));
+        if !spare {
+            self.open_in_background();
+        }
+    }
+
     fn open_in_background(self: &Arc<Self>) {
         let number = {
             let mut slots = self.slots();
@@ -382,6 +393,7 @@ impl Shared {
             return;
         };
         self.loans.fetch_add(1, Ordering::Relaxed);
+        self.keep_a_spare(number);
         let timeout = self.imap.server.endpoint.timeout;
         let lent = client.set_write_timeout(Some(timeout)).is_ok()
             && client.set_read_timeout(None).is_ok()
