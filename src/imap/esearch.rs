@@ -176,6 +176,27 @@ mod tests {
     }
 
     #[test]
+    fn any_cut_or_scrambled_line_is_an_answer_or_an_error_never_a_panic() {
+        let line = "* ESEARCH (TAG \"a3\") UID PARTIAL (1:8 7,12,3:1,11) COUNT 12 MODSEQ (9) ALL 1:3";
+        for cut in 0..=line.len() {
+            let _ = parse(&line[..cut], 8);
+        }
+        let mut state = 0x2545_f491_u32;
+        let alphabet: Vec<char> = "* ESARCH()TAGUIDPARTL0123456789:,\"NIl é".chars().collect();
+        for _ in 0..20_000 {
+            let text: String = (0..(state % 60))
+                .map(|_| {
+                    state ^= state << 13;
+                    state ^= state >> 17;
+                    state ^= state << 5;
+                    alphabet[state as usize % alphabet.len()]
+                })
+                .collect();
+            let _ = parse(&format!("* ESEARCH {text}"), 8);
+        }
+    }
+
+    #[test]
     fn broken_lines_are_errors_and_other_lines_are_not_esearch() {
         for bad in ["* ESEARCH (TAG \"a\" UID", "* ESEARCH (TAG \"a\") COUNT many", "* ESEARCH PARTIAL (1:2 0)"] {
             assert!(parse(bad, 10).unwrap().is_err(), "{bad}");
