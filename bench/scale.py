@@ -48,6 +48,24 @@ That run, and one after a clean finish, run under strace to count what they
 read of the store's directories (getdents64 calls and entries) and which
 store files they open.
 
+The server's floor (--floor yes, the default): after both tools, on the
+server restored to the same snapshot, a bare imaplib client times the
+no-change run (STATUS alone; EXAMINE alone) and the +100 run in two orders:
+owl's (STATUS INBOX, then EXAMINE and UID FETCH n:* BODY.PEEK[]) and the
+shortest (EXAMINE, then the FETCH; mbsync's order), bodies dropped, from
+the connect to LOGOUT's answer. That is what Dovecot itself costs for the
+phase, so a ratio over sizes splits into owl's part and the server's. The
+two orders differ on a Maildir: a change to new/ makes Dovecot read the
+whole cur/ and its UID list at the next sync (about 1 s at 200,000
+messages), and STATUS syncs; the EXAMINE after it finds the index
+current, so the first body of a message still in new/ is looked for in
+cur/, is not found, and costs a second full sync. EXAMINE first pays once.
+
+--dovecot-setting KEY=VALUE (repeatable, NOT the default) appends a
+setting to the bench Dovecot's config for the whole run, e.g.
+maildir_very_dirty_syncs=yes (what large Maildir deployments use); the
+report's header says so.
+
 The raw numbers go to --out as JSON; --compare OLD.json prints them next to
 an earlier run's (e.g. an older build, given with --owl).
 """
@@ -516,6 +534,101 @@ def kill_trials(cmd, store, server, corpus, args, tool_env, next_number, work):
     return out, next_number
 
 
+# ---------------------------------------------------------------- the server's floor
+# A bare client's routine runs: what Dovecot itself costs for the same phase
+# against the same server state, so a ratio can be split into owl's part and
+# the server's. Two protocols for +100 new: owl's (STATUS first, so a
+# mailbox that did not change costs one STATUS; then EXAMINE and the new
+# bodies) and the shortest any client can send (EXAMINE, then the bodies;
+# mbsync's order), because Dovecot charges them differently (see below).
+FLOOR_PROTOCOLS = {
+    "nochange": [("status", ["status"]), ("examine", ["examine"])],
+    "new100": [("status_examine_fetch", ["status", "examine", "fetch"]), ("examine_fetch", ["examine", "fetch"])],
+}
+
+
+def bare_run(server, steps, first_uid):
+    """Connects, logs in and sends `steps` (status: STATUS INBOX (UIDNEXT
+    UIDVALIDITY HIGHESTMODSEQ MESSAGES); examine: EXAMINE INBOX; fetch: UID
+    FETCH first_uid:* (BODY.PEEK[]), bodies counted and dropped); returns
+    the wall seconds from the connect to the LOGOUT's answer, each step's,
+    and how many bodies came."""
+    times = {}
+    bodies = 0
+    start = time.monotonic()
+    imap = server.connect()
+    times["login"] = round(time.monotonic() - start, 4)
+    try:
+        for step in steps:
+            t = time.monotonic()
+            if step == "status":
+                imap.status("INBOX", "(UIDNEXT UIDVALIDITY HIGHESTMODSEQ MESSAGES)")
+            elif step == "examine":
+                imap.select("INBOX", readonly=True)
+            elif step == "fetch":
+                typ, data = imap.uid("FETCH", f"{first_uid}:*", "(BODY.PEEK[])")
+                bodies = sum(1 for item in data if isinstance(item, tuple))
+            times[step] = round(time.monotonic() - t, 4)
+    finally:
+        imap.logout()
+    return {"seconds": round(time.monotonic() - start, 4), "steps": times, "bodies": bodies}
+
+
+def floor_phases(server, corpus, size, args, next_number):
+    """The bare client's no-change and +100 runs, --reps of each protocol,
+    on the server restored to the snapshot both tools started from. Each
+    +100 run gets 100 messages of its own, appended just before it, as the
+    tools' runs do."""
+    out = {phase: {name: [] for name, _ in protocols} for phase, protocols in FLOOR_PROTOCOLS.items()}
+    for rep in range(args.reps):
+        for name, steps in FLOOR_PROTOCOLS["nochange"]:
+            settle(server.maildir)
+            run = bare_run(server, steps, None)
+            out["nochange"][name].append(run)
+            log(f"floor N={size:,} no change #{rep + 1} ({name}): {run['seconds']:.3f} s {run['steps']}")
+    for rep in range(args.reps):
+        for name, steps in FLOOR_PROTOCOLS["new100"]:
+            first = server.status()["uidnext"]
+            server.append(corpus, range(next_number, next_number + BATCH))
+            next_number += BATCH
+            settle(server.maildir)
+            run = bare_run(server, steps, first)
+            out["new100"][name].append(run)
+            bad = "" if run["bodies"] == BATCH else f" FAIL: {run['bodies']} bodies, not {BATCH}"
+            log(f"floor N={size:,} +100 new #{rep + 1} ({name}): {run['seconds']:.3f} s {run['steps']}{bad}")
+    return out
+
+
+def floor_line(floor, phase, name):
+    runs = floor[phase][name]
+    steps = " + ".join(f"{k} {statistics.median(r['steps'][k] for r in runs):.3f}" for k in runs[0]["steps"])
+    return f"{fmt(med(runs), 0, 3)} s ({steps})"
+
+
+# ---------------------------------------------------------------- Dovecot settings
+def apply_dovecot_settings(env, settings):
+    """Appends KEY=VALUE settings to the bench Dovecot's config and reloads
+    it (new connections use them); returns the original config text."""
+    conf = os.path.join(env["MAILTEST_DIR"], "dovecot", "etc", "dovecot.conf")
+    with open(conf) as f:
+        original = f.read()
+    lines = []
+    for setting in settings:
+        key, sep, value = setting.partition("=")
+        if not sep or not key.strip():
+            sys.exit(f"--dovecot-setting: KEY=VALUE, not {setting!r}")
+        lines.append(f"{key.strip()} = {value.strip()}")
+    with open(conf, "a") as f:
+        f.write("\n# bench/scale.py --dovecot-setting\n" + "\n".join(lines) + "\n")
+    subprocess.run(["doveadm", "-c", conf, "reload"], check=True)
+    for setting in settings:
+        key = setting.partition("=")[0].strip()
+        shown = subprocess.run(["doveconf", "-c", conf, "-h", key], capture_output=True, text=True)
+        log(f"Dovecot setting for this run: {key} = {shown.stdout.strip() or shown.stderr.strip()}")
+    time.sleep(1)  # the reload reaches the login processes
+    return conf, original
+
+
 # ---------------------------------------------------------------- report
 def med(runs, key="seconds"):
     values = [r[key] for r in runs if r.get(key) is not None]
@@ -528,6 +641,9 @@ def fmt(v, width, digits):
 
 def report(data):
     tools = data["meta"]["tools"]
+    if data["meta"].get("dovecot_settings"):
+        print(f"\nNOT the default server: Dovecot settings added for this run: "
+              f"{', '.join(data['meta']['dovecot_settings'])}")
     for size, s in data["sizes"].items():
         print(f"\nN = {int(size):,} messages in INBOX ({s['corpus_bytes'] / 1e6:.0f} MB, "
               f"{s['corpus_bytes'] / int(size) / 1e3:.1f} KB each); medians of {data['meta']['reps']} "
@@ -550,6 +666,15 @@ def report(data):
             print(f"  {t}: {'FAIL: ' + str(len(bad)) + ' of ' if bad else 'all '}{len(runs)} runs "
                   f"{'wrong or failed' if bad else 'left the store equal to the server'}; "
                   f"flag changes in file names {landed}/{wanted}")
+        floor = s.get("floor")
+        if floor:
+            print("  server floor (a bare imaplib client, same server state, bodies dropped; medians, "
+                  "seconds from connect to LOGOUT):")
+            print(f"    no change: STATUS {floor_line(floor, 'nochange', 'status')}; "
+                  f"EXAMINE {floor_line(floor, 'nochange', 'examine')}")
+            print(f"    +100 new : STATUS, EXAMINE, FETCH (owl's order) "
+                  f"{floor_line(floor, 'new100', 'status_examine_fetch')}")
+            print(f"               EXAMINE, FETCH (mbsync's order)      {floor_line(floor, 'new100', 'examine_fetch')}")
     sizes = sorted(data["sizes"], key=int)
 
     def phase_med(size, tool, phase):
@@ -570,6 +695,23 @@ def report(data):
                   f"{ratio(phase_med(hi, 'owl', phase), phase_med(hi, 'mbsync', phase))}   (below 1: owl faster)")
         print(f"  mbsync / owl at {int(hi):,}, cold backup: "
               f"{ratio(phase_med(hi, 'mbsync', 'cold'), phase_med(hi, 'owl', 'cold'))}   (above 1: owl faster)")
+    floors = [size for size in sizes if data["sizes"][size].get("floor")]
+    if len(floors) > 1:
+        lo, hi = floors[0], floors[-1]
+
+        def floor_med(size, phase, name):
+            return med(data["sizes"][size]["floor"][phase][name])
+        print(f"  server floor({int(hi):,}) / floor({int(lo):,}), +100 new, owl's order   : "
+              f"{ratio(floor_med(hi, 'new100', 'status_examine_fetch'), floor_med(lo, 'new100', 'status_examine_fetch'))}")
+        print(f"  server floor({int(hi):,}) / floor({int(lo):,}), +100 new, mbsync's order: "
+              f"{ratio(floor_med(hi, 'new100', 'examine_fetch'), floor_med(lo, 'new100', 'examine_fetch'))}")
+        if "owl" in tools:
+            for size in (lo, hi):
+                o = phase_med(size, "owl", "new100")
+                f = floor_med(size, "new100", "status_examine_fetch")
+                if o is not None and f is not None:
+                    print(f"  owl minus the floor in owl's order at {int(size):,}, +100 new: {o - f:+.3f} s "
+                          f"(owl {o:.3f} s, floor {f:.3f} s)")
     k = data.get("kill_trials")
     if k:
         print(f"\nkill trials (N={int(k['size']):,}, owl; an undisturbed +100 run: {k['undisturbed_seconds']:.2f} s):")
@@ -652,6 +794,11 @@ def main():
     ap.add_argument("--seed", type=int, default=1, help="for the kill moments")
     ap.add_argument("--out", help="JSON results (default: WORK/scale-DATE.json)")
     ap.add_argument("--compare", help="an earlier --out file to print next to this run")
+    ap.add_argument("--floor", choices=["yes", "no"], default="yes",
+                    help="time a bare imaplib client's no-change and +100 runs per size (the server's floor)")
+    ap.add_argument("--dovecot-setting", action="append", default=[], metavar="KEY=VALUE",
+                    help="NOT the default: a Dovecot setting for this whole run (repeatable), e.g. "
+                         "maildir_very_dirty_syncs=yes; reported in the header and the JSON")
     args = ap.parse_args()
     # SIGTERM unwinds like Ctrl-C, so the stores get unmounted.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -687,6 +834,8 @@ def main():
         data["meta"]["owl_build"] = owl_build(args.owl)
         data["meta"]["owl_check"] = owl_setup(args, env, owl_cfg, tool_env)
         log(f"owl: {data['meta']['owl_build']}")
+    data["meta"]["dovecot_settings"] = args.dovecot_setting
+    dovecot_conf = apply_dovecot_settings(env, args.dovecot_setting) if args.dovecot_setting else None
     if "mbsync" in tools:
         data["meta"]["mbsync"] = subprocess.run(["mbsync", "--version"], capture_output=True, text=True).stdout.strip()
 
@@ -733,9 +882,18 @@ def main():
                         data["kill_trials"] = k
                 with open(out_file, "w") as f:  # after every tool, so an interrupted run keeps what it measured
                     json.dump(data, f, indent=1)
+            if args.floor == "yes":
+                server.restore(snap)
+                entry["floor"] = floor_phases(server, Corpus(seed=size), size, args, size)
+                with open(out_file, "w") as f:
+                    json.dump(data, f, indent=1)
     finally:
         shutil.rmtree(snap, ignore_errors=True)
         shutil.rmtree(runs_dir, ignore_errors=True)
+        if dovecot_conf:
+            with open(dovecot_conf[0], "w") as f:
+                f.write(dovecot_conf[1])
+            subprocess.run(["doveadm", "-c", dovecot_conf[0], "reload"])
 
     report(data)
     if args.compare:
@@ -746,6 +904,8 @@ def main():
              if not r["check"]["ok"] or r["exit"] != 0]
     if data["kill_trials"]:
         fails += [1 for t in data["kill_trials"]["trials"] if not t["ok"]]
+    fails += [1 for s in data["sizes"].values() for r in s.get("floor", {}).get("new100", {}).values() for run in r
+              if run["bodies"] != BATCH]
     if fails:
         print(f"FAIL: {len(fails)} runs left the store different from the server or failed (see above)")
         sys.exit(1)

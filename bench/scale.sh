@@ -7,6 +7,8 @@
 #   bench/scale.sh --sizes 20000,200000,2000000          # 2M: about 2 x 17 GB of disk
 #   bench/scale.sh --owl /work/wt/base/target/release/owl --tools owl   # an older build
 #   bench/scale.sh --kill-trials 10                      # kill -9 trials on the largest size
+#   bench/scale.sh --dovecot-setting maildir_very_dirty_syncs=yes   # NOT the default server, labelled
+#   bench/scale.sh --floor no                            # without the bare client's floor runs
 # Without --owl it builds and measures this checkout's target/release/owl.
 set -euo pipefail
 cd "$(dirname "$0")/.."

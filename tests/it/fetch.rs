@@ -167,6 +167,40 @@ fn a_second_run_sends_no_body_fetch_and_a_third_only_the_new_uids() {
 }
 
 #[test]
+fn each_changed_mailbox_is_examined_once_on_one_connection() {
+    // The survey, the flag check and the download of a mailbox share the
+    // connection that has it open: on a large Maildir each EXAMINE makes
+    // Dovecot open the whole index again.
+    let user = servers().user();
+    let boxes = ["INBOX", "Work", "Lists"];
+    for (i, name) in boxes.iter().enumerate() {
+        seed::append_many(&user, name, corpus::plain(4, 40 + i as u64));
+    }
+    let env = store_env(&user);
+    let (spec, root) = store(&env, "maildir");
+    env.owl(&["fetch", "--into", &spec]).expect_code(0);
+    for (i, name) in boxes.iter().enumerate() {
+        seed::append_many(&user, name, corpus::plain(3, 50 + i as u64));
+    }
+    let run = env.owl(&["-vv", "fetch", "--into", &spec, "--json"]);
+    assert_eq!(run.expect_code(0).json()["total"]["new"], 9);
+    let sent: Vec<&str> = run.stderr.lines().filter(|l| l.contains(" C: ")).collect();
+    for name in boxes {
+        let examines: Vec<&&str> = sent.iter().filter(|l| l.contains(&format!("EXAMINE \"{name}\""))).collect();
+        // So every CHANGEDSINCE and body fetch of it went over the
+        // connection that examined it.
+        assert_eq!(examines.len(), 1, "{name}:\n{}", sent.join("\n"));
+    }
+    assert_eq!(sent.iter().filter(|l| l.contains("CHANGEDSINCE")).count(), 3, "{}", sent.join("\n"));
+    assert_eq!(sent.iter().filter(|l| l.contains("BODY.PEEK[]")).count(), 3, "{}", sent.join("\n"));
+    for name in boxes {
+        let stored = maildir(&root.join(name));
+        assert_eq!(stored.len(), 7, "{name}");
+        assert_eq!(hashes(stored.values()), server_hashes(&user, name), "{name}");
+    }
+}
+
+#[test]
 fn server_flag_changes_reach_the_maildir_through_one_changedsince_fetch() {
     let user = servers().user();
     seed::append_many(&user, "INBOX", corpus::plain(5, 6));

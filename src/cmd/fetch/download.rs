@@ -153,8 +153,12 @@ pub fn work<'p>(
 ) -> Result<()> {
     let Shared { sources, queue, failed, errors, refused, context } = *shared;
     let mut current: Option<usize> = None;
+    // A connection starts with the mailbox it has open from the survey or
+    // the flag check, so that mailbox is not examined again on another
+    // (fetch_batch still checks its UIDVALIDITY, without a round trip).
+    let mut open = opened(&session, sources);
     loop {
-        let batch = queue.take(current, failed);
+        let batch = queue.take(current.or(open.take()), failed);
         let Some(first) = batch.first() else { return Ok(()) };
         // A fresh connection (the first, or one replacing a broken one)
         // learns whether compressing pays before the bulk of the work.
@@ -229,6 +233,12 @@ pub fn work<'p>(
             log::info!("mailbox \"{}\": {} message(s) vanished during the fetch (expunged)", source.name, left.len());
         }
     }
+}
+
+/// The source a connection has open, if any.
+pub fn opened(session: &Session, sources: &[Source]) -> Option<usize> {
+    let selected = session.selected()?;
+    sources.iter().position(|source| selected.mailbox.same(&source.name))
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {

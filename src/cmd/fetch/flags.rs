@@ -9,8 +9,8 @@
 
 use std::collections::HashMap;
 
+use super::affinity::over_open;
 use super::select::Target;
-use crate::cmd::parallel::over_pool;
 use crate::error::{Error, Result};
 use crate::imap::{Fetch, Items, MessageSet, Session};
 use crate::net::pool::Pool;
@@ -42,12 +42,18 @@ pub fn needs_check(recorded: Option<u64>, now: Option<u64>, stored_any: bool) ->
 }
 
 /// Asks the server what changed in each mailbox, in parallel over the
-/// pool; each mailbox gets its own result.
+/// pool, each on the connection that has it open from the survey if one
+/// does; each mailbox gets its own result.
 pub fn changes_all(pool: &Pool<Session>, checks: &[FlagCheck]) -> Result<Vec<Result<FlagChanges>>> {
-    over_pool(pool, checks, pool.max(), |session, check| {
-        // No mailbox in the error: the summary names it once.
-        changes(session, check)
-    })
+    over_open(
+        pool,
+        checks,
+        |check| &check.target.name,
+        |session, check| {
+            // No mailbox in the error: the summary names it once.
+            changes(session, check)
+        },
+    )
 }
 
 fn changes(session: &mut Session, check: &FlagCheck) -> Result<FlagChanges> {

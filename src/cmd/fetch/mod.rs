@@ -24,6 +24,7 @@
 //! Each mailbox is one [`Job`] that carries it through every step: its
 //! target, its local store, its plan, its status and its summary.
 
+pub mod affinity;
 pub mod download;
 pub mod flags;
 pub mod observer;
@@ -414,7 +415,13 @@ fn download_all(ctx: &Context, jobs: &mut [Job], observer: &dyn Observer) -> Res
     let errors = Mutex::new(std::collections::HashMap::new());
     let refused: download::FailedMessages = Mutex::new(std::collections::HashMap::new());
     let pool = ctx.imap()?;
-    let sessions = pool.get_many(chunk_count.min(pool.max()))?;
+    // Every idle connection is looked at, and those with a mailbox of this
+    // download open from the survey are kept first: a worker starts in the
+    // mailbox its connection has open instead of examining it again.
+    let wanted = chunk_count.min(pool.max()).max(1);
+    let mut sessions = pool.get_many(wanted.max(pool.idle()).min(pool.max()))?;
+    sessions.sort_by_key(|session| download::opened(session, &sources).is_none());
+    sessions.truncate(wanted);
     let (to_writer, incoming) = mpsc::sync_channel(64);
 
     let shared = download::Shared {
