@@ -2,11 +2,12 @@
 //! every command uses: items are dealt round-robin into shares, one per
 //! connection and thread, and the results come back in item order. A
 //! share can be worked item by item ([`over_pool`]) or whole, so one
-//! connection pipelines its share ([`in_shares`]).
+//! connection pipelines its share ([`in_shares`]); a caller that deals
+//! the shares itself runs them with [`run_shares`].
 
 use crate::error::{Error, Result};
 use crate::imap::Session;
-use crate::net::pool::Pool;
+use crate::net::pool::{Pool, Pooled};
 
 /// The item indices of one share and what its work returned.
 type ShareOutcome<R> = (Vec<usize>, Result<Vec<Result<R>>>);
@@ -40,6 +41,19 @@ pub fn in_shares<T: Sync, R: Send>(
     let sessions = pool.get_many(connections.clamp(1, items.len()))?;
     let workers = sessions.len();
     let shares: Vec<Vec<usize>> = (0..workers).map(|w| (w..items.len()).step_by(workers).collect()).collect();
+    Ok(run_shares(sessions, items, shares, work))
+}
+
+/// Gives each share (item indices) to `work` on a connection of its own,
+/// one thread each, `shares[i]` on `sessions[i]`; the results come back
+/// in item order. A share whose `work` failed as a whole gives that error
+/// to each of its items. How items are dealt is the caller's.
+pub fn run_shares<T: Sync, R: Send>(
+    sessions: Vec<Pooled<'_, Session>>,
+    items: &[T],
+    shares: Vec<Vec<usize>>,
+    work: impl Fn(&mut Session, &[&T]) -> Result<Vec<Result<R>>> + Sync,
+) -> Vec<Result<R>> {
     let work = &work;
     let done: Vec<ShareOutcome<R>> = std::thread::scope(|scope| {
         let handles: Vec<_> = sessions
@@ -73,5 +87,5 @@ pub fn in_shares<T: Sync, R: Send>(
             }
         }
     }
-    Ok(results.into_iter().map(|r| r.unwrap_or_else(|| Err(Error::internal("a pool worker failed")))).collect())
+    results.into_iter().map(|r| r.unwrap_or_else(|| Err(Error::internal("a pool worker failed")))).collect()
 }

@@ -6,13 +6,10 @@
 //! a 200,000-message mailbox in 0.25-0.45 s at each EXAMINE, and a run
 //! with three changed mailboxes sent up to nine EXAMINEs where three do.
 
-use crate::error::{Error, Result};
+use crate::cmd::parallel::run_shares;
+use crate::error::Result;
 use crate::imap::{MailboxName, Session};
 use crate::net::pool::Pool;
-
-/// The item indices of one connection's share and their results (`None`
-/// when its thread panicked).
-type ShareOutcome<R> = (Vec<usize>, Option<Vec<Result<R>>>);
 
 /// Runs `work` on every item over up to the pool's size of connections;
 /// an item whose mailbox (`mailbox`) a lent connection has open goes to
@@ -33,37 +30,7 @@ pub fn over_open<T: Sync, R: Send>(
     let open: Vec<Option<MailboxName>> = sessions.iter().map(|s| s.selected().map(|sel| sel.mailbox.clone())).collect();
     let names: Vec<&MailboxName> = items.iter().map(&mailbox).collect();
     let shares = deal(&open, &names);
-    let work = &work;
-    let done: Vec<ShareOutcome<R>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = sessions
-            .into_iter()
-            .zip(shares)
-            .map(|(mut session, share)| {
-                let handle = {
-                    let share = share.clone();
-                    scope.spawn(move || share.iter().map(|&i| work(&mut session, &items[i])).collect::<Vec<_>>())
-                };
-                (share, handle)
-            })
-            .collect();
-        handles.into_iter().map(|(share, h)| (share, h.join().ok())).collect()
-    });
-    let mut results: Vec<Option<Result<R>>> = (0..items.len()).map(|_| None).collect();
-    for (share, outcome) in done {
-        match outcome {
-            Some(each) => {
-                for (i, result) in share.into_iter().zip(each) {
-                    results[i] = Some(result);
-                }
-            }
-            None => {
-                for i in share {
-                    results[i] = Some(Err(Error::internal("a pool worker panicked")));
-                }
-            }
-        }
-    }
-    Ok(results.into_iter().map(|r| r.unwrap_or_else(|| Err(Error::internal("a pool worker failed")))).collect())
+    Ok(run_shares(sessions, items, shares, |session, share| Ok(share.iter().map(|item| work(session, item)).collect())))
 }
 
 /// Deals item indices to connections: to the one that has the item's
