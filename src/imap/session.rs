@@ -578,4 +578,4 @@ pub(super) fn refusal(done: &Done, what: &str) -> Error {
 
 #[cfg(test)]
 #[path = "session_tests.rs"]
-mod tests;
+pub(crate) mod tests;

@@ -173,3 +173,7 @@ fn sort_command(base: Command, sort: Sort, criteria: &Search) -> Command {
     }
     command
 }
+
+#[cfg(test)]
+#[path = "sort_tests.rs"]
+mod tests;
