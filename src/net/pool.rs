@@ -42,6 +42,8 @@ struct State<C> {
     idle: Vec<(C, Instant)>,
     open: usize,
     max: usize,
+    /// Connections [`Pool::open_ahead`] is opening (counted in `open`).
+    coming: usize,
 }
 
 /// Connections lent to the threads of one run.
@@ -57,7 +59,7 @@ impl<C: Poolable> Pool<C> {
     /// the connection's number (1, 2, ...) for traces.
     pub fn new(max: usize, connect: impl Fn(usize) -> Result<C> + Send + Sync + 'static) -> Pool<C> {
         Pool {
-            state: Mutex::new(State { idle: Vec::new(), open: 0, max: max.max(1) }),
+            state: Mutex::new(State { idle: Vec::new(), open: 0, max: max.max(1), coming: 0 }),
             returned: Condvar::new(),
             connect: Box::new(connect),
             opened: AtomicUsize::new(0),
@@ -153,6 +155,11 @@ impl<C: Poolable> Pool<C> {
                 state = guard;
                 match conn {
                     Some(conn) => idle.push(conn),
+                    // Connections opened ahead are as good as idle: their
+                    // logins started earlier than any opened now would.
+                    None if state.coming > 0 => {
+                        state = self.returned.wait(state).unwrap_or_else(|e| e.into_inner());
+                    }
                     None => break,
                 }
             }
@@ -160,8 +167,58 @@ impl<C: Poolable> Pool<C> {
             state.open += to_open;
             (idle.into_iter().map(|c| Pooled { pool: self, conn: Some(c) }).collect::<Vec<_>>(), to_open)
         };
+        let mut first_error = None;
+        for result in self.open_side_by_side(to_open) {
+            match result {
+                Ok(conn) => lent.push(Pooled { pool: self, conn: Some(conn) }),
+                Err(err) => {
+                    first_error.get_or_insert(err);
+                }
+            }
+        }
+        if lent.is_empty() {
+            return match first_error {
+                Some(err) if self.lock().open == 0 => Err(err),
+                _ => self.get().map(|c| vec![c]),
+            };
+        }
+        Ok(lent)
+    }
+
+    /// Opens up to `n` connections more (within `max`) side by side and
+    /// leaves them idle, for work that will soon want them all: a first
+    /// backup opens them while its first connection surveys the server,
+    /// instead of after. Meanwhile [`Pool::get_many`] waits for them rather
+    /// than opening others. Returns how many opened; a failure shrinks the
+    /// pool as in `get_many`.
+    pub fn open_ahead(&self, n: usize) -> usize {
+        let to_open = {
+            let mut state = self.lock();
+            let to_open = n.min(state.max - state.open);
+            state.open += to_open;
+            state.coming += to_open;
+            to_open
+        };
+        let mut opened = 0;
+        for result in self.open_side_by_side(to_open) {
+            let mut state = self.lock();
+            state.coming -= 1;
+            if let Ok(conn) = result {
+                state.idle.push((conn, Instant::now()));
+                opened += 1;
+            }
+            drop(state);
+            self.returned.notify_all();
+        }
+        opened
+    }
+
+    /// Opens `n` connections (already counted in `open`) in parallel; the
+    /// slots of those that failed are given up, and the pool shrinks to
+    /// what it has if any are open.
+    fn open_side_by_side(&self, n: usize) -> Vec<Result<C>> {
         let opened: Vec<Result<C>> = std::thread::scope(|scope| {
-            let handles: Vec<_> = (0..to_open)
+            let handles: Vec<_> = (0..n)
                 .map(|_| {
                     let number = self.opened.fetch_add(1, Ordering::Relaxed) + 1;
                     scope.spawn(move || (self.connect)(number))
@@ -172,17 +229,7 @@ impl<C: Poolable> Pool<C> {
                 .map(|h| h.join().unwrap_or_else(|_| Err(crate::error::Error::internal("connect thread panicked"))))
                 .collect()
         });
-        let mut first_error = None;
-        let mut failed = 0;
-        for result in opened {
-            match result {
-                Ok(conn) => lent.push(Pooled { pool: self, conn: Some(conn) }),
-                Err(err) => {
-                    failed += 1;
-                    first_error.get_or_insert(err);
-                }
-            }
-        }
+        let failed = opened.iter().filter(|r| r.is_err()).count();
         if failed > 0 {
             let mut state = self.lock();
             state.open -= failed;
@@ -191,13 +238,7 @@ impl<C: Poolable> Pool<C> {
                 state.max = state.open;
             }
         }
-        if lent.is_empty() {
-            return match first_error {
-                Some(err) if self.lock().open == 0 => Err(err),
-                _ => self.get().map(|c| vec![c]),
-            };
-        }
-        Ok(lent)
+        opened
     }
 
     /// Closes every idle connection (also done when the pool is dropped).
@@ -392,6 +433,48 @@ mod tests {
         drop(many);
         let pool: Pool<Fake> = Pool::new(2, |_| Err(Error::auth("no")));
         assert_eq!(pool.get_many(2).err().unwrap().kind(), crate::error::ErrorKind::Auth);
+    }
+
+    #[test]
+    fn get_many_waits_for_connections_opened_ahead_instead_of_opening_more() {
+        use std::sync::mpsc;
+        let closed = Arc::new(AtomicUsize::new(0));
+        let (started, logins) = mpsc::channel::<usize>();
+        let (release, gate) = mpsc::channel::<()>();
+        let gate = Mutex::new(gate);
+        let c2 = closed.clone();
+        let pool = Pool::new(3, move |n| {
+            if n > 1 {
+                started.send(n).unwrap();
+                gate.lock().unwrap().recv().unwrap();
+            }
+            Ok(Fake::new(&c2))
+        });
+        drop(pool.get().unwrap());
+        std::thread::scope(|scope| {
+            let ahead = scope.spawn(|| pool.open_ahead(5));
+            // Both logins of the connections opened ahead are under way.
+            logins.recv().unwrap();
+            logins.recv().unwrap();
+            let many = scope.spawn(|| pool.get_many(3).map(|v| v.len()));
+            release.send(()).unwrap();
+            release.send(()).unwrap();
+            assert_eq!(ahead.join().unwrap(), 2, "within max");
+            assert_eq!(many.join().unwrap().unwrap(), 3);
+        });
+        assert_eq!(pool.opened(), 3, "nothing opened besides");
+    }
+
+    #[test]
+    fn a_failed_open_ahead_gives_its_slot_back() {
+        let closed = Arc::new(AtomicUsize::new(0));
+        let c2 = closed.clone();
+        let pool = Pool::new(3, move |n| if n == 1 { Ok(Fake::new(&c2)) } else { Err(Error::temp("limit")) });
+        let first = pool.get().unwrap();
+        assert_eq!(pool.open_ahead(2), 0);
+        assert_eq!((pool.max(), pool.lock().coming), (1, 0));
+        drop(first);
+        assert_eq!(pool.get_many(3).unwrap().len(), 1);
     }
 
     #[test]
