@@ -236,7 +236,21 @@ impl<S: Connection> Session<S> {
         if self.is_open(name, read_only) {
             return work(self);
         }
-        let tag = self.send_open(name, read_only, false)?;
+        self.open_with(name, read_only, false, work)
+    }
+
+    /// [`Session::in_mailbox`] that always opens `name` afresh (a survey
+    /// wants the server's counts of now), with CONDSTORE when `condstore`
+    /// and the server has it: the EXAMINE or SELECT and the commands
+    /// `work` sends first share one flight.
+    pub fn open_with<T>(
+        &mut self,
+        name: &MailboxName,
+        read_only: bool,
+        condstore: bool,
+        work: impl FnOnce(&mut Self) -> Result<T>,
+    ) -> Result<T> {
+        let tag = self.send_open(name, read_only, condstore)?;
         let result = work(self);
         // `work` may have failed before sending (and flushing) anything.
         let opened = self.flush().and_then(|()| self.finish_open(&tag, read_only).map(drop));

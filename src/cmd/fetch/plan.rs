@@ -115,7 +115,14 @@ const SIZES_PER_COMMAND: usize = 5000;
 /// messages cost. Expunges are never looked for (a backup keeps what it
 /// has).
 pub fn survey(session: &mut Session, target: &Target, known: &Known, filters: &Filters) -> Result<Survey> {
-    let selected = session.examine(&target.name, true)?.clone();
+    // The sizes of the new messages are asked in the EXAMINE's flight, on
+    // the guess that UIDVALIDITY has not changed (it seldom does; when it
+    // has, they are asked again from 1): one round trip a mailbox, not two.
+    let guessed_from = if known.uidvalidity.is_some() { known.uidnext.max(1) } else { 1 };
+    let early = session.open_with(&target.name, true, true, |s| sizes(s, &MessageSet::from(guessed_from)));
+    let Some(selected) = session.selected().cloned().filter(|_| !session.is_broken()) else {
+        return Err(early.err().unwrap_or_else(|| Error::protocol("the mailbox was not opened")));
+    };
     let uidvalidity =
         selected.uidvalidity.ok_or_else(|| Error::protocol("server sent no UIDVALIDITY for the mailbox"))?;
     let mut survey = Survey {
@@ -128,6 +135,7 @@ pub fn survey(session: &mut Session, target: &Target, known: &Known, filters: &F
     let empty = Known::default();
     let known = if same { known } else { &empty };
     survey.deferred = known.deferred;
+    // An empty mailbox: what a server says to `n:*` there does not matter.
     if selected.exists == 0 {
         survey.gone = known.retry.clone();
         return Ok(survey);
@@ -136,10 +144,9 @@ pub fn survey(session: &mut Session, target: &Target, known: &Known, filters: &F
     // New messages. `n:*` also answers with the last message when n is
     // above every UID: only UIDs from n on count.
     let mut wanted: Vec<(u32, u32)> = Vec::new();
-    let fresh: Vec<(u32, u32)> = sizes(session, &MessageSet::from(from))?
-        .into_iter()
-        .filter(|&(uid, _)| uid >= from && !known.stored.contains(uid))
-        .collect();
+    let asked = if from == guessed_from { early? } else { sizes(session, &MessageSet::from(from))? };
+    let fresh: Vec<(u32, u32)> =
+        asked.into_iter().filter(|&(uid, _)| uid >= from && !known.stored.contains(uid)).collect();
     take_since(session, fresh, filters.since.as_ref(), &mut wanted, &mut survey.skipped)?;
     // Failed messages due again; the ones the server no longer answers
     // for were expunged.
