@@ -168,6 +168,12 @@ impl Context {
         self.compression.get().map(|c| c.why)
     }
 
+    /// What a connection of this run chose about compression, for the
+    /// others to follow rather than measure the same link again.
+    pub fn compression_choice(&self) -> Option<Choice> {
+        self.compression.get()
+    }
+
     /// Records what a connection chose about compression after it was
     /// lent (`compress = auto` decides on its first transfer).
     pub fn note_compression(&self, choice: &Choice) {

@@ -215,6 +215,26 @@ impl<S: Connection> Session<S> {
         Ok(Some(choice))
     }
 
+    /// `compress = auto` as another connection of this run over the same
+    /// link measured it: compresses (one round trip) or not, without
+    /// probing again. `None` when the setting or an earlier call decided.
+    pub fn follow_compression(&mut self, measured: &Choice) -> Result<Option<Choice>> {
+        if self.compression != Compression::Auto || self.info.compression_choice.is_some() || self.is_compressed() {
+            return Ok(None);
+        }
+        log::info!(
+            "{}: {} (measured on another connection){}",
+            self.label,
+            measured.why,
+            if measured.compress { "; compressing" } else { "" }
+        );
+        if measured.compress {
+            self.enable_compression()?;
+        }
+        self.info.compression_choice = Some(measured.clone());
+        Ok(Some(measured.clone()))
+    }
+
     fn timed_noop(&mut self) -> Result<Duration> {
         let started = Instant::now();
         self.noop()?;
