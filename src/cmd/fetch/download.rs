@@ -28,8 +28,16 @@ use crate::store::{Body, Spool, Spooler};
 pub const SPOOL_THRESHOLD: u64 = 256 * 1024;
 /// A chunk holds at most this many messages...
 const CHUNK_MESSAGES: usize = 500;
-/// ...and about this many bytes.
+/// ...and about this many bytes...
 const CHUNK_BYTES: u64 = 8 * 1024 * 1024;
+/// ...but a download is cut into at least this many chunks per worker
+/// (while they stay above [`MIN_CHUNK_BYTES`]): with 8 MB chunks two in
+/// flight held a quarter of a 64 MB download on one connection, which
+/// then fetched alone for the last seconds, at one server process's
+/// compression speed, while the others sat idle.
+const CHUNKS_PER_WORKER: u64 = 8;
+/// The smallest byte size a chunk is cut to for balance.
+const MIN_CHUNK_BYTES: u64 = 1024 * 1024;
 /// Chunks a worker keeps in flight on its connection.
 const PIPELINE: usize = 2;
 
@@ -57,8 +65,17 @@ impl Chunk {
     }
 }
 
-/// Splits each mailbox's missing (uid, size) list into chunks.
-pub fn chunks(missing: &[Vec<(u32, u32)>]) -> Vec<VecDeque<Chunk>> {
+/// Splits each mailbox's missing (uid, size) list into chunks, sized so
+/// that `workers` connections share the whole download evenly.
+pub fn chunks(missing: &[Vec<(u32, u32)>], workers: usize) -> Vec<VecDeque<Chunk>> {
+    let total: u64 = missing.iter().flatten().map(|&(_, size)| u64::from(size)).sum();
+    let shares = CHUNKS_PER_WORKER * workers.max(1) as u64;
+    chunks_of(missing, (total / shares).clamp(MIN_CHUNK_BYTES, CHUNK_BYTES))
+}
+
+/// Splits each mailbox's list into chunks of at most [`CHUNK_MESSAGES`]
+/// messages and about `chunk_bytes`.
+fn chunks_of(missing: &[Vec<(u32, u32)>], chunk_bytes: u64) -> Vec<VecDeque<Chunk>> {
     missing
         .iter()
         .enumerate()
@@ -67,7 +84,7 @@ pub fn chunks(missing: &[Vec<(u32, u32)>]) -> Vec<VecDeque<Chunk>> {
             let mut current = Vec::new();
             let mut bytes = 0u64;
             for &(uid, size) in list {
-                if !current.is_empty() && (current.len() >= CHUNK_MESSAGES || bytes + u64::from(size) > CHUNK_BYTES) {
+                if !current.is_empty() && (current.len() >= CHUNK_MESSAGES || bytes + u64::from(size) > chunk_bytes) {
                     out.push_back(Chunk { mailbox, uids: std::mem::take(&mut current), retried: false });
                     bytes = 0;
                 }
@@ -161,8 +178,13 @@ pub fn work<'p>(
         let batch = queue.take(current.or(open.take()), failed);
         let Some(first) = batch.first() else { return Ok(()) };
         // A fresh connection (the first, or one replacing a broken one)
-        // learns whether compressing pays before the bulk of the work.
-        match session.choose_compression() {
+        // learns whether compressing pays before the bulk of the work,
+        // from another connection's measure of the link when there is one.
+        let choice = match context.compression_choice() {
+            Some(measured) => session.follow_compression(&measured),
+            None => session.choose_compression(),
+        };
+        match choice {
             Ok(Some(choice)) => context.note_compression(&choice),
             Ok(None) => {}
             // Plain still works; a broken connection shows in the fetch.
@@ -360,7 +382,7 @@ mod tests {
     fn chunks_respect_counts_and_bytes() {
         let many: Vec<(u32, u32)> = (1..=1200).map(|u| (u, 100)).collect();
         let big: Vec<(u32, u32)> = vec![(1, 5_000_000), (2, 5_000_000), (3, 10), (4, 20_000_000)];
-        let c = chunks(&[many, big, Vec::new()]);
+        let c = chunks_of(&[many, big, Vec::new()], CHUNK_BYTES);
         let sizes: Vec<usize> = c[0].iter().map(|ch| ch.uids.len()).collect();
         assert_eq!(sizes, [500, 500, 200]);
         let big_uids: Vec<Vec<u32>> = c[1].iter().map(|ch| ch.uids.clone()).collect();
@@ -369,9 +391,24 @@ mod tests {
     }
 
     #[test]
+    fn a_download_is_cut_so_every_worker_gets_several_chunks() {
+        // 64 MB in 200 messages of 320 KB in one mailbox, 4 workers: 8 MB
+        // chunks would give each worker at most two.
+        let one: Vec<(u32, u32)> = (1..=200).map(|u| (u, 320_000)).collect();
+        let c = chunks(std::slice::from_ref(&one), 4);
+        assert!(c[0].len() >= 32, "{} chunks", c[0].len());
+        assert!(c[0].iter().all(|ch| ch.uids.len() * 320_000 <= 2_000_000 + 320_000));
+        // A small download is not cut below a megabyte a chunk.
+        let small: Vec<(u32, u32)> = (1..=100).map(|u| (u, 10_000)).collect();
+        assert_eq!(chunks(&[small], 4)[0].len(), 1);
+        // One worker: chunks of 8 MB, the most a chunk holds.
+        assert_eq!(chunks(&[one], 1)[0].len(), 8);
+    }
+
+    #[test]
     fn the_queue_keeps_a_worker_in_its_mailbox_and_feeds_the_biggest_first() {
         let lists = [(1..=1500).map(|u| (u, 10)).collect::<Vec<_>>(), vec![(1, 10)]];
-        let queue = Queue::new(chunks(&lists));
+        let queue = Queue::new(chunks(&lists, 4));
         let failed = [AtomicBool::new(false), AtomicBool::new(false)];
         let first = queue.take(None, &failed);
         assert_eq!((first.len(), first[0].mailbox), (2, 0));
