@@ -170,14 +170,6 @@ pub fn run(ctx: &Context, args: &FetchArgs, observer: &dyn Observer) -> Result<F
     let store = Store::open(&spec)?;
     let lock = store.lock(args.wait)?;
     let pool = ctx.imap()?;
-
-    // INBOX, the big mailbox of most accounts, is asked before the LIST:
-    // Dovecot answers STATUS from its mailbox list index until a LIST has
-    // refreshed that index, and then reads the whole Maildir instead
-    // (measured at 200,000 messages: 15-40 ms as the session's first
-    // command, 350-700 ms after a LIST). Elsewhere it costs nothing more:
-    // the other mailboxes' STATUS comes one round trip later.
-    let items = [StatusItem::UidNext, StatusItem::UidValidity, StatusItem::HighestModSeq];
     // A first backup will want every connection: the others log in while
     // the first one asks the server what there is, not after. Only once
     // the first login worked, so a wrong password fails one login, not
@@ -186,48 +178,9 @@ pub fn run(ctx: &Context, args: &FetchArgs, observer: &dyn Observer) -> Result<F
     if first_backup {
         drop(pool.get()?);
     }
-    let (mut statuses, mut jobs) = std::thread::scope(|scope| {
-        if first_backup && pool.max() > 1 {
-            scope.spawn(|| pool.open_ahead(pool.max() - 1));
-        }
-        let mut statuses = mailboxes::status_over_pool(ctx, &[MailboxName::inbox()], &items, Spread::OpenOnly)?;
-        let (entries, _) = mailboxes::list(ctx)?;
-        let wanted = if args.mailboxes.is_empty() { &ctx.account.fetch.mailboxes } else { &args.mailboxes };
-        let mut exclude = ctx.account.fetch.exclude.clone();
-        exclude.extend(args.exclude.iter().cloned());
-        let jobs: Vec<Job> =
-            select::targets(&entries, wanted, &exclude)?.into_iter().map(|t| Job::peek(&store, &lock, t)).collect();
-        // Cheap first pass: STATUS says which mailboxes changed at all.
-        let names: Vec<_> = jobs.iter().map(|j| j.target.name.clone()).filter(|n| !n.is_inbox()).collect();
-        statuses.extend(mailboxes::status_over_pool(ctx, &names, &items, Spread::OpenOnly)?);
-        Ok::<_, Error>((statuses, jobs))
-    })?;
-    if let Some(inbox) = statuses.remove(&MailboxName::inbox())
-        && let Some(job) = jobs.iter().find(|j| j.target.name.is_inbox())
-    {
-        statuses.insert(job.target.name.clone(), inbox);
-    }
     let signature = args.filters.signature();
     let now = unix_now();
-    let keeps_flags = store.spec().kind == StoreKind::Maildir;
-    let mut to_open: Vec<&mut Job> = Vec::new();
-    for job in &mut jobs {
-        job.status = statuses.remove(&job.target.name);
-        if job.changed(&signature, now) || (!args.dry_run && job.flags_moved(keeps_flags)) {
-            to_open.push(job);
-        }
-    }
-    std::thread::scope(|scope| {
-        // A first backup is a big transfer: whether compressing pays is
-        // measured now, on the first connection, while the new mailboxes
-        // are created, and the others follow that measure.
-        if first_backup && !to_open.is_empty() {
-            scope.spawn(|| measure_compression(ctx, pool));
-        }
-        side_by_side(to_open, |job| {
-            job.open(&store, &lock);
-        });
-    });
+    let mut jobs = first_pass(ctx, &store, &lock, args, first_backup, (&signature, now))?;
     survey(pool, &mut jobs, &signature, now, args)?;
     if !args.dry_run {
         sync_flags(pool, &mut jobs)?;
@@ -283,6 +236,67 @@ pub fn run(ctx: &Context, args: &FetchArgs, observer: &dyn Observer) -> Result<F
     }
     drop(lock);
     Ok(finish(ctx, &spec, false, jobs.into_iter().map(|j| j.summary).collect(), started))
+}
+
+/// STATUS of every mailbox to back up, and the local mailboxes opened
+/// where the server or the state says there is work. On a first backup
+/// the other connections log in meanwhile, and `compress = auto`
+/// measures the link on the first one while the new local mailboxes are
+/// created: none of it waits for the rest.
+fn first_pass(
+    ctx: &Context,
+    store: &Store,
+    lock: &StoreLock,
+    args: &FetchArgs,
+    first_backup: bool,
+    (signature, now): (&Option<String>, u64),
+) -> Result<Vec<Job>> {
+    let pool = ctx.imap()?;
+    let items = [StatusItem::UidNext, StatusItem::UidValidity, StatusItem::HighestModSeq];
+    std::thread::scope(|scope| {
+        if first_backup && pool.max() > 1 {
+            scope.spawn(|| pool.open_ahead(pool.max() - 1));
+        }
+        // INBOX, the big mailbox of most accounts, is asked before the LIST:
+        // Dovecot answers STATUS from its mailbox list index until a LIST has
+        // refreshed that index, and then reads the whole Maildir instead
+        // (measured at 200,000 messages: 15-40 ms as the session's first
+        // command, 350-700 ms after a LIST). Elsewhere it costs nothing more:
+        // the other mailboxes' STATUS comes one round trip later.
+        let mut statuses = mailboxes::status_over_pool(ctx, &[MailboxName::inbox()], &items, Spread::OpenOnly)?;
+        let (entries, _) = mailboxes::list(ctx)?;
+        let wanted = if args.mailboxes.is_empty() { &ctx.account.fetch.mailboxes } else { &args.mailboxes };
+        let mut exclude = ctx.account.fetch.exclude.clone();
+        exclude.extend(args.exclude.iter().cloned());
+        let mut jobs: Vec<Job> =
+            select::targets(&entries, wanted, &exclude)?.into_iter().map(|t| Job::peek(store, lock, t)).collect();
+        // Cheap first pass: STATUS says which mailboxes changed at all.
+        let names: Vec<_> = jobs.iter().map(|j| j.target.name.clone()).filter(|n| !n.is_inbox()).collect();
+        statuses.extend(mailboxes::status_over_pool(ctx, &names, &items, Spread::OpenOnly)?);
+        if let Some(inbox) = statuses.remove(&MailboxName::inbox())
+            && let Some(job) = jobs.iter().find(|j| j.target.name.is_inbox())
+        {
+            statuses.insert(job.target.name.clone(), inbox);
+        }
+        let keeps_flags = store.spec().kind == StoreKind::Maildir;
+        let mut to_open: Vec<&mut Job> = Vec::new();
+        for job in &mut jobs {
+            job.status = statuses.remove(&job.target.name);
+            if job.changed(signature, now) || (!args.dry_run && job.flags_moved(keeps_flags)) {
+                to_open.push(job);
+            }
+        }
+        // A first backup is a big transfer: whether compressing pays is
+        // measured now, while the new mailboxes are created, and the other
+        // connections follow that measure.
+        if first_backup && !to_open.is_empty() {
+            scope.spawn(|| measure_compression(ctx, pool));
+        }
+        side_by_side(to_open, |job| {
+            job.open(store, lock);
+        });
+        Ok(jobs)
+    })
 }
 
 /// `compress = auto`'s measure of the link on one pooled connection,
