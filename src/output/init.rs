@@ -57,8 +57,10 @@ impl Ask for Terminal {
     }
 
     fn secret(&self, question: &Question) -> Result<String> {
-        self.prompt(question);
+        // Echo goes off before the prompt shows: someone who types (or
+        // pastes) as soon as they see it must not have it echoed.
         let _echo = EchoOff::new(&self.tty);
+        self.prompt(question);
         let line = self.read_line(question);
         drop(_echo);
         eprintln!();
