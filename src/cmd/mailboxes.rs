@@ -72,6 +72,19 @@ pub fn list(ctx: &Context) -> Result<(Vec<ListEntry>, imap::Capabilities)> {
     Ok((entries, session.capabilities().clone()))
 }
 
+/// STATUS `items` of INBOX and the LIST in one flight, on one connection:
+/// for a backup, which asks INBOX first (see [`Session::status_then_list`]).
+/// A refused STATUS is a warning and `None`, as in [`status_over_pool`].
+///
+/// [`Session::status_then_list`]: crate::imap::Session::status_then_list
+pub fn inbox_status_and_list(ctx: &Context, items: &[StatusItem]) -> Result<(Option<MailboxStatus>, Vec<ListEntry>)> {
+    let pool = ctx.imap()?;
+    let mut session = pool.get()?;
+    let (status, entries) = session.status_then_list(&MailboxName::inbox(), items)?;
+    let status = status.map_err(|err| log::warn!("{err}")).ok();
+    Ok((status, entries))
+}
+
 /// How many mailboxes one connection handles before another is worth
 /// opening: below this, one pipelined connection beats a new handshake.
 const MAILBOXES_PER_CONNECTION: usize = 4;

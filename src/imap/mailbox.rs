@@ -135,12 +135,40 @@ impl<S: Connection> Session<S> {
 
     /// Every mailbox (`LIST "" "*"`), with special-use attributes.
     pub fn list(&mut self) -> Result<Vec<ListEntry>> {
-        let mut command = Command::new("LIST").string("").string("*");
+        let tag = self.send(&self.list_command())?;
+        self.flush()?;
+        self.finish_list(&tag)
+    }
+
+    /// STATUS `items` of `first`, then every mailbox (as [`Session::list`]),
+    /// in one flight: a backup asks INBOX before the LIST (Dovecot answers
+    /// STATUS from its mailbox list index until a LIST has refreshed it)
+    /// without waiting a round trip between the two. The STATUS has its
+    /// own result: a refusal does not stop the LIST.
+    pub fn status_then_list(
+        &mut self,
+        first: &MailboxName,
+        items: &[StatusItem],
+    ) -> Result<(Result<MailboxStatus>, Vec<ListEntry>)> {
+        let status_tag = self.send(&self.status_command(first, items))?;
+        let list_tag = self.send(&self.list_command())?;
+        self.flush()?;
+        let status = self.finish_status(first, &status_tag, 1, &mut HashMap::new())?;
+        Ok((status, self.finish_list(&list_tag)?))
+    }
+
+    fn list_command(&self) -> Command {
+        let command = Command::new("LIST").string("").string("*");
         if self.caps.supports(Capability::SpecialUse) && self.caps.has("LIST-EXTENDED") {
-            command = command.atom("RETURN (SPECIAL-USE)");
+            command.atom("RETURN (SPECIAL-USE)")
+        } else {
+            command
         }
+    }
+
+    fn finish_list(&mut self, tag: &str) -> Result<Vec<ListEntry>> {
         let mut entries = Vec::new();
-        self.run_allowing(&command, MAX_MAILBOXES as u64, &mut |data| {
+        let done = self.wait_allowing(tag, MAX_MAILBOXES as u64, None, &mut |data| {
             if let Data::List(entry) = data {
                 if entries.len() == MAX_MAILBOXES {
                     return Err(Error::protocol(format!(
@@ -151,6 +179,7 @@ impl<S: Connection> Session<S> {
             }
             Ok(())
         })?;
+        self.check(done, "LIST")?;
         Ok(entries)
     }
 
@@ -159,37 +188,49 @@ impl<S: Connection> Session<S> {
     /// without CONDSTORE) are left out. Each mailbox gets its own result:
     /// one that fails does not stop the rest.
     pub fn status(&mut self, mailboxes: &[MailboxName], items: &[StatusItem]) -> Result<Vec<Result<MailboxStatus>>> {
-        let offered = |item: &&StatusItem| match item {
-            StatusItem::Size => self.caps.supports(Capability::StatusSize),
-            StatusItem::HighestModSeq => self.caps.supports(Capability::CondStore),
-            _ => true,
-        };
-        let words: Vec<&str> = items.iter().filter(offered).map(|i| i.atom()).collect();
-        let list = format!("({})", words.join(" "));
         let mut tags = Vec::with_capacity(mailboxes.len());
         for name in mailboxes {
-            tags.push(self.send(&Command::new("STATUS").arg(mailbox(name)).atom(list.clone()))?);
+            tags.push(self.send(&self.status_command(name, items))?);
         }
         self.flush()?;
         let mut found: HashMap<String, MailboxStatus> = HashMap::new();
         let mut results = Vec::with_capacity(mailboxes.len());
         let expected = mailboxes.len() as u64;
         for (name, tag) in mailboxes.iter().zip(&tags) {
-            let done = self.wait_allowing(tag, expected, None, &mut |data| {
-                if let Data::Status(status) = data {
-                    found.insert(status.mailbox.wire().to_string(), status);
-                }
-                Ok(())
-            })?;
-            let result = self
-                .check(done, "STATUS")
-                .and_then(|_| {
-                    take_status(&mut found, name).ok_or_else(|| Error::protocol("STATUS: server sent no STATUS data"))
-                })
-                .with_context(|| format!("mailbox \"{name}\""));
-            results.push(result);
+            results.push(self.finish_status(name, tag, expected, &mut found)?);
         }
         Ok(results)
+    }
+
+    fn status_command(&self, name: &MailboxName, items: &[StatusItem]) -> Command {
+        let offered = |item: &&StatusItem| match item {
+            StatusItem::Size => self.caps.supports(Capability::StatusSize),
+            StatusItem::HighestModSeq => self.caps.supports(Capability::CondStore),
+            _ => true,
+        };
+        let words: Vec<&str> = items.iter().filter(offered).map(|i| i.atom()).collect();
+        Command::new("STATUS").arg(mailbox(name)).atom(format!("({})", words.join(" ")))
+    }
+
+    /// Waits for the STATUS of `name` sent as `tag`; `found` keeps the
+    /// STATUS data that came before its own command's completion.
+    fn finish_status(
+        &mut self,
+        name: &MailboxName,
+        tag: &str,
+        expected: u64,
+        found: &mut HashMap<String, MailboxStatus>,
+    ) -> Result<Result<MailboxStatus>> {
+        let done = self.wait_allowing(tag, expected, None, &mut |data| {
+            if let Data::Status(status) = data {
+                found.insert(status.mailbox.wire().to_string(), status);
+            }
+            Ok(())
+        })?;
+        Ok(self
+            .check(done, "STATUS")
+            .and_then(|_| take_status(found, name).ok_or_else(|| Error::protocol("STATUS: server sent no STATUS data")))
+            .with_context(|| format!("mailbox \"{name}\"")))
     }
 
     /// EXAMINE (read-only) `name`; with `condstore`, asks for MODSEQ data

@@ -8,6 +8,7 @@
 use std::time::Duration;
 
 use super::*;
+use crate::imap::StatusItem;
 use crate::imap::items::Items;
 use crate::imap::mailbox::Flag;
 use crate::imap::mailbox_name::MailboxName;
@@ -518,5 +519,38 @@ fn copy_reads_copyuid_from_the_tagged_ok_and_a_hostile_one_is_dropped() {
     let copied = session.uid_copy(&MessageSet::one(5), &MailboxName::new("Trash")).unwrap().unwrap();
     assert_eq!((copied.uidvalidity, copied.pairs), (9, vec![(5, 100)]));
     assert_eq!(session.uid_copy(&MessageSet::one(6), &MailboxName::new("Trash")).unwrap(), None);
+    handle.assert_done();
+}
+
+const STATUS_LIST_FLIGHT: &str = "a1 STATUS \"INBOX\" (UIDNEXT UIDVALIDITY)\r\na2 LIST \"\" \"*\"\r\n";
+
+#[test]
+fn the_inbox_status_and_the_list_share_one_flight() {
+    // Nothing is answered until both commands are in: a client that
+    // waited for the STATUS would hang here.
+    let (mut session, handle) = ready(script().expect(STATUS_LIST_FLIGHT).send(
+        "* STATUS INBOX (UIDNEXT 5 UIDVALIDITY 9)\r\na1 OK done\r\n\
+         * LIST () \"/\" INBOX\r\n* LIST () \"/\" Sent\r\na2 OK listed\r\n",
+    ));
+    let items = [StatusItem::UidNext, StatusItem::UidValidity, StatusItem::HighestModSeq];
+    let (status, entries) = session.status_then_list(&MailboxName::inbox(), &items).unwrap();
+    let status = status.unwrap();
+    assert_eq!((status.uidnext, status.uidvalidity), (Some(5), Some(9)));
+    assert_eq!(entries.len(), 2);
+    handle.assert_done();
+}
+
+#[test]
+fn a_refused_inbox_status_still_gives_the_list() {
+    let (mut session, handle) = ready(
+        script()
+            .expect(STATUS_LIST_FLIGHT)
+            .send("a1 NO [SERVERBUG] try later\r\n* LIST () \"/\" INBOX\r\na2 OK listed\r\n"),
+    );
+    let items = [StatusItem::UidNext, StatusItem::UidValidity];
+    let (status, entries) = session.status_then_list(&MailboxName::inbox(), &items).unwrap();
+    assert!(status.unwrap_err().to_string().contains("INBOX"));
+    assert_eq!(entries.len(), 1);
+    assert!(!session.is_broken());
     handle.assert_done();
 }

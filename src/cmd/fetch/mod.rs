@@ -261,10 +261,11 @@ fn first_pass(
         // Dovecot answers STATUS from its mailbox list index until a LIST has
         // refreshed that index, and then reads the whole Maildir instead
         // (measured at 200,000 messages: 15-40 ms as the session's first
-        // command, 350-700 ms after a LIST). Elsewhere it costs nothing more:
-        // the other mailboxes' STATUS comes one round trip later.
-        let mut statuses = mailboxes::status_over_pool(ctx, &[MailboxName::inbox()], &items, Spread::OpenOnly)?;
-        let (entries, _) = mailboxes::list(ctx)?;
+        // command, 350-700 ms after a LIST). The two share a flight; the
+        // other mailboxes' STATUS comes one round trip later.
+        let (inbox, entries) = mailboxes::inbox_status_and_list(ctx, &items)?;
+        let mut statuses: std::collections::HashMap<MailboxName, MailboxStatus> =
+            inbox.map(|status| (MailboxName::inbox(), status)).into_iter().collect();
         let wanted = if args.mailboxes.is_empty() { &ctx.account.fetch.mailboxes } else { &args.mailboxes };
         let mut exclude = ctx.account.fetch.exclude.clone();
         exclude.extend(args.exclude.iter().cloned());
