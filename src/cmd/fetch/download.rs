@@ -178,18 +178,8 @@ pub fn work<'p>(
         let batch = queue.take(current.or(open.take()), failed);
         let Some(first) = batch.first() else { return Ok(()) };
         // A fresh connection (the first, or one replacing a broken one)
-        // learns whether compressing pays before the bulk of the work,
-        // from another connection's measure of the link when there is one.
-        let choice = match context.compression_choice() {
-            Some(measured) => session.follow_compression(&measured),
-            None => session.choose_compression(),
-        };
-        match choice {
-            Ok(Some(choice)) => context.note_compression(&choice),
-            Ok(None) => {}
-            // Plain still works; a broken connection shows in the fetch.
-            Err(err) => log::warn!("{err}; going on without compression"),
-        }
+        // learns whether compressing pays before the bulk of the work.
+        settle_compression(context, &mut session);
         let mailbox = first.mailbox;
         let source = &sources[mailbox];
         // What has not arrived yet: fetch_batch takes off each message as
@@ -254,6 +244,22 @@ pub fn work<'p>(
         if !left.is_empty() {
             log::info!("mailbox \"{}\": {} message(s) vanished during the fetch (expunged)", source.name, left.len());
         }
+    }
+}
+
+/// Applies `compress = auto` to `session` before a big transfer: another
+/// connection's measure of the link when the run has one, else its own,
+/// which is then noted for the others and the summary.
+pub fn settle_compression(context: &crate::cmd::context::Context, session: &mut Session) {
+    let choice = match context.compression_choice() {
+        Some(measured) => session.follow_compression(&measured),
+        None => session.choose_compression(),
+    };
+    match choice {
+        Ok(Some(choice)) => context.note_compression(&choice),
+        Ok(None) => {}
+        // Plain still works; a broken connection shows in the fetch.
+        Err(err) => log::warn!("{err}; going on without compression"),
     }
 }
 

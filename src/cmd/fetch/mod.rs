@@ -303,12 +303,8 @@ fn first_pass(
 /// `compress = auto`'s measure of the link on one pooled connection,
 /// recorded for the run's other connections.
 fn measure_compression(ctx: &Context, pool: &Pool<Session>) {
-    let Ok(mut session) = pool.get() else { return };
-    match session.choose_compression() {
-        Ok(Some(choice)) => ctx.note_compression(&choice),
-        Ok(None) => {}
-        // Plain still works; a broken connection shows later.
-        Err(err) => log::warn!("{err}; going on without compression"),
+    if let Ok(mut session) = pool.get() {
+        download::settle_compression(ctx, &mut session);
     }
 }
 
