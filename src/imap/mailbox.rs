@@ -1,36 +1,29 @@
-//! Mailbox commands as typed operations: LIST, STATUS (pipelined),
+//! Commands on mailboxes and their messages as typed operations:
 //! SELECT/EXAMINE, UNSELECT, UID FETCH (pipelined, literals streamed),
 //! UID SEARCH, APPEND, UID STORE, UID COPY/MOVE, UID EXPUNGE, CREATE,
-//! RENAME, DELETE, NOTIFY. Callers name mailboxes ([`MailboxName`]), items
-//! ([`Items`], [`StatusItem`]), criteria ([`Search`]) and flags ([`Flag`]);
-//! the words on the wire are written here. Each operation tells the session
+//! RENAME, DELETE, NOTIFY (LIST and STATUS are [`super::listing`]'s).
+//! Callers name mailboxes ([`MailboxName`]), items ([`Items`]), criteria
+//! ([`Search`]) and flags ([`Flag`]); the words on the wire are written here. Each operation tells the session
 //! how many untagged responses may answer it, so a flood beyond that is
-//! stopped; LIST keeps at most [`MAX_MAILBOXES`]. Errors name the command;
-//! the caller, which knows why it works on a mailbox, names the mailbox
-//! (STATUS of many names each one's).
-//! RFC 3501 §6.3 and §6.4, RFC 6154 (SPECIAL-USE), RFC 7162 (CONDSTORE),
+//! stopped. Errors name the command; the caller, which knows why it works
+//! on a mailbox, names the mailbox.
+//! RFC 3501 §6.3 and §6.4, RFC 7162 (CONDSTORE),
 //! RFC 4315 (UIDPLUS), RFC 6851 (MOVE), RFC 3691 (UNSELECT).
 
-use std::collections::HashMap;
 use std::fmt;
 
 use super::capabilities::Capability;
 use super::codec::LiteralSink;
 use super::command::{Arg, Command};
-use super::items::{Items, StatusItem};
+use super::items::Items;
 use super::mailbox_name::MailboxName;
 use super::message_set::MessageSet;
-use super::response::{Code, CopyUid, Data, Fetch, ListEntry, MailboxStatus};
+use super::response::{Code, CopyUid, Data, Fetch};
 use super::search_key::Search;
 use super::session::{Selected, Session};
-use crate::error::{Error, Result, ResultExt};
+use crate::error::{Error, Result};
 use crate::net::Connection;
 use crate::uidset::UidSet;
-
-/// Most mailboxes one account may list: far above real accounts (a few
-/// thousand at most), low enough that an endless LIST stops in bounded
-/// memory.
-pub const MAX_MAILBOXES: usize = 100_000;
 
 /// A message flag: a system flag or a keyword.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -123,7 +116,7 @@ fn flag_list(flags: &[Flag]) -> Arg {
     Arg::List(flags.iter().map(|f| Arg::Atom(f.to_string())).collect())
 }
 
-fn mailbox(name: &MailboxName) -> Arg {
+pub(super) fn mailbox(name: &MailboxName) -> Arg {
     Arg::Str(name.wire().to_string())
 }
 
@@ -131,106 +124,6 @@ impl<S: Connection> Session<S> {
     /// Messages in the selected mailbox, as far as the session knows.
     fn exists(&self) -> u32 {
         self.selected.as_ref().map_or(0, |s| s.exists)
-    }
-
-    /// Every mailbox (`LIST "" "*"`), with special-use attributes.
-    pub fn list(&mut self) -> Result<Vec<ListEntry>> {
-        let tag = self.send(&self.list_command())?;
-        self.flush()?;
-        self.finish_list(&tag)
-    }
-
-    /// STATUS `items` of `first`, then every mailbox (as [`Session::list`]),
-    /// in one flight: a backup asks INBOX before the LIST (Dovecot answers
-    /// STATUS from its mailbox list index until a LIST has refreshed it)
-    /// without waiting a round trip between the two. The STATUS has its
-    /// own result: a refusal does not stop the LIST.
-    pub fn status_then_list(
-        &mut self,
-        first: &MailboxName,
-        items: &[StatusItem],
-    ) -> Result<(Result<MailboxStatus>, Vec<ListEntry>)> {
-        let status_tag = self.send(&self.status_command(first, items))?;
-        let list_tag = self.send(&self.list_command())?;
-        self.flush()?;
-        let status = self.finish_status(first, &status_tag, 1, &mut HashMap::new())?;
-        Ok((status, self.finish_list(&list_tag)?))
-    }
-
-    fn list_command(&self) -> Command {
-        let command = Command::new("LIST").string("").string("*");
-        if self.caps.supports(Capability::SpecialUse) && self.caps.has("LIST-EXTENDED") {
-            command.atom("RETURN (SPECIAL-USE)")
-        } else {
-            command
-        }
-    }
-
-    fn finish_list(&mut self, tag: &str) -> Result<Vec<ListEntry>> {
-        let mut entries = Vec::new();
-        let done = self.wait_allowing(tag, MAX_MAILBOXES as u64, None, &mut |data| {
-            if let Data::List(entry) = data {
-                if entries.len() == MAX_MAILBOXES {
-                    return Err(Error::protocol(format!(
-                        "LIST: the server listed more than {MAX_MAILBOXES} mailboxes"
-                    )));
-                }
-                entries.push(entry);
-            }
-            Ok(())
-        })?;
-        self.check(done, "LIST")?;
-        Ok(entries)
-    }
-
-    /// STATUS `items` of each mailbox, all commands in flight at once. Items
-    /// the server does not offer (SIZE without STATUS=SIZE, HIGHESTMODSEQ
-    /// without CONDSTORE) are left out. Each mailbox gets its own result:
-    /// one that fails does not stop the rest.
-    pub fn status(&mut self, mailboxes: &[MailboxName], items: &[StatusItem]) -> Result<Vec<Result<MailboxStatus>>> {
-        let mut tags = Vec::with_capacity(mailboxes.len());
-        for name in mailboxes {
-            tags.push(self.send(&self.status_command(name, items))?);
-        }
-        self.flush()?;
-        let mut found: HashMap<String, MailboxStatus> = HashMap::new();
-        let mut results = Vec::with_capacity(mailboxes.len());
-        let expected = mailboxes.len() as u64;
-        for (name, tag) in mailboxes.iter().zip(&tags) {
-            results.push(self.finish_status(name, tag, expected, &mut found)?);
-        }
-        Ok(results)
-    }
-
-    fn status_command(&self, name: &MailboxName, items: &[StatusItem]) -> Command {
-        let offered = |item: &&StatusItem| match item {
-            StatusItem::Size => self.caps.supports(Capability::StatusSize),
-            StatusItem::HighestModSeq => self.caps.supports(Capability::CondStore),
-            _ => true,
-        };
-        let words: Vec<&str> = items.iter().filter(offered).map(|i| i.atom()).collect();
-        Command::new("STATUS").arg(mailbox(name)).atom(format!("({})", words.join(" ")))
-    }
-
-    /// Waits for the STATUS of `name` sent as `tag`; `found` keeps the
-    /// STATUS data that came before its own command's completion.
-    fn finish_status(
-        &mut self,
-        name: &MailboxName,
-        tag: &str,
-        expected: u64,
-        found: &mut HashMap<String, MailboxStatus>,
-    ) -> Result<Result<MailboxStatus>> {
-        let done = self.wait_allowing(tag, expected, None, &mut |data| {
-            if let Data::Status(status) = data {
-                found.insert(status.mailbox.wire().to_string(), status);
-            }
-            Ok(())
-        })?;
-        Ok(self
-            .check(done, "STATUS")
-            .and_then(|_| take_status(found, name).ok_or_else(|| Error::protocol("STATUS: server sent no STATUS data")))
-            .with_context(|| format!("mailbox \"{name}\"")))
     }
 
     /// EXAMINE (read-only) `name`; with `condstore`, asks for MODSEQ data
@@ -581,19 +474,6 @@ impl<S: Connection> Session<S> {
         }
         self.run(&Command::new("DELETE").arg(mailbox(name)), &mut |_| Ok(())).map(drop)
     }
-}
-
-/// The STATUS data for `name`: servers echo the name as they like (INBOX in
-/// any case), so fall back to a case-insensitive INBOX match.
-fn take_status(found: &mut HashMap<String, MailboxStatus>, name: &MailboxName) -> Option<MailboxStatus> {
-    if let Some(status) = found.remove(name.wire()) {
-        return Some(status);
-    }
-    if name.is_inbox() {
-        let key = found.keys().find(|k| k.eq_ignore_ascii_case("INBOX"))?.clone();
-        return found.remove(&key);
-    }
-    None
 }
 
 #[cfg(test)]

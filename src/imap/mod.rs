@@ -24,6 +24,7 @@ pub mod frame;
 pub mod idle;
 pub mod items;
 mod lenient;
+pub mod listing;
 pub mod mailbox;
 pub mod mailbox_name;
 pub mod message_set;
