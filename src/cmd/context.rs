@@ -8,8 +8,9 @@ use std::sync::{Arc, Mutex, OnceLock};
 use crate::config::{Account, Server};
 use crate::error::{Error, ErrorKind, Result, ResultExt};
 use crate::imap;
+use crate::net::opening::Opening;
 use crate::net::pool::{Pool, Pooled};
-use crate::net::{ByteCounts, Choice, Counters};
+use crate::net::{ByteCounts, Choice, Compression, Counters};
 use crate::sasl::Credentials;
 
 /// The account and shared connections of one run.
@@ -93,18 +94,18 @@ impl Context {
         // A warm connection from this account's session holder first; a
         // direct one when there is none (or it is busy, stale or wedged).
         let holder = crate::cmd::session::client::Link::new(&self.account, &settings);
-        let pool = Pool::new(settings.connections, move |number| {
+        let pool = Pool::new(settings.connections, move |opening| {
             let options = imap::Options {
                 endpoint: settings.server.endpoint.clone(),
                 compress: settings.compress,
-                label: format!("imap#{number}"),
+                label: format!("imap#{}", opening.number()),
             };
             let first = first_mailbox.lock().unwrap_or_else(|e| e.into_inner()).take();
             let first = first.as_ref().map(|(name, read_only)| (name, *read_only));
             let borrowed = holder.borrow(&options, counters.clone(), &|| credentials.get());
             let session = match borrowed {
                 Some(session) => session,
-                None => open_imap_in(&options, &credentials, counters.clone(), first)?,
+                None => open_imap_in(&options, &credentials, counters.clone(), first, Some((opening, &compression)))?,
             };
             if let Some(choice) = &session.info().compression_choice {
                 compression.record(choice);
@@ -168,10 +169,11 @@ impl Context {
         self.compression.get().map(|c| c.why)
     }
 
-    /// What a connection of this run chose about compression, for the
-    /// others to follow rather than measure the same link again.
+    /// What a connection of this run chose about compression (or what
+    /// the round trips timed before logins say), for the others to follow
+    /// rather than measure the same link again.
     pub fn compression_choice(&self) -> Option<Choice> {
-        self.compression.get()
+        self.compression.chosen_or_sampled()
     }
 
     /// Records what a connection chose about compression after it was
@@ -209,21 +211,42 @@ pub fn open_imap(
     credentials: &CredentialCache,
     counters: Arc<Counters>,
 ) -> Result<imap::Session> {
-    open_imap_in(options, credentials, counters, None)
+    open_imap_in(options, credentials, counters, None, None)
 }
 
-/// [`open_imap`], opening `first` (name, read-only) behind the login.
+/// [`open_imap`], opening `first` (name, read-only) behind the login,
+/// for a pool's `opening` and the run's `note` on compression.
 fn open_imap_in(
     options: &imap::Options,
     credentials: &CredentialCache,
     counters: Arc<Counters>,
     first: Option<(&imap::MailboxName, bool)>,
+    pooled: Option<(&Opening, &CompressionNote)>,
 ) -> Result<imap::Session> {
     let address = options.endpoint.address();
     let mut session = open_imap_unauthenticated(options, counters)?;
+    // A connection opened ahead is for a big transfer. While it waits for
+    // the first login it times the link for `compress = auto`, so a first
+    // backup knows whether to compress as its connections log in, not
+    // three round trips into the transfer.
+    let ahead = pooled.filter(|(opening, _)| opening.is_ahead() && options.compress == Compression::Auto);
+    if let Some((opening, note)) = ahead
+        && opening.would_wait()
+        && let Ok(rtt) = session.time_round_trip()
+    {
+        note.sample(rtt);
+    }
+    if let Some((opening, _)) = pooled {
+        opening.may_log_in()?;
+    }
     let creds = credentials.get()?;
     session.authenticate_opening(&creds, first).context(format!("imap {address}"))?;
     session.compress_as_configured().context(format!("imap {address}"))?;
+    if let Some((_, note)) = ahead
+        && let Some(choice) = note.chosen_or_sampled()
+    {
+        session.follow_compression(&choice).context(format!("imap {address}"))?;
+    }
     log::info!(
         "{}: connected to {address} ({}, {}{})",
         options.label,
@@ -273,17 +296,36 @@ impl CredentialCache {
 /// What the run's connections chose about compression: the first choice
 /// to compress, else the first choice made.
 #[derive(Debug, Default)]
-struct CompressionNote(Mutex<Option<Choice>>);
+struct CompressionNote {
+    chosen: Mutex<Option<Choice>>,
+    /// Round trips timed by connections waiting to log in.
+    samples: Mutex<Vec<std::time::Duration>>,
+}
 
 impl CompressionNote {
     fn record(&self, choice: &Choice) {
-        let mut kept = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let mut kept = self.chosen.lock().unwrap_or_else(|e| e.into_inner());
         if kept.as_ref().is_none_or(|k| choice.compress && !k.compress) {
             *kept = Some(choice.clone());
         }
     }
 
     fn get(&self) -> Option<Choice> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.chosen.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    fn sample(&self, rtt: std::time::Duration) {
+        self.samples.lock().unwrap_or_else(|e| e.into_inner()).push(rtt);
+    }
+
+    /// The run's choice: the one made, else one made now from the fastest
+    /// round trip sampled (the others were slowed by something else).
+    fn chosen_or_sampled(&self) -> Option<Choice> {
+        let mut chosen = self.chosen.lock().unwrap_or_else(|e| e.into_inner());
+        if chosen.is_none() {
+            let fastest = self.samples.lock().unwrap_or_else(|e| e.into_inner()).iter().min().copied();
+            *chosen = fastest.map(Choice::by_round_trip);
+        }
+        chosen.clone()
     }
 }

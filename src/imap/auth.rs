@@ -199,12 +199,12 @@ impl<S: Connection> Session<S> {
             self.info.compression_choice = Some(Choice::not_offered());
             return Ok(None);
         }
-        let mut rtt = self.timed_noop()?;
+        let mut rtt = self.time_round_trip()?;
         for _ in 1..NOOPS_AT_MOST {
             if rtt < WIDE_AREA_RTT {
                 break;
             }
-            rtt = rtt.min(self.timed_noop()?);
+            rtt = rtt.min(self.time_round_trip()?);
         }
         let choice = Choice::by_round_trip(rtt);
         log::info!("{}: {}{}", self.label, choice.why, if choice.compress { "; compressing" } else { "" });
@@ -215,15 +215,16 @@ impl<S: Connection> Session<S> {
         Ok(Some(choice))
     }
 
-    /// `compress = auto` as another connection of this run over the same
-    /// link measured it: compresses (one round trip) or not, without
-    /// probing again. `None` when the setting or an earlier call decided.
+    /// `compress = auto` as the run measured it over the same link (on
+    /// another connection, or on several before they logged in):
+    /// compresses (one round trip) or not, without probing again. `None`
+    /// when the setting or an earlier call decided.
     pub fn follow_compression(&mut self, measured: &Choice) -> Result<Option<Choice>> {
         if self.compression != Compression::Auto || self.info.compression_choice.is_some() || self.is_compressed() {
             return Ok(None);
         }
         log::info!(
-            "{}: {} (measured on another connection){}",
+            "{}: {} (measured by this run){}",
             self.label,
             measured.why,
             if measured.compress { "; compressing" } else { "" }
@@ -235,7 +236,9 @@ impl<S: Connection> Session<S> {
         Ok(Some(measured.clone()))
     }
 
-    fn timed_noop(&mut self) -> Result<Duration> {
+    /// Times one NOOP: the link's round trip plus the server's (small)
+    /// reply time. Valid before login too.
+    pub fn time_round_trip(&mut self) -> Result<Duration> {
         let started = Instant::now();
         self.noop()?;
         Ok(started.elapsed())

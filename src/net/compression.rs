@@ -15,9 +15,11 @@
 //! COMPRESS costs a round trip of its own (RFC 4978 §3 allows nothing to
 //! be pipelined after it) and would save less.
 //!
-//! Each connection decides for itself: connections of one run share the
-//! link and so choose alike, and a decision per connection needs no
-//! coordination between threads.
+//! Connections of one run share the link, so the run decides once and the
+//! others follow: the first connection about to transfer much measures,
+//! and on a first backup the extra connections each time one NOOP while
+//! they wait to log in (the fastest of those decides), so the choice is
+//! made before the first body is asked for.
 
 use std::time::Duration;
 

@@ -19,6 +19,7 @@ pub mod connection;
 pub mod counters;
 pub mod deflate;
 pub mod local;
+pub mod opening;
 pub mod pool;
 pub mod probe;
 #[cfg(test)]

@@ -19,6 +19,7 @@ use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use crate::error::Result;
+use crate::net::opening::{Gate, Opening};
 
 /// How long a connection may sit idle before it is checked when lent: long
 /// enough that work passing connections around in one run pays nothing.
@@ -35,7 +36,7 @@ pub trait Poolable: Send {
     fn close(self);
 }
 
-type Connector<C> = Box<dyn Fn(usize) -> Result<C> + Send + Sync>;
+type Connector<C> = Box<dyn Fn(&Opening) -> Result<C> + Send + Sync>;
 
 struct State<C> {
     /// Connections waiting to be lent, with when they were given back.
@@ -52,17 +53,20 @@ pub struct Pool<C: Poolable> {
     returned: Condvar,
     connect: Connector<C>,
     opened: AtomicUsize,
+    logins: Gate,
 }
 
 impl<C: Poolable> Pool<C> {
     /// A pool of at most `max` connections made by `connect`, which gets
-    /// the connection's number (1, 2, ...) for traces.
-    pub fn new(max: usize, connect: impl Fn(usize) -> Result<C> + Send + Sync + 'static) -> Pool<C> {
+    /// the connection's number (1, 2, ...) for traces and must call
+    /// [`Opening::may_log_in`] before it logs in.
+    pub fn new(max: usize, connect: impl Fn(&Opening) -> Result<C> + Send + Sync + 'static) -> Pool<C> {
         Pool {
             state: Mutex::new(State { idle: Vec::new(), open: 0, max: max.max(1), coming: 0 }),
             returned: Condvar::new(),
             connect: Box::new(connect),
             opened: AtomicUsize::new(0),
+            logins: Gate::default(),
         }
     }
 
@@ -122,23 +126,80 @@ impl<C: Poolable> Pool<C> {
             if state.open < state.max {
                 state.open += 1;
                 drop(state);
-                let number = self.opened.fetch_add(1, Ordering::Relaxed) + 1;
-                match (self.connect)(number) {
+                let opening = self.logins.opening(self.next_number(), false);
+                match self.open_one(opening) {
                     Ok(conn) => return Ok(Pooled { pool: self, conn: Some(conn) }),
                     Err(err) => {
                         state = self.lock();
-                        state.open -= 1;
                         if state.open == 0 {
                             return Err(err);
                         }
-                        log::info!("could not open connection {number} ({err}); continuing with {}", state.open);
-                        state.max = state.open;
+                        state = self.shrink_after(state, &err);
                         continue;
                     }
                 }
             }
             state = self.returned.wait(state).unwrap_or_else(|e| e.into_inner());
         }
+    }
+
+    /// Lends a connection like [`Pool::get`] and, when it has to open it,
+    /// opens up to `n` more side by side (on a thread of `scope`, left
+    /// idle as [`Pool::open_ahead`] does). Their TCP and TLS set-up runs
+    /// alongside the first one's, but they log in only once it did, and
+    /// not at all when it failed (its error is returned).
+    pub fn get_opening_ahead<'scope, 'env>(
+        &'env self,
+        n: usize,
+        scope: &'scope std::thread::Scope<'scope, 'env>,
+    ) -> Result<Pooled<'env, C>> {
+        let opening = {
+            let (mut state, idle) = self.take_idle(self.lock());
+            if let Some(conn) = idle {
+                drop(state);
+                scope.spawn(move || self.open_ahead(n));
+                return Ok(Pooled { pool: self, conn: Some(conn) });
+            }
+            if state.open >= state.max {
+                drop(state);
+                return self.get();
+            }
+            state.open += 1;
+            // Counted as a login under way before the others start.
+            self.logins.opening(self.next_number(), false)
+        };
+        let ahead = self.reserve_ahead(n);
+        scope.spawn(move || self.open_reserved(ahead));
+        // When it failed, the others give up: nothing tries again.
+        let conn = self.open_one(opening)?;
+        Ok(Pooled { pool: self, conn: Some(conn) })
+    }
+
+    fn next_number(&self) -> usize {
+        self.opened.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    /// Runs the connector for a slot already counted in `open`, giving the
+    /// slot up when it fails.
+    fn open_one(&self, opening: Opening<'_>) -> Result<C> {
+        let result = (self.connect)(&opening);
+        self.logins.finished(opening, result.is_ok());
+        if result.is_err() {
+            self.lock().open -= 1;
+        }
+        result
+    }
+
+    /// After a failed open while others are open: the pool shrinks to
+    /// what it has.
+    fn shrink_after<'a>(
+        &'a self,
+        mut state: MutexGuard<'a, State<C>>,
+        err: &crate::error::Error,
+    ) -> MutexGuard<'a, State<C>> {
+        log::info!("could not open another connection ({err}); continuing with {}", state.open);
+        state.max = state.open;
+        state
     }
 
     /// Lends up to `n` connections at once: the idle ones, plus new ones
@@ -168,7 +229,8 @@ impl<C: Poolable> Pool<C> {
             (idle.into_iter().map(|c| Pooled { pool: self, conn: Some(c) }).collect::<Vec<_>>(), to_open)
         };
         let mut first_error = None;
-        for result in self.open_side_by_side(to_open) {
+        let openings = (0..to_open).map(|_| self.logins.opening(self.next_number(), false)).collect();
+        for result in self.open_side_by_side(openings) {
             match result {
                 Ok(conn) => lent.push(Pooled { pool: self, conn: Some(conn) }),
                 Err(err) => {
@@ -189,9 +251,18 @@ impl<C: Poolable> Pool<C> {
     /// leaves them idle, for work that will soon want them all: a first
     /// backup opens them while its first connection surveys the server,
     /// instead of after. Meanwhile [`Pool::get_many`] waits for them rather
-    /// than opening others. Returns how many opened; a failure shrinks the
-    /// pool as in `get_many`.
+    /// than opening others. While no connection of the pool has logged in,
+    /// they wait to log in until one did (see [`crate::net::opening`]).
+    /// Returns how many opened; a failure shrinks the pool as in
+    /// `get_many`.
     pub fn open_ahead(&self, n: usize) -> usize {
+        self.open_reserved(self.reserve_ahead(n))
+    }
+
+    /// Counts up to `n` connections opened ahead in `open` and `coming`.
+    /// Their openings start now: a login that fails from now on is one
+    /// they wait for.
+    fn reserve_ahead(&self, n: usize) -> Vec<Opening<'_>> {
         let to_open = {
             let mut state = self.lock();
             let to_open = n.min(state.max - state.open);
@@ -199,8 +270,14 @@ impl<C: Poolable> Pool<C> {
             state.coming += to_open;
             to_open
         };
+        (0..to_open).map(|_| self.logins.opening(self.next_number(), true)).collect()
+    }
+
+    /// Opens the connections [`Pool::reserve_ahead`] counted and leaves
+    /// them idle.
+    fn open_reserved(&self, openings: Vec<Opening<'_>>) -> usize {
         let mut opened = 0;
-        for result in self.open_side_by_side(to_open) {
+        for result in self.open_side_by_side(openings) {
             let mut state = self.lock();
             state.coming -= 1;
             if let Ok(conn) = result {
@@ -213,15 +290,19 @@ impl<C: Poolable> Pool<C> {
         opened
     }
 
-    /// Opens `n` connections (already counted in `open`) in parallel; the
+    /// Opens connections (already counted in `open`) in parallel; the
     /// slots of those that failed are given up, and the pool shrinks to
     /// what it has if any are open.
-    fn open_side_by_side(&self, n: usize) -> Vec<Result<C>> {
+    fn open_side_by_side(&self, openings: Vec<Opening<'_>>) -> Vec<Result<C>> {
         let opened: Vec<Result<C>> = std::thread::scope(|scope| {
-            let handles: Vec<_> = (0..n)
-                .map(|_| {
-                    let number = self.opened.fetch_add(1, Ordering::Relaxed) + 1;
-                    scope.spawn(move || (self.connect)(number))
+            let handles: Vec<_> = openings
+                .into_iter()
+                .map(|opening| {
+                    scope.spawn(move || {
+                        let result = (self.connect)(&opening);
+                        self.logins.finished(opening, result.is_ok());
+                        result
+                    })
                 })
                 .collect();
             handles
@@ -349,7 +430,7 @@ mod tests {
     }
 
     fn pool(max: usize, closed: Arc<AtomicUsize>) -> Pool<Fake> {
-        Pool::new(max, move |_| Ok(Fake::new(&closed)))
+        Pool::new(max, move |_: &Opening| Ok(Fake::new(&closed)))
     }
 
     #[test]
@@ -389,8 +470,8 @@ mod tests {
         let c2 = closed.clone();
         let (tried, attempt) = std::sync::mpsc::channel();
         let tried = Mutex::new(tried);
-        let pool = Pool::new(3, move |n| {
-            if n == 1 {
+        let pool = Pool::new(3, move |o: &Opening| {
+            if o.number() == 1 {
                 return Ok(Fake::new(&c2));
             }
             let _ = tried.lock().unwrap().send(());
@@ -426,12 +507,15 @@ mod tests {
     fn get_many_keeps_what_it_could_open() {
         let closed = Arc::new(AtomicUsize::new(0));
         let c2 = closed.clone();
-        let pool = Pool::new(4, move |n| if n <= 2 { Ok(Fake::new(&c2)) } else { Err(Error::temp("limit")) });
+        let pool = Pool::new(
+            4,
+            move |o: &Opening| if o.number() <= 2 { Ok(Fake::new(&c2)) } else { Err(Error::temp("limit")) },
+        );
         let many = pool.get_many(4).unwrap();
         assert_eq!(many.len(), 2);
         assert_eq!(pool.max(), 2);
         drop(many);
-        let pool: Pool<Fake> = Pool::new(2, |_| Err(Error::auth("no")));
+        let pool: Pool<Fake> = Pool::new(2, |_: &Opening| Err(Error::auth("no")));
         assert_eq!(pool.get_many(2).err().unwrap().kind(), crate::error::ErrorKind::Auth);
     }
 
@@ -443,9 +527,9 @@ mod tests {
         let (release, gate) = mpsc::channel::<()>();
         let gate = Mutex::new(gate);
         let c2 = closed.clone();
-        let pool = Pool::new(3, move |n| {
-            if n > 1 {
-                started.send(n).unwrap();
+        let pool = Pool::new(3, move |o: &Opening| {
+            if o.number() > 1 {
+                started.send(o.number()).unwrap();
                 gate.lock().unwrap().recv().unwrap();
             }
             Ok(Fake::new(&c2))
@@ -469,7 +553,10 @@ mod tests {
     fn a_failed_open_ahead_gives_its_slot_back() {
         let closed = Arc::new(AtomicUsize::new(0));
         let c2 = closed.clone();
-        let pool = Pool::new(3, move |n| if n == 1 { Ok(Fake::new(&c2)) } else { Err(Error::temp("limit")) });
+        let pool = Pool::new(
+            3,
+            move |o: &Opening| if o.number() == 1 { Ok(Fake::new(&c2)) } else { Err(Error::temp("limit")) },
+        );
         let first = pool.get().unwrap();
         assert_eq!(pool.open_ahead(2), 0);
         assert_eq!((pool.max(), pool.lock().coming), (1, 0));
@@ -477,9 +564,59 @@ mod tests {
         assert_eq!(pool.get_many(3).unwrap().len(), 1);
     }
 
+    /// A pool whose connector counts logins; connection 1's login gives
+    /// `first` (after waiting for `go` when it has one).
+    fn counting(
+        first: fn() -> Result<()>,
+        go: Option<Mutex<std::sync::mpsc::Receiver<()>>>,
+        logins: Arc<AtomicUsize>,
+    ) -> Pool<Fake> {
+        let closed = Arc::new(AtomicUsize::new(0));
+        Pool::new(3, move |o: &Opening| {
+            o.may_log_in()?;
+            if o.number() == 1 {
+                if let Some(go) = &go {
+                    go.lock().unwrap().recv().unwrap();
+                }
+                first()?;
+            }
+            logins.fetch_add(1, Ordering::Relaxed);
+            Ok(Fake::new(&closed))
+        })
+    }
+
+    #[test]
+    fn connections_opened_alongside_the_first_log_in_once_it_did() {
+        let logins = Arc::new(AtomicUsize::new(0));
+        let (go, wait) = std::sync::mpsc::channel();
+        let pool = counting(|| Ok(()), Some(Mutex::new(wait)), logins.clone());
+        std::thread::scope(|scope| {
+            let first = scope.spawn(|| std::thread::scope(|inner| pool.get_opening_ahead(2, inner).map(drop)));
+            // The others are connected and waiting: none logged in before
+            // the first one did.
+            while pool.logins.waiting() < 2 {
+                std::thread::yield_now();
+            }
+            assert_eq!(logins.load(Ordering::Relaxed), 0);
+            go.send(()).unwrap();
+            first.join().unwrap().unwrap();
+        });
+        assert_eq!((logins.load(Ordering::Relaxed), pool.idle()), (3, 3));
+    }
+
+    #[test]
+    fn a_failed_first_login_is_the_only_login() {
+        let logins = Arc::new(AtomicUsize::new(0));
+        let pool = counting(|| Err(Error::auth("bad password")), None, logins.clone());
+        let result = std::thread::scope(|scope| pool.get_opening_ahead(2, scope).map(drop));
+        assert_eq!(result.unwrap_err().kind(), crate::error::ErrorKind::Auth);
+        assert_eq!(logins.load(Ordering::Relaxed), 0, "the others gave up without logging in");
+        assert_eq!(pool.idle(), 0);
+    }
+
     #[test]
     fn the_first_failure_is_reported() {
-        let pool: Pool<Fake> = Pool::new(2, |_| Err(Error::auth("bad password")));
+        let pool: Pool<Fake> = Pool::new(2, |_: &Opening| Err(Error::auth("bad password")));
         assert_eq!(pool.get().err().unwrap().kind(), crate::error::ErrorKind::Auth);
     }
 }

@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 
 use crate::corpus::{self, Rng};
 use crate::harness::seed::{self, Msg};
-use crate::harness::{Env, Imap, User, imap_config, servers};
+use crate::harness::{Env, Imap, User, direct_imap_config, imap_config, servers};
 
 pub fn sha(bytes: &[u8]) -> String {
     Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
@@ -197,6 +197,38 @@ fn each_changed_mailbox_is_examined_once_on_one_connection() {
         let stored = maildir(&root.join(name));
         assert_eq!(stored.len(), 7, "{name}");
         assert_eq!(hashes(stored.values()), server_hashes(&user, name), "{name}");
+    }
+}
+
+#[test]
+fn a_first_backup_connects_side_by_side_but_logs_in_once_before_the_rest() {
+    let user = servers().user();
+    for (i, name) in ["INBOX", "Work", "Lists", "Old"].iter().enumerate() {
+        seed::append_many(&user, name, corpus::plain(2, 60 + i as u64));
+    }
+    // Direct connections: the trace of the logins themselves is the point.
+    let wrong = direct_imap_config(&user, Imap::Implicit, "connections = 4\n")
+        .replace(&format!("password = \"{}\"", user.password), "password = \"not-the-password\"");
+    let env = Env::new(&wrong);
+    let (spec, root) = store(&env, "maildir");
+    let run = env.owl(&["-vv", "fetch", "--into", &spec]);
+    run.expect_code(77);
+    let logins = run.stderr.lines().filter(|l| l.contains(" C: ") && l.contains(" AUTHENTICATE ")).count();
+    assert_eq!(logins, 1, "a wrong password is tried once, not once per connection:\n{}", run.stderr);
+
+    let env = Env::new(&direct_imap_config(&user, Imap::Implicit, "connections = 4\n"));
+    let run = env.owl(&["-vv", "fetch", "--into", &spec]);
+    run.expect_code(0);
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    let at = |what: &dyn Fn(&str) -> bool| lines.iter().position(|l| what(l));
+    let first_in = at(&|l| l.contains("imap#1 S: a1 OK")).expect("the first login");
+    for n in 2..=4 {
+        let label = format!("imap#{n} C: ");
+        let login = at(&|l| l.contains(&label) && l.contains(" AUTHENTICATE ")).expect("logged in");
+        assert!(first_in < login, "imap#{n} logged in before imap#1 had:\n{}", run.stderr);
+    }
+    for name in ["INBOX", "Work", "Lists", "Old"] {
+        assert_eq!(hashes(maildir(&root.join(name)).values()), server_hashes(&user, name), "{name}");
     }
 }
 

@@ -170,14 +170,7 @@ pub fn run(ctx: &Context, args: &FetchArgs, observer: &dyn Observer) -> Result<F
     let store = Store::open(&spec)?;
     let lock = store.lock(args.wait)?;
     let pool = ctx.imap()?;
-    // A first backup will want every connection: the others log in while
-    // the first one asks the server what there is, not after. Only once
-    // the first login worked, so a wrong password fails one login, not
-    // `connections` of them.
     let first_backup = !args.dry_run && matches!(store.peek_state(&lock, "INBOX", None), Ok(None));
-    if first_backup {
-        drop(pool.get()?);
-    }
     let signature = args.filters.signature();
     let now = unix_now();
     let mut jobs = first_pass(ctx, &store, &lock, args, first_backup, (&signature, now))?;
@@ -239,10 +232,12 @@ pub fn run(ctx: &Context, args: &FetchArgs, observer: &dyn Observer) -> Result<F
 }
 
 /// STATUS of every mailbox to back up, and the local mailboxes opened
-/// where the server or the state says there is work. On a first backup
-/// the other connections log in meanwhile, and `compress = auto`
-/// measures the link on the first one while the new local mailboxes are
-/// created: none of it waits for the rest.
+/// where the server or the state says there is work. A first backup will
+/// want every connection: the others connect alongside the first and log
+/// in once it did (so a wrong password fails one login, not
+/// `connections` of them), while it asks the server what there is; and
+/// `compress = auto` measures the link on the first one while the new
+/// local mailboxes are created: none of it waits for the rest.
 fn first_pass(
     ctx: &Context,
     store: &Store,
@@ -254,8 +249,8 @@ fn first_pass(
     let pool = ctx.imap()?;
     let items = [StatusItem::UidNext, StatusItem::UidValidity, StatusItem::HighestModSeq];
     std::thread::scope(|scope| {
-        if first_backup && pool.max() > 1 {
-            scope.spawn(|| pool.open_ahead(pool.max() - 1));
+        if first_backup {
+            drop(pool.get_opening_ahead(pool.max() - 1, scope)?);
         }
         // INBOX, the big mailbox of most accounts, is asked before the LIST:
         // Dovecot answers STATUS from its mailbox list index until a LIST has
@@ -271,9 +266,16 @@ fn first_pass(
         exclude.extend(args.exclude.iter().cloned());
         let mut jobs: Vec<Job> =
             select::targets(&entries, wanted, &exclude)?.into_iter().map(|t| Job::peek(store, lock, t)).collect();
-        // Cheap first pass: STATUS says which mailboxes changed at all.
-        let names: Vec<_> = jobs.iter().map(|j| j.target.name.clone()).filter(|n| !n.is_inbox()).collect();
-        statuses.extend(mailboxes::status_over_pool(ctx, &names, &items, Spread::OpenOnly)?);
+        // Cheap first pass: STATUS says which mailboxes changed at all;
+        // one never backed up has changed, whatever the server says.
+        let names: Vec<_> = jobs
+            .iter()
+            .filter(|j| j.known.is_some() && !j.target.name.is_inbox())
+            .map(|j| j.target.name.clone())
+            .collect();
+        if !names.is_empty() {
+            statuses.extend(mailboxes::status_over_pool(ctx, &names, &items, Spread::OpenOnly)?);
+        }
         if let Some(inbox) = statuses.remove(&MailboxName::inbox())
             && let Some(job) = jobs.iter().find(|j| j.target.name.is_inbox())
         {
