@@ -35,6 +35,7 @@ pub mod response;
 pub mod search_key;
 pub mod search_reply;
 pub mod session;
+pub mod sizing;
 pub mod sort;
 pub mod utf7;
 
@@ -50,4 +51,5 @@ pub use namespace::Namespace;
 pub use response::{Body, Code, CopyUid, Data, Fetch, ListEntry, MailboxStatus, SpecialUse};
 pub use search_key::{Day, FlagKey, Search, SearchKey, TextField};
 pub use session::{ConnectInfo, Options, Selected, Session};
+pub use sizing::Sized;
 pub use sort::{Sort, SortKey, SortedPage};

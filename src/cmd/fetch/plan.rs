@@ -4,12 +4,13 @@
 //! UIDVALIDITY and UIDNEXT as last time means nothing new and no SELECT, no
 //! SEARCH, no FETCH. The rest are examined and the messages above the last
 //! complete run's UIDNEXT sized (RFC822.SIZE only, no bodies), in parallel
-//! over the pool.
+//! over the pool, each connection sending its share's EXAMINEs and size
+//! requests in one flight.
 
 use super::select::Target;
-use crate::cmd::parallel::over_pool;
+use crate::cmd::parallel::in_shares;
 use crate::error::{Error, Result};
-use crate::imap::{Day, Items, MessageSet, Search, SearchKey, Session};
+use crate::imap::{Day, Items, MessageSet, Search, SearchKey, Session, Sized};
 use crate::model::date::Date;
 use crate::net::pool::Pool;
 use crate::store::UidSet;
@@ -98,31 +99,45 @@ pub fn survey_all(
     filters: &Filters,
 ) -> Result<Vec<Result<Survey>>> {
     let jobs: Vec<(&Target, &Known)> = targets.iter().copied().zip(known).collect();
-    over_pool(pool, &jobs, pool.max(), |session, (target, known)| {
+    in_shares(pool, &jobs, pool.max(), |session, share| Ok(survey_share(session, share, filters)))
+}
+
+/// Surveys one connection's share of mailboxes. Their EXAMINEs and the
+/// sizes of their new messages go out in one flight, on the guess that
+/// UIDVALIDITY has not changed (it seldom does; when it has, the sizes are
+/// asked again from 1): one round trip for the share, not two a mailbox.
+fn survey_share(session: &mut Session, share: &[&(&Target, &Known)], filters: &Filters) -> Vec<Result<Survey>> {
+    let asked: Vec<(&crate::imap::MailboxName, u32)> =
+        share.iter().map(|(target, known)| (&target.name, guessed_from(known))).collect();
+    let sized = session.examine_and_size_each(&asked);
+    share
+        .iter()
+        .zip(sized)
         // No mailbox in the error: the summary names it once.
-        survey(session, target, known, filters)
-    })
+        .map(|((target, known), sized)| survey(session, target, known, filters, sized?))
+        .collect()
+}
+
+/// Where the sizes of new messages start when UIDVALIDITY is as stored.
+fn guessed_from(known: &Known) -> u32 {
+    if known.uidvalidity.is_some() { known.uidnext.max(1) } else { 1 }
 }
 
 /// Most UIDs in one size request, so no command line grows without bound.
 const SIZES_PER_COMMAND: usize = 5000;
 
-/// EXAMINE, then the sizes of the messages at or above the last complete
-/// run's UIDNEXT (`UID FETCH n:* (RFC822.SIZE)`, or a SEARCH bounded to
-/// that range under `--since`), of failed messages due for a retry, and of
-/// messages skipped under other filters. Nothing below the watermark is
-/// listed: a mailbox of 200,000 messages with 100 new costs what 100
-/// messages cost. Expunges are never looked for (a backup keeps what it
-/// has).
-pub fn survey(session: &mut Session, target: &Target, known: &Known, filters: &Filters) -> Result<Survey> {
-    // The sizes of the new messages are asked in the EXAMINE's flight, on
-    // the guess that UIDVALIDITY has not changed (it seldom does; when it
-    // has, they are asked again from 1): one round trip a mailbox, not two.
-    let guessed_from = if known.uidvalidity.is_some() { known.uidnext.max(1) } else { 1 };
-    let early = session.open_with(&target.name, true, true, |s| sizes(s, &MessageSet::from(guessed_from)));
-    let Some(selected) = session.selected().cloned().filter(|_| !session.is_broken()) else {
-        return Err(early.err().unwrap_or_else(|| Error::protocol("the mailbox was not opened")));
-    };
+/// What a mailbox lacks, from its EXAMINE and the sizes asked behind it
+/// (`sized`): the messages at or above the last complete run's UIDNEXT
+/// (`UID FETCH n:* (RFC822.SIZE)`, filtered by a SEARCH bounded to that
+/// range under `--since`), failed messages due for a retry, and messages
+/// skipped under other filters. Nothing below the watermark is listed: a
+/// mailbox of 200,000 messages with 100 new costs what 100 messages cost.
+/// Expunges are never looked for (a backup keeps what it has). Anything
+/// more to ask is asked in the mailbox, opened again if the share moved
+/// on.
+fn survey(session: &mut Session, target: &Target, known: &Known, filters: &Filters, sized: Sized) -> Result<Survey> {
+    let Sized { selected, sizes: early } = sized;
+    let guessed_from = guessed_from(known);
     let uidvalidity =
         selected.uidvalidity.ok_or_else(|| Error::protocol("server sent no UIDVALIDITY for the mailbox"))?;
     let mut survey = Survey {
@@ -141,6 +156,13 @@ pub fn survey(session: &mut Session, target: &Target, known: &Known, filters: &F
         return Ok(survey);
     }
     let from = known.uidnext.max(1);
+    let more_to_ask = from != guessed_from
+        || filters.since.is_some()
+        || !known.retry.is_empty()
+        || known.recheck.as_ref().is_some_and(|r| !r.is_empty());
+    if more_to_ask && session.examined(&target.name, true)?.uidvalidity != Some(uidvalidity) {
+        return Err(Error::temp("UIDVALIDITY changed while the mailbox was being surveyed; try again"));
+    }
     // New messages. `n:*` also answers with the last message when n is
     // above every UID: only UIDs from n on count.
     let mut wanted: Vec<(u32, u32)> = Vec::new();
