@@ -232,6 +232,7 @@ fn open_imap_in(
     let ahead = pooled.filter(|(opening, _)| opening.is_ahead() && options.compress == Compression::Auto);
     if let Some((opening, note)) = ahead
         && opening.would_wait()
+        && note.claim_sample()
         && let Ok(rtt) = session.time_round_trip()
     {
         note.sample(rtt);
@@ -300,7 +301,14 @@ struct CompressionNote {
     chosen: Mutex<Option<Choice>>,
     /// Round trips timed by connections waiting to log in.
     samples: Mutex<Vec<std::time::Duration>>,
+    /// Samples begun, up to [`LINK_SAMPLES`].
+    sampling: std::sync::atomic::AtomicUsize,
 }
+
+/// Round trips worth timing before logins: two, so one reply slowed by a
+/// busy machine does not decide alone, and no more, so a connection that
+/// came late logs in at once rather than a round trip later.
+const LINK_SAMPLES: usize = 2;
 
 impl CompressionNote {
     fn record(&self, choice: &Choice) {
@@ -312,6 +320,11 @@ impl CompressionNote {
 
     fn get(&self) -> Option<Choice> {
         self.chosen.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Whether a connection waiting to log in should time the link.
+    fn claim_sample(&self) -> bool {
+        self.sampling.fetch_add(1, std::sync::atomic::Ordering::Relaxed) < LINK_SAMPLES
     }
 
     fn sample(&self, rtt: std::time::Duration) {

@@ -17,9 +17,9 @@
 //!
 //! Connections of one run share the link, so the run decides once and the
 //! others follow: the first connection about to transfer much measures,
-//! and on a first backup the extra connections each time one NOOP while
-//! they wait to log in (the fastest of those decides), so the choice is
-//! made before the first body is asked for.
+//! and on a first backup two of the extra connections time one NOOP each
+//! while they wait to log in (the faster decides), so the choice is made
+//! before the first body is asked for.
 
 use std::time::Duration;
 

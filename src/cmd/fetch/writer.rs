@@ -93,17 +93,24 @@ pub fn run(
     written
 }
 
+/// Commits every mailbox with messages waiting, side by side: each commit
+/// waits on several fsyncs, which the journal takes together when they
+/// come at once (one after another, the end of an 11-mailbox backup
+/// waited about 100 ms for them).
 fn commit_all(
     stores: &mut [MailboxStore],
     pending: &mut [(usize, u64)],
     written: &mut [Written],
     failed: &[AtomicBool],
 ) {
-    for i in 0..stores.len() {
-        if pending[i].0 > 0 {
-            commit(i, stores, pending, written, failed);
-        }
-    }
+    let waiting: Vec<_> = stores
+        .iter_mut()
+        .zip(pending.iter_mut())
+        .zip(written.iter_mut())
+        .zip(failed)
+        .filter(|(((_, pending), _), _)| pending.0 > 0)
+        .collect();
+    super::side_by_side(waiting, |(((store, pending), written), failed)| commit_one(store, pending, written, failed));
 }
 
 fn commit(
@@ -113,13 +120,17 @@ fn commit(
     written: &mut [Written],
     failed: &[AtomicBool],
 ) {
-    let (count, bytes) = std::mem::take(&mut pending[i]);
-    match stores[i].commit() {
+    commit_one(&mut stores[i], &mut pending[i], &mut written[i], &failed[i]);
+}
+
+fn commit_one(store: &mut MailboxStore, pending: &mut (usize, u64), written: &mut Written, failed: &AtomicBool) {
+    let (count, bytes) = std::mem::take(pending);
+    match store.commit() {
         Ok(_) => {
-            written[i].stored += count as u64;
-            written[i].bytes += bytes;
+            written.stored += count as u64;
+            written.bytes += bytes;
         }
-        Err(err) => fail(&mut written[i], &failed[i], err),
+        Err(err) => fail(written, failed, err),
     }
 }
 
