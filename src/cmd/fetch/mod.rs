@@ -31,6 +31,7 @@ pub mod observer;
 pub mod plan;
 pub mod pop3;
 pub mod select;
+pub mod side_by_side;
 pub mod summary;
 pub mod writer;
 
@@ -43,6 +44,7 @@ use self::flags::FlagCheck;
 use self::observer::{Observer, Planned};
 use self::plan::{Filters, Known, Survey};
 use self::select::Target;
+use self::side_by_side::side_by_side;
 pub use self::summary::{FailedMessage, FetchSummary, MailboxSummary, Totals, Wire};
 use self::summary::{describe_recovery, finish, record_error};
 use super::context::Context;
@@ -312,24 +314,6 @@ fn measure_compression(ctx: &Context, pool: &Pool<Session>) {
     if let Ok(mut session) = pool.get() {
         download::settle_compression(ctx, &mut session);
     }
-}
-
-/// Most threads that work on local mailboxes at once.
-const LOCAL_WORKERS: usize = 8;
-
-/// Runs `work` on each item, a few threads at a time: local mailbox work
-/// is mostly fsyncs (a new Maildir costs several, a state file two),
-/// which a journal commits together when they come at once. One after
-/// another, 11 new mailboxes took 100-250 ms to open on the critical path
-/// of a first backup.
-fn side_by_side<T: Send>(mut items: Vec<T>, work: impl Fn(&mut T) + Sync) {
-    let per_thread = items.len().div_ceil(LOCAL_WORKERS).max(1);
-    let work = &work;
-    std::thread::scope(|scope| {
-        for share in items.chunks_mut(per_thread) {
-            scope.spawn(move || share.iter_mut().for_each(work));
-        }
-    });
 }
 
 /// Surveys the mailboxes that changed, in parallel, and applies what the

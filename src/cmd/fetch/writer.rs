@@ -12,6 +12,7 @@ use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
 use super::observer::Observer;
+use super::side_by_side::side_by_side;
 use crate::error::Error;
 use crate::store::{Body, MailboxStore};
 
@@ -110,7 +111,7 @@ fn commit_all(
         .zip(failed)
         .filter(|(((_, pending), _), _)| pending.0 > 0)
         .collect();
-    super::side_by_side(waiting, |(((store, pending), written), failed)| commit_one(store, pending, written, failed));
+    side_by_side(waiting, |(((store, pending), written), failed)| commit_one(store, pending, written, failed));
 }
 
 fn commit(
