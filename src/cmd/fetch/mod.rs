@@ -242,8 +242,9 @@ fn settle(job: &mut Job, signature: &Option<String>, now: u64) {
 /// want every connection: the others connect alongside the first and log
 /// in once it did (so a wrong password fails one login, not
 /// `connections` of them), while it asks the server what there is; and
-/// `compress = auto` measures the link on the first one while the new
-/// local mailboxes are created: none of it waits for the rest.
+/// `compress = auto` is settled on the first one while the new local
+/// mailboxes are created (from the round trips the others timed while
+/// they waited, else measured there): none of it waits for the rest.
 fn first_pass(
     ctx: &Context,
     store: &Store,
