@@ -332,12 +332,13 @@ impl CompressionNote {
     }
 
     /// The run's choice: the one made, else one made now from the fastest
-    /// round trip sampled (the others were slowed by something else).
+    /// round trip sampled (the others were slowed by something else) when
+    /// that one is clear; `None` leaves the measure to a connection.
     fn chosen_or_sampled(&self) -> Option<Choice> {
         let mut chosen = self.chosen.lock().unwrap_or_else(|e| e.into_inner());
         if chosen.is_none() {
             let fastest = self.samples.lock().unwrap_or_else(|e| e.into_inner()).iter().min().copied();
-            *chosen = fastest.map(Choice::by_round_trip);
+            *chosen = fastest.and_then(Choice::by_busy_round_trip);
         }
         chosen.clone()
     }

@@ -88,6 +88,17 @@ impl Choice {
         }
     }
 
+    /// `auto`'s choice from the fastest of a few round trips timed while
+    /// the server was busy setting up the run's other connections (their
+    /// TLS handshakes): a reply there can only come late, never early, so
+    /// a fast one proves a local link, but a slow one proves a far server
+    /// only when clearly above [`WIDE_AREA_RTT`] (on a loaded 2-core
+    /// machine such loopback samples reached 2.7 ms). In between, `None`:
+    /// the link is measured again once the connection is quiet.
+    pub fn by_busy_round_trip(rtt: Duration) -> Option<Choice> {
+        (rtt < WIDE_AREA_RTT || rtt >= 2 * WIDE_AREA_RTT).then(|| Choice::by_round_trip(rtt))
+    }
+
     /// `auto` when the server offers no compression.
     pub fn not_offered() -> Choice {
         Choice { compress: false, why: "the server offers no COMPRESS=DEFLATE".into() }
@@ -106,6 +117,17 @@ mod tests {
         let near = Choice::by_round_trip(Duration::from_micros(250));
         assert!(!near.compress, "{near:?}");
         assert_eq!(near.why, "compress = auto: round trip 0.2 ms, under 3 ms: a local link");
+    }
+
+    #[test]
+    fn a_round_trip_timed_while_the_server_was_busy_decides_only_when_clear() {
+        let far = Choice::by_busy_round_trip(Duration::from_millis(20)).unwrap();
+        assert!(far.compress);
+        let near = Choice::by_busy_round_trip(Duration::from_micros(400)).unwrap();
+        assert!(!near.compress);
+        // A loopback reply slowed by the other connections' handshakes.
+        assert_eq!(Choice::by_busy_round_trip(Duration::from_micros(3500)), None);
+        assert_eq!(Choice::by_busy_round_trip(Duration::from_micros(5900)), None);
     }
 
     #[test]
