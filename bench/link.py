@@ -4,7 +4,7 @@
 Profiles (--profiles): `loopback` (straight to Dovecot), `100mbit-20ms` and
 `20mbit-80ms` (through bench/linkrelay.py: RTT/2 each way, the bandwidth
 cap shared by all connections; the relay's own CPU is measured and printed
-apart). On each profile, in one interleaved run (the order rotates per rep):
+apart). On each profile, in one interleaved run (a fresh seeded order per rep):
 
 - cold backup (fresh ext4 store, fresh HOME) and the no-change re-run right
   after it, of the datasets (--datasets): `small` (10 mailboxes of 300 small
@@ -38,6 +38,7 @@ for the README.
 import argparse
 import json
 import os
+import random
 import re
 import shutil
 import socket
@@ -318,8 +319,13 @@ class Bench:
             for rep in range(args.reps):
                 for dataset in args.datasets:
                     user = DATASETS[dataset][0]
-                    k = (rep + args.datasets.index(dataset)) % len(tools)
-                    for tool in tools[k:] + tools[:k]:
+                    # A fresh order each rep, not a rotation: a rotation keeps
+                    # every tool behind the same neighbour (off always ran
+                    # right after on), and a run's disk work spills into the
+                    # next. Seeded, so a rerun runs in the same order.
+                    order = list(tools)
+                    random.Random(f"{link.name} {dataset} {rep}").shuffle(order)
+                    for tool in order:
                         self.backup(link, tool, modes.get(tool), dataset, user, rep)
                 self.quick(link, rep, system_roots, have_read)
             if name == "loopback":
