@@ -83,3 +83,7 @@ impl<S: Connection> Session<S> {
         Ok(opened.map(|selected| Sized { selected, sizes }))
     }
 }
+
+#[cfg(test)]
+#[path = "sizing_tests.rs"]
+mod tests;
